@@ -1,0 +1,13 @@
+export { Tokenizer, DEFAULT_MAX_INPUT_LENGTH } from './tokenizer';
+export { Encoding } from './encoding';
+export { BatchEncoding } from './batch';
+export { TokenizerError } from './errors';
+export type { BatchInput, LoadOptions, AddedToken } from './tokenizer';
+export type { Offset, EncodingJSON } from './encoding';
+export type { TokenizerErrorCode } from './errors';
+export type { TokenIds } from './ids';
+export type { SpecialTokens, SpecialTokenRef, TokenizerConfig } from './config';
+export type {
+  EncodeOptions, BatchEncodeOptions, AsyncBatchEncodeOptions, DecodeOptions, CountOptions,
+  TruncationOptions, PaddingOptions, TruncationStrategy, Side,
+} from './options';

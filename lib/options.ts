@@ -1,0 +1,178 @@
+/**
+ * Public option types, their defaults, and their conversion to the explicit shapes the
+ * engine takes. Every default is decided here and nowhere else.
+ */
+import { invalidArgument } from './errors';
+import type { NativeEncodeOptions, NativePadding, NativeTruncation } from './native';
+
+export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
+export type Side = 'left' | 'right';
+
+export interface TruncationOptions {
+  /** Maximum tokens, special tokens included. Default: `model_max_length` from tokenizer_config.json. */
+  maxLength?: number;
+  /** Which sequence of a pair loses tokens first. Default `'longest_first'`. */
+  strategy?: TruncationStrategy;
+  /** Tokens repeated between consecutive overflowing windows. Default 0. */
+  stride?: number;
+  /** Which end is cut. Default `'right'`. */
+  side?: Side;
+}
+
+export interface PaddingOptions {
+  /** `'longest'` pads a batch to its longest row; `'max_length'` pads to `maxLength`.
+   * Default: `'max_length'` when `maxLength` is given, else `'longest'`. */
+  strategy?: 'longest' | 'max_length';
+  maxLength?: number;
+  /** Round the padded length up to a multiple of this. */
+  multipleOf?: number;
+  /** Default `'right'`. */
+  side?: Side;
+  /** Default: the tokenizer.json's padding, else the `pad_token` of tokenizer_config.json. */
+  padId?: number;
+  padToken?: string;
+  /** Default 0. */
+  padTypeId?: number;
+}
+
+export interface EncodeOptions {
+  /** Second sequence (question/context, sentence pairs). Its offsets index this string. */
+  pair?: string;
+  /** Add the tokenizer's special tokens (BOS, [CLS]/[SEP], …). Default true. */
+  addSpecialTokens?: boolean;
+  /** Default: the tokenizer.json's own truncation, if it has one; `null` turns it off. */
+  truncation?: TruncationOptions | null;
+  /** Default: the tokenizer.json's own padding, if it has one; `null` turns it off. */
+  padding?: PaddingOptions | null;
+}
+
+export type BatchEncodeOptions = Omit<EncodeOptions, 'pair'>;
+
+export interface AsyncBatchEncodeOptions extends BatchEncodeOptions {
+  /** Aborting rejects the promise with code `ABORTED` and stops rows not yet started. */
+  signal?: AbortSignal;
+}
+
+export interface DecodeOptions {
+  /** Leave special tokens (BOS, EOS, padding, …) out of the text. Default false. */
+  skipSpecialTokens?: boolean;
+}
+
+export interface CountOptions {
+  /** Count the special tokens `encode` would add. Default true. */
+  addSpecialTokens?: boolean;
+}
+
+/** What options.ts needs to know about the loaded tokenizer to resolve defaults. */
+export interface DefaultsSource {
+  fileTruncation: NativeTruncation | null;
+  filePadding: NativePadding | null;
+  modelMaxLength: number | undefined;
+  padToken: string | undefined;
+  tokenToId(token: string): number | undefined;
+  idToToken(id: number): string | undefined;
+}
+
+export function checkUint(value: unknown, name: string, min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 0xffff_ffff) {
+    throw invalidArgument(`${name} must be an integer >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkBool(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidArgument(`${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+function checkOneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw invalidArgument(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return value.length > 40 ? `a string of length ${value.length}` : `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+}
+
+function resolveTruncation(t: TruncationOptions, src: DefaultsSource): NativeTruncation {
+  const fallback = src.fileTruncation;
+  const maxLength = t.maxLength ?? fallback?.maxLength ?? src.modelMaxLength;
+  if (maxLength === undefined) {
+    throw invalidArgument('truncation.maxLength is required: this tokenizer declares no model_max_length');
+  }
+  return {
+    maxLength: checkUint(maxLength, 'truncation.maxLength', 1),
+    stride: checkUint(t.stride ?? 0, 'truncation.stride'),
+    strategy: checkOneOf(t.strategy ?? 'longest_first', 'truncation.strategy', ['longest_first', 'only_first', 'only_second']),
+    side: checkOneOf(t.side ?? 'right', 'truncation.side', ['left', 'right']),
+  };
+}
+
+function resolvePadding(p: PaddingOptions, src: DefaultsSource): NativePadding {
+  const strategy = checkOneOf(p.strategy ?? (p.maxLength === undefined ? 'longest' : 'max_length'), 'padding.strategy', ['longest', 'max_length']);
+  const out: NativePadding = {
+    strategy,
+    side: checkOneOf(p.side ?? 'right', 'padding.side', ['left', 'right']),
+    padTypeId: checkUint(p.padTypeId ?? src.filePadding?.padTypeId ?? 0, 'padding.padTypeId'),
+    ...resolvePadToken(p, src),
+  };
+  if (strategy === 'max_length') {
+    if (p.maxLength === undefined) throw invalidArgument("padding.strategy 'max_length' needs padding.maxLength");
+    out.maxLength = checkUint(p.maxLength, 'padding.maxLength');
+  }
+  if (p.multipleOf !== undefined) out.multipleOf = checkUint(p.multipleOf, 'padding.multipleOf', 1);
+  return out;
+}
+
+function resolvePadToken(p: PaddingOptions, src: DefaultsSource): { padId: number; padToken: string } {
+  if (p.padId !== undefined && p.padToken !== undefined) {
+    if (typeof p.padToken !== 'string') throw invalidArgument(`padding.padToken must be a string, got ${describe(p.padToken)}`);
+    return { padId: checkUint(p.padId, 'padding.padId'), padToken: p.padToken };
+  }
+  if (p.padId !== undefined) {
+    const padId = checkUint(p.padId, 'padding.padId');
+    const padToken = src.idToToken(padId);
+    if (padToken === undefined) throw invalidArgument(`padding.padId ${padId} is not a token id of this tokenizer`);
+    return { padId, padToken };
+  }
+  const padToken = p.padToken ?? src.filePadding?.padToken ?? src.padToken;
+  if (padToken === undefined) {
+    throw invalidArgument('this tokenizer has no pad token: pass padding.padToken or padding.padId');
+  }
+  if (typeof padToken !== 'string') throw invalidArgument(`padding.padToken must be a string, got ${describe(padToken)}`);
+  const padId = p.padToken === undefined && src.filePadding ? src.filePadding.padId : src.tokenToId(padToken);
+  if (padId === undefined) throw invalidArgument(`padding.padToken '${padToken}' is not in this tokenizer's vocabulary`);
+  return { padId, padToken };
+}
+
+/**
+ * Resolves user options to what the engine takes, or `undefined` when everything is default
+ * (the engine's own default is: special tokens on, no truncation, no padding).
+ */
+export function toNativeOptions(opts: BatchEncodeOptions | undefined, src: DefaultsSource): NativeEncodeOptions | undefined {
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+    throw invalidArgument(`options must be an object, got ${describe(opts)}`);
+  }
+  const addSpecialTokens = opts?.addSpecialTokens === undefined ? true : checkBool(opts.addSpecialTokens, 'addSpecialTokens');
+  const truncation = pick(opts?.truncation, src.fileTruncation, (t) => resolveTruncation(t, src));
+  const padding = pick(opts?.padding, src.filePadding, (p) => resolvePadding(p, src));
+  if (addSpecialTokens && !truncation && !padding) return undefined;
+  const out: NativeEncodeOptions = { addSpecialTokens };
+  if (truncation) out.truncation = truncation;
+  if (padding) out.padding = padding;
+  return out;
+}
+
+/** undefined → the file's setting; null → none; an object → resolved. */
+function pick<T extends object, N>(value: T | null | undefined, fromFile: N | null, resolve: (v: T) => N): N | null {
+  if (value === undefined) return fromFile;
+  if (value === null) return null;
+  if (typeof value !== 'object') throw invalidArgument(`truncation/padding must be an object or null, got ${describe(value)}`);
+  return resolve(value);
+}

@@ -1,0 +1,277 @@
+/**
+ * Tokenizer: a Hugging Face tokenizer.json, loaded once into the Rust engine, encoding and
+ * decoding exactly as Python `tokenizers` does.
+ *
+ * This class validates arguments and resolves defaults (options.ts); the engine does the
+ * work. It holds no mutable state: one instance serves any number of concurrent calls.
+ */
+import { BatchEncoding } from './batch';
+import {
+  type ConfigFiles, type SpecialTokens, type TokenizerConfig,
+  modelMaxLengthOf, readConfigFiles, specialTokensOf,
+} from './config';
+import { Encoding } from './encoding';
+import { callNative, fromNative, invalidArgument, TokenizerError } from './errors';
+import { type TokenIds, toUint32Ids } from './ids';
+import {
+  NativeCancel, NativeTokenizer,
+  type NativeAddedToken, type NativeEncodeOptions, type NativeTokenizerType,
+} from './native';
+import {
+  type AsyncBatchEncodeOptions, type BatchEncodeOptions, type CountOptions, type DecodeOptions,
+  type DefaultsSource, type EncodeOptions, checkUint, describe, toNativeOptions,
+} from './options';
+
+/** A text, or a `[text, pair]` tuple. */
+export type BatchInput = string | readonly [text: string, pair: string];
+
+export interface LoadOptions {
+  /**
+   * Longest input accepted, in UTF-16 code units (`text.length`). Default 33,554,432 (32 Mi).
+   * The engine keeps per-byte alignment data while encoding (~20 bytes per input byte), so
+   * the limit turns a runaway input into an `INPUT_TOO_LARGE` error instead of gigabytes of
+   * memory. `Infinity` removes it.
+   */
+  maxInputLength?: number;
+}
+
+export interface AddedToken {
+  id: number;
+  content: string;
+  special: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  singleWord: boolean;
+  normalized: boolean;
+}
+
+export const DEFAULT_MAX_INPUT_LENGTH = 32 * 1024 * 1024;
+
+export class Tokenizer {
+  readonly #native: NativeTokenizerType;
+  readonly #files: ConfigFiles;
+  readonly #maxInputLength: number;
+  readonly #defaults: DefaultsSource;
+  #specialTokens?: SpecialTokens;
+  #addedTokens?: readonly AddedToken[];
+
+  private constructor(native: NativeTokenizerType, files: ConfigFiles, options: LoadOptions | undefined) {
+    this.#native = native;
+    this.#files = files;
+    this.#maxInputLength = checkMaxInputLength(options?.maxInputLength);
+    const padToken = specialTokensOf(files, (t) => this.tokenToId(t)).pad?.content;
+    this.#defaults = {
+      fileTruncation: native.fileTruncation(),
+      filePadding: native.filePadding(),
+      modelMaxLength: modelMaxLengthOf(files.config),
+      padToken,
+      tokenToId: (t) => this.tokenToId(t),
+      idToToken: (id) => this.idToToken(id),
+    };
+  }
+
+  /**
+   * Loads a tokenizer.json, or a model folder holding one (plus optional
+   * tokenizer_config.json / special_tokens_map.json, which are also read beside a
+   * `tokenizer.json` path). Synchronous.
+   */
+  static fromFile(path: string, options?: LoadOptions): Tokenizer {
+    if (typeof path !== 'string' || path === '') throw invalidArgument(`path must be a non-empty string, got ${describe(path)}`);
+    const native = callNative(() => NativeTokenizer.fromFile(path));
+    return new Tokenizer(native, readConfigFiles(path), options);
+  }
+
+  /** Loads tokenizer.json content: the JSON text, or its bytes (Buffer, Uint8Array). */
+  static fromJSON(json: string | Uint8Array, options?: LoadOptions & { config?: TokenizerConfig }): Tokenizer {
+    let bytes: Uint8Array;
+    if (typeof json === 'string') bytes = Buffer.from(json, 'utf8');
+    else if (json instanceof Uint8Array) bytes = json;
+    else throw invalidArgument(`fromJSON takes a string, Buffer or Uint8Array, got ${describe(json)}`);
+    const native = callNative(() => NativeTokenizer.fromBytes(bytes));
+    return new Tokenizer(native, { config: options?.config ?? null, specialTokensMap: null }, options);
+  }
+
+  /** The tokenizer.json text; `Tokenizer.fromJSON(tok.toJSON())` gives an equal tokenizer. */
+  toJSON(options?: { pretty?: boolean }): string {
+    return callNative(() => this.#native.toJson(options?.pretty === true));
+  }
+
+  /** Encodes one text (and optionally its pair). Synchronous: for prompt-sized inputs. */
+  encode(text: string, options?: EncodeOptions): Encoding {
+    this.#checkText(text, 'text');
+    const pair = options?.pair;
+    if (pair !== undefined) this.#checkText(pair, 'options.pair');
+    const native = this.#options(options);
+    return new Encoding(callNative(() => this.#native.encode(text, pair, native)));
+  }
+
+  /** Encodes many inputs in parallel on all cores (Rust threads). Blocks until done. */
+  encodeBatch(inputs: readonly BatchInput[], options?: BatchEncodeOptions): BatchEncoding {
+    const [texts, pairs] = this.#splitInputs(inputs);
+    const native = this.#options(options);
+    return new BatchEncoding(callNative(() => this.#native.encodeBatch(texts, pairs, native)));
+  }
+
+  /**
+   * Like `encodeBatch`, off the JS thread: the event loop stays free. `signal` aborts it:
+   * the promise rejects with code `ABORTED` and rows not yet started are skipped.
+   */
+  async encodeBatchAsync(inputs: readonly BatchInput[], options?: AsyncBatchEncodeOptions): Promise<BatchEncoding> {
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw invalidArgument(`options.signal must be an AbortSignal, got ${describe(signal)}`);
+    }
+    if (signal?.aborted) throw aborted(signal);
+    const [texts, pairs] = this.#splitInputs(inputs);
+    const { signal: _, ...rest } = options ?? {};
+    const native = this.#options(rest);
+    const cancel = new NativeCancel();
+    const onAbort = (): void => cancel.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const batch = await this.#native.encodeBatchAsync(texts, pairs, native, cancel);
+      // Work that had already started finishes; the caller still asked to abort.
+      if (signal?.aborted) throw aborted(signal);
+      return new BatchEncoding(batch);
+    } catch (e) {
+      if (signal?.aborted) throw aborted(signal);
+      throw fromNative(e);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Number of tokens `encode(text)` yields, without building an Encoding. Ignores
+   * truncation and padding: it counts the whole text. */
+  countTokens(text: string, options?: CountOptions): number {
+    this.#checkText(text, 'text');
+    return callNative(() => this.#native.countTokens(text, addSpecial(options)));
+  }
+
+  /** Text of `ids`. Ids may be number[] or any integer typed array. */
+  decode(ids: TokenIds, options?: DecodeOptions): string {
+    const u32 = toUint32Ids(ids);
+    return callNative(() => this.#native.decode(u32, skipSpecial(options)));
+  }
+
+  /** `decode` for many id lists, in parallel. */
+  decodeBatch(idsList: readonly TokenIds[], options?: DecodeOptions): string[] {
+    if (!Array.isArray(idsList)) throw invalidArgument(`idsList must be an array, got ${describe(idsList)}`);
+    const rows = idsList.map((ids, i) => toUint32Ids(ids, `idsList[${i}]`));
+    return callNative(() => this.#native.decodeBatch(rows, skipSpecial(options)));
+  }
+
+  /** Id of `token` (vocabulary or added token), or undefined. */
+  tokenToId(token: string): number | undefined {
+    if (typeof token !== 'string') throw invalidArgument(`token must be a string, got ${describe(token)}`);
+    return callNative(() => this.#native.tokenToId(token)) ?? undefined;
+  }
+
+  /** Token string of `id`, or undefined when the vocabulary has no such id. */
+  idToToken(id: number): string | undefined {
+    checkUint(id, 'id');
+    return callNative(() => this.#native.idToToken(id)) ?? undefined;
+  }
+
+  /** Number of distinct tokens, added tokens included (Python's `get_vocab_size()`). */
+  get vocabSize(): number {
+    return callNative(() => this.#native.vocabSize);
+  }
+
+  /** token → id for the whole vocabulary (added tokens included unless `withAddedTokens: false`). */
+  getVocab(options?: { withAddedTokens?: boolean }): Map<string, number> {
+    const { tokens, ids } = callNative(() => this.#native.getVocab(options?.withAddedTokens !== false));
+    const out = new Map<string, number>();
+    for (let i = 0; i < tokens.length; i++) out.set(tokens[i]!, ids[i]!);
+    return out;
+  }
+
+  /** Tokens declared in `added_tokens` (special or not), by id. */
+  get addedTokens(): readonly AddedToken[] {
+    return (this.#addedTokens ??= Object.freeze(callNative(() => this.#native.addedTokens()).map(toAddedToken)));
+  }
+
+  /** Named special tokens from tokenizer_config.json / special_tokens_map.json, with ids. */
+  get specialTokens(): SpecialTokens {
+    return (this.#specialTokens ??= specialTokensOf(this.#files, (t) => this.tokenToId(t)));
+  }
+
+  /** Ids of every special added token. */
+  get allSpecialIds(): number[] {
+    return this.addedTokens.filter((t) => t.special).map((t) => t.id);
+  }
+
+  /** How many special tokens `encode` adds to one input, or to a pair. */
+  numSpecialTokensToAdd(pair = false): number {
+    return callNative(() => this.#native.numSpecialTokensToAdd(pair === true));
+  }
+
+  /** tokenizer_config.json as loaded, or null. */
+  get config(): TokenizerConfig | null {
+    return this.#files.config;
+  }
+
+  /** The input length limit this tokenizer enforces (see `LoadOptions.maxInputLength`). */
+  get maxInputLength(): number {
+    return this.#maxInputLength;
+  }
+
+  #options(options: BatchEncodeOptions | undefined): NativeEncodeOptions | undefined {
+    return toNativeOptions(options, this.#defaults);
+  }
+
+  #checkText(text: unknown, name: string): asserts text is string {
+    if (typeof text !== 'string') throw invalidArgument(`${name} must be a string, got ${describe(text)}`);
+    if (text.length > this.#maxInputLength) {
+      throw new TokenizerError('INPUT_TOO_LARGE',
+        `${name} has ${text.length} UTF-16 code units, over this tokenizer's maxInputLength of ${this.#maxInputLength}; split the text (encodeBatch takes the pieces) or load with a larger maxInputLength`);
+    }
+  }
+
+  #splitInputs(inputs: readonly BatchInput[]): [string[], (string | null)[] | undefined] {
+    if (!Array.isArray(inputs)) throw invalidArgument(`inputs must be an array of strings or [text, pair] tuples, got ${describe(inputs)}`);
+    const texts = new Array<string>(inputs.length);
+    let pairs: (string | null)[] | undefined;
+    for (let i = 0; i < inputs.length; i++) {
+      const input: unknown = inputs[i];
+      if (typeof input === 'string') {
+        this.#checkText(input, `inputs[${i}]`);
+        texts[i] = input;
+      } else if (Array.isArray(input) && input.length === 2) {
+        this.#checkText(input[0], `inputs[${i}][0]`);
+        this.#checkText(input[1], `inputs[${i}][1]`);
+        texts[i] = input[0];
+        (pairs ??= new Array<string | null>(inputs.length).fill(null))[i] = input[1];
+      } else {
+        throw invalidArgument(`inputs[${i}] must be a string or a [text, pair] tuple, got ${describe(input)}`);
+      }
+    }
+    return [texts, pairs];
+  }
+}
+
+function checkMaxInputLength(v: number | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_INPUT_LENGTH;
+  if (v === Infinity) return v;
+  return checkUint(v, 'maxInputLength', 1);
+}
+
+function addSpecial(options: CountOptions | undefined): boolean {
+  const v = options?.addSpecialTokens;
+  if (v !== undefined && typeof v !== 'boolean') throw invalidArgument(`addSpecialTokens must be a boolean, got ${describe(v)}`);
+  return v !== false;
+}
+
+function skipSpecial(options: DecodeOptions | undefined): boolean {
+  const v = options?.skipSpecialTokens;
+  if (v !== undefined && typeof v !== 'boolean') throw invalidArgument(`skipSpecialTokens must be a boolean, got ${describe(v)}`);
+  return v === true;
+}
+
+function aborted(signal: AbortSignal): TokenizerError {
+  return new TokenizerError('ABORTED', 'the operation was aborted', { cause: signal.reason });
+}
+
+function toAddedToken(t: NativeAddedToken): AddedToken {
+  return { ...t };
+}

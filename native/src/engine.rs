@@ -1,0 +1,176 @@
+//! The immutable engine: one loaded tokenizer.json, shared by every thread.
+//!
+//! `Engine` is `Send + Sync` and never mutated after load, so concurrent encodes need no lock
+//! (the official Node binding read-locks an `RwLock<Tokenizer>` on every call; we don't).
+//! Per-call configuration — special tokens, truncation, padding — travels in `EncodeOptions`.
+//! This is the seam where our own fast paths will plug in: `encode`/`count` pick a path per
+//! configuration; today every configuration runs the `tokenizers` crate path (pipeline.rs).
+
+use crate::error::{panic_detail, Code, Error, Result};
+use crate::offsets::Utf16Mapper;
+use crate::pipeline::{self, HfTokenizer};
+use crate::vocab::VocabIndex;
+use std::sync::OnceLock;
+use tokenizers::{Encoding, OffsetType, PaddingParams, TruncationParams};
+
+pub struct Engine {
+    tok: HfTokenizer,
+    /// Built on first use (decode validation, vocab size): load stays cheap.
+    vocab: OnceLock<VocabIndex>,
+}
+
+/// One input: a text, or a text with its pair.
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a> {
+    pub text: &'a str,
+    pub pair: Option<&'a str>,
+}
+
+impl<'a> From<&'a str> for Input<'a> {
+    fn from(text: &'a str) -> Self {
+        Input { text, pair: None }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct EncodeOptions {
+    pub add_special_tokens: bool,
+    pub truncation: Option<TruncationParams>,
+    pub padding: Option<PaddingParams>,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        EncodeOptions { add_special_tokens: true, truncation: None, padding: None }
+    }
+}
+
+impl Engine {
+    pub fn new(tok: HfTokenizer) -> Self {
+        Engine { tok, vocab: OnceLock::new() }
+    }
+
+    /// The crate tokenizer, for read-only queries (vocabulary, serialization, defaults).
+    pub fn tokenizer(&self) -> &HfTokenizer {
+        &self.tok
+    }
+
+    pub fn vocab(&self) -> &VocabIndex {
+        self.vocab.get_or_init(|| VocabIndex::new(&self.tok))
+    }
+
+    /// Encodes with offsets in UTF-16 code units of each input string.
+    pub fn encode(&self, input: Input<'_>, opts: &EncodeOptions) -> Result<Encoding> {
+        self.check_truncation(opts)?;
+        let t = opts.truncation.as_ref();
+        let first = self.sequence(input.text, 0, t)?;
+        let pair = input.pair.map(|p| self.sequence(p, 1, t)).transpose()?;
+        options_guard(|| {
+            pipeline::post_process(&self.tok, first, pair, opts.add_special_tokens, t, opts.padding.as_ref())
+        })
+    }
+
+    /// Token count of `text` alone (no truncation, no padding), without building tokens or
+    /// offsets.
+    pub fn count(&self, text: &str, add_special_tokens: bool) -> Result<usize> {
+        let enc = pipeline::encode_sequence(&self.tok, text, 0, None, OffsetType::None)?;
+        if !add_special_tokens {
+            return Ok(enc.len());
+        }
+        Ok(pipeline::post_process(&self.tok, enc, None, true, None, None)?.len())
+    }
+
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        self.vocab().check_ids(ids)?;
+        self.tok
+            .decode(ids, skip_special_tokens)
+            .map_err(|e| Error::new(Code::DecodeFailed, e.to_string()))
+    }
+
+    fn sequence(&self, text: &str, type_id: u32, t: Option<&TruncationParams>) -> Result<Encoding> {
+        let mut enc = pipeline::encode_sequence(&self.tok, text, type_id, t, OffsetType::Byte)?;
+        let mut mapper = Utf16Mapper::new(text);
+        for span in enc.get_offsets_mut() {
+            *span = mapper.span(*span);
+        }
+        Ok(enc)
+    }
+
+    /// The crate validates this when truncation is *set* (`with_truncation`); per-call options
+    /// are validated per call, with the same rule and a message that says what to change.
+    fn check_truncation(&self, opts: &EncodeOptions) -> Result<()> {
+        let Some(t) = &opts.truncation else { return Ok(()) };
+        let n_added = pipeline::added_tokens(&self.tok, false);
+        match t.max_length.checked_sub(n_added) {
+            Some(effective) if t.max_length > 0 && effective >= t.stride => Ok(()),
+            _ => Err(Error::invalid_argument(format!(
+                "truncation.stride ({}) must be smaller than maxLength ({}) minus the {n_added} special tokens this tokenizer adds",
+                t.stride, t.max_length
+            ))),
+        }
+    }
+}
+
+/// The crate asserts some option combinations deep inside truncation (`stride < max_len` per
+/// sequence of a pair). Those panics are the caller's options, not a bug: report them as
+/// ENCODE_FAILED with the crate's message rather than as INTERNAL.
+fn options_guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(Error::new(Code::EncodeFailed, panic_detail(&p))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load;
+
+    const TINY: &str = r#"{"version":"1.0","truncation":null,"padding":null,
+        "added_tokens":[{"id":3,"content":"[CLS]","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true}],
+        "normalizer":null,"pre_tokenizer":{"type":"Whitespace"},
+        "post_processor":{"type":"BertProcessing","sep":["[CLS]",3],"cls":["[CLS]",3]},"decoder":null,
+        "model":{"type":"WordLevel","vocab":{"[UNK]":0,"hello":1,"world":2,"[CLS]":3,"😀":4},"unk_token":"[UNK]"}}"#;
+
+    fn engine() -> Engine {
+        load::from_bytes(TINY.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
+    fn offsets_are_utf16_units() {
+        let e = engine();
+        let enc = e.encode("😀 hello".into(), &EncodeOptions { add_special_tokens: false, ..Default::default() }).unwrap();
+        assert_eq!(enc.get_ids(), &[4, 1]);
+        assert_eq!(enc.get_offsets(), &[(0, 2), (3, 8)]);
+    }
+
+    #[test]
+    fn count_matches_encode_length() {
+        let e = engine();
+        for add in [true, false] {
+            let opts = EncodeOptions { add_special_tokens: add, ..Default::default() };
+            let n = e.encode("hello world 😀 nope".into(), &opts).unwrap().len();
+            assert_eq!(e.count("hello world 😀 nope", add).unwrap(), n);
+        }
+    }
+
+    #[test]
+    fn stride_not_below_effective_max_length_is_rejected() {
+        let e = engine();
+        let t = TruncationParams { max_length: 4, stride: 3, ..Default::default() };
+        let opts = EncodeOptions { truncation: Some(t), ..Default::default() };
+        let err = e.encode("hello world".into(), &opts).unwrap_err();
+        assert_eq!(err.code, Code::InvalidArgument);
+    }
+
+    #[test]
+    fn decode_rejects_unknown_ids() {
+        let e = engine();
+        assert_eq!(e.decode(&[1, 2], false).unwrap(), "hello world");
+        assert_eq!(e.decode(&[1, 99], false).unwrap_err().code, Code::IdOutOfRange);
+    }
+}

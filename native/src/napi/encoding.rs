@@ -1,0 +1,150 @@
+//! Encodings handed to JS. The Rust `Encoding` stays on the Rust side; JS pulls each field
+//! once, on first access (lib/encoding.ts caches it), so a caller who reads only `ids` never
+//! pays for token strings or offsets. Numbers cross as typed arrays that take ownership of a
+//! Vec (no per-element copy).
+
+use crate::batch;
+use crate::error::{Code, Error};
+use napi::bindgen_prelude::{Int32Array, Uint32Array};
+use napi_derive::napi;
+use tokenizers::Encoding;
+
+use super::error::to_js;
+
+#[napi]
+pub struct NativeEncoding {
+    inner: Encoding,
+}
+
+impl NativeEncoding {
+    pub fn new(inner: Encoding) -> Self {
+        NativeEncoding { inner }
+    }
+}
+
+#[napi]
+impl NativeEncoding {
+    #[napi(getter)]
+    pub fn length(&self) -> u32 {
+        self.inner.len() as u32
+    }
+
+    #[napi]
+    pub fn ids(&self) -> Uint32Array {
+        self.inner.get_ids().to_vec().into()
+    }
+
+    #[napi]
+    pub fn type_ids(&self) -> Uint32Array {
+        self.inner.get_type_ids().to_vec().into()
+    }
+
+    #[napi]
+    pub fn attention_mask(&self) -> Uint32Array {
+        self.inner.get_attention_mask().to_vec().into()
+    }
+
+    #[napi]
+    pub fn special_tokens_mask(&self) -> Uint32Array {
+        self.inner.get_special_tokens_mask().to_vec().into()
+    }
+
+    #[napi]
+    pub fn tokens(&self) -> Vec<String> {
+        self.inner.get_tokens().to_vec()
+    }
+
+    /// `[start0, end0, start1, end1, …]` in UTF-16 code units of the input that token came from.
+    #[napi]
+    pub fn offsets(&self) -> Uint32Array {
+        let flat: Vec<u32> = self.inner.get_offsets().iter().flat_map(|&(s, e)| [s as u32, e as u32]).collect();
+        flat.into()
+    }
+
+    /// -1 where a token belongs to no word (special tokens, padding).
+    #[napi]
+    pub fn word_ids(&self) -> Int32Array {
+        let v: Vec<i32> = self.inner.get_word_ids().iter().map(|w| w.map_or(-1, |w| w as i32)).collect();
+        v.into()
+    }
+
+    /// -1 where a token belongs to no input sequence.
+    #[napi]
+    pub fn sequence_ids(&self) -> Int32Array {
+        let v: Vec<i32> = self.inner.get_sequence_ids().iter().map(|s| s.map_or(-1, |s| s as i32)).collect();
+        v.into()
+    }
+
+    #[napi]
+    pub fn overflowing(&self) -> Vec<NativeEncoding> {
+        self.inner.get_overflowing().iter().cloned().map(NativeEncoding::new).collect()
+    }
+}
+
+#[napi]
+pub struct NativeBatch {
+    rows: Vec<Encoding>,
+    seq_len: Option<usize>,
+}
+
+impl NativeBatch {
+    pub fn new(rows: Vec<Encoding>) -> Self {
+        let seq_len = batch::common_length(&rows);
+        NativeBatch { rows, seq_len }
+    }
+
+    fn flat(&self, field: impl Fn(&Encoding) -> &[u32]) -> napi::Result<Uint32Array> {
+        if self.seq_len.is_none() {
+            return Err(to_js(Error::new(
+                Code::InvalidArgument,
+                "rows have different lengths, so there is no [batch, seqLen] tensor; encode with padding: { strategy: 'longest' } (or 'max_length')",
+            )));
+        }
+        Ok(batch::flatten(&self.rows, field).into())
+    }
+}
+
+#[napi]
+impl NativeBatch {
+    #[napi(getter)]
+    pub fn length(&self) -> u32 {
+        self.rows.len() as u32
+    }
+
+    /// Length shared by every row, or null when rows differ (an unpadded batch).
+    #[napi(getter)]
+    pub fn seq_len(&self) -> Option<u32> {
+        self.seq_len.map(|n| n as u32)
+    }
+
+    #[napi]
+    pub fn row(&self, index: u32) -> napi::Result<NativeEncoding> {
+        match self.rows.get(index as usize) {
+            Some(row) => Ok(NativeEncoding::new(row.clone())),
+            None => Err(to_js(Error::invalid_argument(format!(
+                "row index {index} is out of range for a batch of {}",
+                self.rows.len()
+            )))),
+        }
+    }
+
+    #[napi]
+    pub fn input_ids(&self) -> napi::Result<Uint32Array> {
+        self.flat(Encoding::get_ids)
+    }
+
+    #[napi]
+    pub fn attention_mask(&self) -> napi::Result<Uint32Array> {
+        self.flat(Encoding::get_attention_mask)
+    }
+
+    #[napi]
+    pub fn type_ids(&self) -> napi::Result<Uint32Array> {
+        self.flat(Encoding::get_type_ids)
+    }
+
+    #[napi]
+    pub fn special_tokens_mask(&self) -> napi::Result<Uint32Array> {
+        self.flat(Encoding::get_special_tokens_mask)
+    }
+}

@@ -1,0 +1,191 @@
+//! `NativeTokenizer`: the JS handle on an `Arc<Engine>`. Methods only convert and delegate;
+//! lib/tokenizer.ts validates arguments and applies defaults before calling them.
+
+use super::encoding::{NativeBatch, NativeEncoding};
+use super::error::run;
+use super::options::{encode_options, padding_to_js, truncation_to_js, NativeEncodeOptions, NativePadding, NativeTruncation};
+use super::tasks::{inputs, EncodeBatchTask, NativeCancel};
+use crate::engine::{Engine, Input};
+use crate::error::{Code, Error};
+use crate::{batch, load, pipeline};
+use napi::bindgen_prelude::{AsyncTask, Uint32Array};
+use napi_derive::napi;
+use std::path::Path;
+use std::sync::Arc;
+
+#[napi]
+pub struct NativeTokenizer {
+    engine: Arc<Engine>,
+}
+
+#[napi(object)]
+pub struct NativeAddedToken {
+    pub id: u32,
+    pub content: String,
+    pub special: bool,
+    pub lstrip: bool,
+    pub rstrip: bool,
+    pub single_word: bool,
+    pub normalized: bool,
+}
+
+#[napi(object)]
+pub struct NativeVocab {
+    pub tokens: Vec<String>,
+    pub ids: Uint32Array,
+}
+
+#[napi]
+impl NativeTokenizer {
+    #[napi(factory, catch_unwind)]
+    pub fn from_file(path: String) -> napi::Result<Self> {
+        run(|| load::from_path(Path::new(&path))).map(Self::wrap)
+    }
+
+    #[napi(factory, catch_unwind)]
+    pub fn from_bytes(bytes: &[u8]) -> napi::Result<Self> {
+        run(|| load::from_bytes(bytes)).map(Self::wrap)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn to_json(&self, pretty: bool) -> napi::Result<String> {
+        run(|| {
+            self.engine.tokenizer().to_string(pretty).map_err(|e| Error::new(Code::Internal, e.to_string()))
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn encode(
+        &self,
+        text: String,
+        pair: Option<String>,
+        options: Option<NativeEncodeOptions>,
+    ) -> napi::Result<NativeEncoding> {
+        run(|| {
+            let opts = encode_options(options)?;
+            let input = Input { text: &text, pair: pair.as_deref() };
+            self.engine.encode(input, &opts).map(NativeEncoding::new)
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn encode_batch(
+        &self,
+        texts: Vec<String>,
+        pairs: Option<Vec<Option<String>>>,
+        options: Option<NativeEncodeOptions>,
+    ) -> napi::Result<NativeBatch> {
+        run(|| {
+            let opts = encode_options(options)?;
+            let rows = batch::encode_batch(&self.engine, &inputs(&texts, pairs.as_deref())?, &opts, None)?;
+            Ok(NativeBatch::new(rows))
+        })
+    }
+
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeBatch>")]
+    pub fn encode_batch_async(
+        &self,
+        texts: Vec<String>,
+        pairs: Option<Vec<Option<String>>>,
+        options: Option<NativeEncodeOptions>,
+        cancel: Option<&NativeCancel>,
+    ) -> napi::Result<AsyncTask<EncodeBatchTask>> {
+        let opts = run(|| encode_options(options))?;
+        let cancel = cancel.map(NativeCancel::flag);
+        Ok(AsyncTask::new(EncodeBatchTask::new(self.engine.clone(), texts, pairs, opts, cancel)))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn count_tokens(&self, text: String, add_special_tokens: bool) -> napi::Result<u32> {
+        run(|| self.engine.count(&text, add_special_tokens).map(|n| n as u32))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn count_tokens_batch(&self, texts: Vec<String>, add_special_tokens: bool) -> napi::Result<Uint32Array> {
+        run(|| {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            batch::count_batch(&self.engine, &refs, add_special_tokens).map(Uint32Array::from)
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> napi::Result<String> {
+        run(|| self.engine.decode(ids, skip_special_tokens))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn decode_batch(&self, ids: Vec<Uint32Array>, skip_special_tokens: bool) -> napi::Result<Vec<String>> {
+        run(|| {
+            let rows: Vec<&[u32]> = ids.iter().map(|a| &a[..]).collect();
+            batch::decode_batch(&self.engine, &rows, skip_special_tokens)
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn token_to_id(&self, token: String) -> Option<u32> {
+        self.engine.tokenizer().token_to_id(&token)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn id_to_token(&self, id: u32) -> Option<String> {
+        self.engine.tokenizer().id_to_token(id)
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn vocab_size(&self) -> u32 {
+        self.engine.vocab().size() as u32
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_vocab(&self, with_added_tokens: bool) -> NativeVocab {
+        let mut pairs: Vec<(String, u32)> = self.engine.tokenizer().get_vocab(with_added_tokens).into_iter().collect();
+        pairs.sort_unstable_by_key(|&(_, id)| id);
+        let (tokens, ids): (Vec<String>, Vec<u32>) = pairs.into_iter().unzip();
+        NativeVocab { tokens, ids: ids.into() }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn added_tokens(&self) -> Vec<NativeAddedToken> {
+        let mut out: Vec<NativeAddedToken> = self
+            .engine
+            .tokenizer()
+            .get_added_tokens_decoder()
+            .into_iter()
+            .map(|(id, t)| NativeAddedToken {
+                id,
+                content: t.content,
+                special: t.special,
+                lstrip: t.lstrip,
+                rstrip: t.rstrip,
+                single_word: t.single_word,
+                normalized: t.normalized,
+            })
+            .collect();
+        out.sort_unstable_by_key(|t| t.id);
+        out
+    }
+
+    /// Special tokens the post-processor adds to one input (`pair = false`) or a pair.
+    #[napi(catch_unwind)]
+    pub fn num_special_tokens_to_add(&self, pair: bool) -> u32 {
+        pipeline::added_tokens(self.engine.tokenizer(), pair) as u32
+    }
+
+    /// The tokenizer.json's own truncation, used by lib/ as the default.
+    #[napi(catch_unwind)]
+    pub fn file_truncation(&self) -> Option<NativeTruncation> {
+        self.engine.tokenizer().get_truncation().map(truncation_to_js)
+    }
+
+    /// The tokenizer.json's own padding, used by lib/ as the default.
+    #[napi(catch_unwind)]
+    pub fn file_padding(&self) -> Option<NativePadding> {
+        self.engine.tokenizer().get_padding().map(padding_to_js)
+    }
+}
+
+impl NativeTokenizer {
+    fn wrap(engine: Engine) -> Self {
+        NativeTokenizer { engine: Arc::new(engine) }
+    }
+}

@@ -1,0 +1,112 @@
+//! The `tokenizers` crate's encode pipeline, rebuilt from its public parts.
+//!
+//! Why not call `Tokenizer::encode_char_offsets`: it reads truncation and padding from the
+//! tokenizer itself, so per-call options would mean mutating a shared tokenizer (a lock on
+//! every encode — what the official Node binding does) or cloning it per option set. Calling
+//! the same public building blocks in the same order gives identical results with options
+//! passed per call and an immutable engine. Each step below names the crate function it
+//! mirrors (tokenizers 0.23.1, `tokenizer/mod.rs`); `tests/crate_equivalence` in engine.rs
+//! checks the result against the crate's own `encode` on real files.
+
+use crate::error::{Code, Error, Result};
+use tokenizers::{
+    pad_encodings, truncate_encodings, Encoding, Model, OffsetType, PaddingParams, PostProcessor,
+    PreTokenizer, TruncationParams, TruncationStrategy,
+};
+
+pub type HfTokenizer = tokenizers::Tokenizer;
+
+/// `encode_single_sequence` + `do_pre_tokenize` + `do_tokenize` for one raw string.
+pub fn encode_sequence(
+    tok: &HfTokenizer,
+    text: &str,
+    type_id: u32,
+    truncation: Option<&TruncationParams>,
+    offsets: OffsetType,
+) -> Result<Encoding> {
+    let mut pre = tok
+        .get_added_vocabulary()
+        .extract_and_normalize(tok.get_normalizer(), text);
+    if let Some(pre_tokenizer) = tok.get_pre_tokenizer() {
+        pre_tokenizer.pre_tokenize(&mut pre).map_err(encode_failed)?;
+    }
+    let model = tok.get_model();
+    let tokenize = |n: &tokenizers::NormalizedString| model.tokenize(n.get());
+    // 0.23 stops tokenizing once a truncating encode has enough tokens (`tokenize_with_limit`).
+    // That also bounds what overflow/stride can see, so parity requires doing the same.
+    match truncation {
+        Some(t) if t.strategy != TruncationStrategy::OnlySecond || type_id != 0 => {
+            pre.tokenize_with_limit(tokenize, t.max_length, t.direction)
+        }
+        _ => pre.tokenize(tokenize),
+    }
+    .map_err(encode_failed)?;
+    pre.into_encoding(None, type_id, offsets).map_err(encode_failed)
+}
+
+/// Number of special tokens the post-processor adds (`get_n_added_tokens`).
+pub fn added_tokens(tok: &HfTokenizer, is_pair: bool) -> usize {
+    tok.get_post_processor().map_or(0, |p| p.added_tokens(is_pair))
+}
+
+/// `post_process`: truncate, add special tokens, pad — in that order.
+pub fn post_process(
+    tok: &HfTokenizer,
+    encoding: Encoding,
+    pair: Option<Encoding>,
+    add_special_tokens: bool,
+    truncation: Option<&TruncationParams>,
+    padding: Option<&PaddingParams>,
+) -> Result<Encoding> {
+    let (encoding, pair) = match truncation {
+        Some(t) => truncate(tok, encoding, pair, add_special_tokens, t)?,
+        None => (encoding, pair),
+    };
+    let mut out = match tok.get_post_processor() {
+        Some(p) => p.process(encoding, pair, add_special_tokens).map_err(encode_failed)?,
+        None => default_process(encoding, pair)?,
+    };
+    if let Some(params) = padding {
+        pad_encodings(std::slice::from_mut(&mut out), params).map_err(encode_failed)?;
+    }
+    Ok(out)
+}
+
+fn truncate(
+    tok: &HfTokenizer,
+    encoding: Encoding,
+    pair: Option<Encoding>,
+    add_special_tokens: bool,
+    t: &TruncationParams,
+) -> Result<(Encoding, Option<Encoding>)> {
+    let n_added = added_tokens(tok, pair.is_some());
+    let params = if add_special_tokens && n_added > 0 {
+        // The crate subtracts unchecked (and wraps in release builds); we refuse instead.
+        let max_length = t.max_length.checked_sub(n_added).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "truncation.maxLength {} is smaller than the {n_added} special tokens this tokenizer adds",
+                t.max_length
+            ))
+        })?;
+        TruncationParams { max_length, ..t.clone() }
+    } else {
+        t.clone()
+    };
+    truncate_encodings(encoding, pair, &params).map_err(encode_failed)
+}
+
+fn default_process(encoding: Encoding, pair: Option<Encoding>) -> Result<Encoding> {
+    let encodings = match pair {
+        Some(p) => vec![encoding, p],
+        None => vec![encoding],
+    };
+    let mut merged = <dyn PostProcessor>::default_process(encodings, false).map_err(encode_failed)?;
+    match (merged.pop(), merged.is_empty()) {
+        (Some(e), true) => Ok(e),
+        _ => Err(Error::new(Code::Internal, "default post-processing did not merge to one encoding")),
+    }
+}
+
+fn encode_failed(e: impl std::fmt::Display) -> Error {
+    Error::new(Code::EncodeFailed, e.to_string())
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Builds ferrotok from source: the Rust addon with cargo (through @napi-rs/cli), then the
+// TypeScript library. Runs as the package's `install` script, so a plain `npm install` or
+// `npm ci` yields a working package with nothing downloaded but crates.
+//
+//   node scripts/build.mjs            build what is missing or out of date
+//   node scripts/build.mjs --force    rebuild both
+//   node scripts/build.mjs --ts-only  only the TypeScript
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const force = args.has('--force');
+
+function run(cmd, argv) {
+  console.log(`> ${cmd} ${argv.join(' ')}`);
+  execFileSync(cmd, argv, { cwd: root, stdio: 'inherit' });
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function addonPath() {
+  const found = readdirSync(join(root, 'native')).find((f) => f.endsWith('.node'));
+  return found ? join(root, 'native', found) : null;
+}
+
+function nativeIsStale() {
+  const addon = addonPath();
+  if (!addon) return true;
+  const sources = Math.max(newestMtime(join(root, 'native', 'src')), statSync(join(root, 'native', 'Cargo.toml')).mtimeMs);
+  return statSync(addon).mtimeMs < sources;
+}
+
+function buildNative() {
+  const napi = join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js');
+  if (!existsSync(napi)) {
+    throw new Error('ferrotok: @napi-rs/cli is missing; run `npm install` in the repository first');
+  }
+  run(process.execPath, [napi, 'build', '--platform', '--release', '--manifest-path', 'native/Cargo.toml',
+    '--output-dir', 'native', '--js', 'index.js', '--dts', 'index.d.ts']);
+}
+
+function buildTs() {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
+  writeEsmWrapper();
+}
+
+// ESM is a thin wrapper over the CommonJS build, not a second copy: one module instance
+// means one TokenizerError class, so `instanceof` holds whichever way users import.
+function writeEsmWrapper() {
+  const names = publicNames();
+  mkdirSync(join(root, 'dist', 'esm'), { recursive: true });
+  writeFileSync(join(root, 'dist', 'esm', 'index.mjs'),
+    `import cjs from '../cjs/index.js';\nexport const { ${names.join(', ')} } = cjs;\nexport default cjs;\n`);
+  writeFileSync(join(root, 'dist', 'esm', 'index.d.mts'),
+    `export * from '../cjs/index.js';\n`);
+}
+
+// The value exports of lib/index.ts (types need no runtime binding).
+function publicNames() {
+  const src = readFileSync(join(root, 'lib', 'index.ts'), 'utf8');
+  const names = [];
+  for (const m of src.matchAll(/^export\s+\{([^}]*)\}\s+from/gm)) {
+    for (const part of m[1].split(',')) {
+      const name = part.trim();
+      if (name && !name.startsWith('type ')) names.push(name.split(/\s+as\s+/).pop());
+    }
+  }
+  return names;
+}
+
+if (!args.has('--ts-only') && (force || nativeIsStale())) buildNative();
+buildTs();

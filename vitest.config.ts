@@ -1,0 +1,19 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+// Tests import 'ferrotok' — the built package (dist/), exactly as users get it — and Node
+// loads it natively: dist/ is CommonJS plus an ESM wrapper, and must not be re-transformed.
+export default defineConfig({
+  resolve: {
+    alias: { ferrotok: resolve(__dirname, 'dist/esm/index.mjs') },
+  },
+  server: {
+    deps: { external: [/\/dist\//, /\/native\//] },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
