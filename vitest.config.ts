@@ -7,13 +7,13 @@ export default defineConfig({
   resolve: {
     alias: { ferrotok: resolve(__dirname, 'dist/esm/index.mjs') },
   },
-  server: {
-    deps: { external: [/\/dist\//, /\/native\//] },
-  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    server: {
+      deps: { external: [/\/dist\//, /\/native\//] },
+    },
   },
 });

@@ -62,7 +62,7 @@ function writeEsmWrapper() {
   const names = publicNames();
   mkdirSync(join(root, 'dist', 'esm'), { recursive: true });
   writeFileSync(join(root, 'dist', 'esm', 'index.mjs'),
-    `import cjs from '../cjs/index.js';\nexport const { ${names.join(', ')} } = cjs;\nexport default cjs;\n`);
+    `import cjs from '../cjs/index.js';\n${names.map((n) => `export const ${n} = cjs.${n};\n`).join('')}export default cjs;\n`);
   writeFileSync(join(root, 'dist', 'esm', 'index.d.mts'),
     `export * from '../cjs/index.js';\n`);
 }

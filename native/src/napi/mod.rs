@@ -1,9 +1,20 @@
 //! The Node binding. Thin by design: convert arguments, call the engine, convert results.
 //! Every entry point runs the engine inside `error::guard`, so a panic becomes an INTERNAL
-//! error and never unwinds into (and aborts) Node.
+//! (or, for option asserts deep in the crate, ENCODE_FAILED) error and never unwinds into —
+//! and aborts — Node.
 
 mod encoding;
 mod error;
 mod options;
 mod tasks;
 mod tokenizer;
+
+/// Panics are caught and returned to JS with their message, so the default hook's stderr
+/// report (with a backtrace when RUST_BACKTRACE is set) only repeats it, in the middle of
+/// the host application's output. `FERROTOK_TRACE_PANICS=1` restores it for debugging.
+#[napi_derive::module_init]
+fn init() {
+    if std::env::var_os("FERROTOK_TRACE_PANICS").is_none() {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
+}

@@ -1,0 +1,266 @@
+// Behaviour of the public API: shapes, defaults, options, batches, vocabulary.
+// Exactness against Hugging Face lives in parity.*.test.ts.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BatchEncoding, Encoding, Tokenizer, TokenizerError } from 'ferrotok';
+import { BERT, LLAMA3, QWEN3 } from './fixtures';
+
+const bert = Tokenizer.fromFile(BERT);
+const llama3 = Tokenizer.fromFile(LLAMA3);
+
+describe('loading', () => {
+  it('takes a folder, a tokenizer.json path, JSON text, a Buffer or a Uint8Array', () => {
+    const json = readFileSync(path.join(BERT, 'tokenizer.json'));
+    const all = [
+      Tokenizer.fromFile(path.join(BERT, 'tokenizer.json')),
+      Tokenizer.fromJSON(json.toString('utf8')),
+      Tokenizer.fromJSON(json),
+      Tokenizer.fromJSON(new Uint8Array(json)),
+    ];
+    for (const t of all) expect(Array.from(t.encode('Hello there').ids)).toEqual(Array.from(bert.encode('Hello there').ids));
+  });
+
+  it('reads tokenizer_config.json beside tokenizer.json', () => {
+    expect(llama3.specialTokens.bos).toEqual({ content: '<|begin_of_text|>', id: 128000 });
+    expect(Tokenizer.fromFile(path.join(LLAMA3, 'tokenizer.json')).specialTokens.bos?.id).toBe(128000);
+    expect(bert.specialTokens).toMatchObject({ cls: { content: '[CLS]', id: 101 }, sep: { id: 102 }, pad: { id: 0 } });
+  });
+
+  it('toJSON round-trips', () => {
+    const again = Tokenizer.fromJSON(llama3.toJSON());
+    expect(again.toJSON()).toBe(llama3.toJSON());
+    const text = 'Round trip: ünïcödé 😀 and <|begin_of_text|> too';
+    expect(Array.from(again.encode(text).ids)).toEqual(Array.from(llama3.encode(text).ids));
+    expect(JSON.parse(llama3.toJSON({ pretty: true })).model.type).toBe('BPE');
+  });
+});
+
+describe('encode', () => {
+  it('returns typed arrays and aligned fields', () => {
+    const e = bert.encode('Hello, world!');
+    expect(e).toBeInstanceOf(Encoding);
+    expect(e.ids).toBeInstanceOf(Uint32Array);
+    expect(e.typeIds).toBeInstanceOf(Uint32Array);
+    expect(e.attentionMask).toBeInstanceOf(Uint32Array);
+    expect(e.specialTokensMask).toBeInstanceOf(Uint32Array);
+    expect(e.tokens).toEqual(['[CLS]', 'hello', ',', 'world', '!', '[SEP]']);
+    expect(Array.from(e.ids)).toEqual([101, 7592, 1010, 2088, 999, 102]);
+    expect(e.offsets).toEqual([[0, 0], [0, 5], [5, 6], [7, 12], [12, 13], [0, 0]]);
+    expect(e.wordIds).toEqual([null, 0, 1, 2, 3, null]);
+    expect(e.sequenceIds).toEqual([null, 0, 0, 0, 0, null]);
+    expect(Array.from(e.specialTokensMask)).toEqual([1, 0, 0, 0, 0, 1]);
+    expect(e.length).toBe(6);
+    expect(e.overflowing).toEqual([]);
+  });
+
+  it('addSpecialTokens: false leaves the special tokens out', () => {
+    expect(bert.encode('Hello', { addSpecialTokens: false }).tokens).toEqual(['hello']);
+  });
+
+  it('pair offsets index the pair text', () => {
+    const text = 'Where is it?';
+    const pair = 'It is 😀 here.';
+    const e = bert.encode(text, { pair });
+    expect(e.tokens).toEqual(['[CLS]', 'where', 'is', 'it', '?', '[SEP]', 'it', 'is', '[UNK]', 'here', '.', '[SEP]']);
+    expect(Array.from(e.typeIds)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    e.offsets.forEach(([s, t], i) => {
+      const seq = e.sequenceIds[i];
+      if (seq === null) return;
+      const src = seq === 0 ? text : pair;
+      expect(src.slice(s, t).toLowerCase()).toBe(e.tokens[i] === '[UNK]' ? '😀' : e.tokens[i]);
+    });
+  });
+
+  it('toJSON gives a plain object', () => {
+    const j = JSON.parse(JSON.stringify(bert.encode('hi')));
+    expect(j.ids).toEqual([101, 7632, 102]);
+    expect(Object.keys(j).sort()).toEqual(
+      ['attentionMask', 'ids', 'offsets', 'overflowing', 'sequenceIds', 'specialTokensMask', 'tokens', 'typeIds', 'wordIds'],
+    );
+  });
+
+  it('encodes a 1 MB single word', () => {
+    const word = 'a'.repeat(1_000_000);
+    const e = llama3.encode(word, { addSpecialTokens: false });
+    expect(e.offsets.at(-1)?.[1]).toBe(1_000_000);
+    expect(llama3.decode(e.ids)).toBe(word);
+    expect(bert.encode(word).tokens).toEqual(['[CLS]', '[UNK]', '[SEP]']);
+  });
+});
+
+describe('truncation and padding', () => {
+  const text = 'one two three four five six seven eight nine ten eleven twelve';
+
+  it('truncates with stride and returns the overflowing windows', () => {
+    const e = bert.encode(text, { truncation: { maxLength: 6, stride: 1 } });
+    expect(e.tokens).toEqual(['[CLS]', 'one', 'two', 'three', 'four', '[SEP]']);
+    // tokenizers 0.23 (Python too) stops tokenizing once a truncating encode has maxLength
+    // tokens, so the overflow only covers what was tokenized: one window, not the whole text.
+    expect(e.overflowing.map((o) => o.tokens)).toEqual([['[CLS]', 'four', 'five', 'six', '[SEP]']]);
+  });
+
+  it('truncates on the left', () => {
+    const e = bert.encode(text, { truncation: { maxLength: 4, side: 'left' } });
+    expect(e.tokens).toEqual(['[CLS]', 'eleven', 'twelve', '[SEP]']);
+  });
+
+  it('pads to a fixed length, on either side, to a multiple', () => {
+    const right = bert.encode('hi', { padding: { maxLength: 6 } });
+    expect(right.tokens).toEqual(['[CLS]', 'hi', '[SEP]', '[PAD]', '[PAD]', '[PAD]']);
+    expect(Array.from(right.attentionMask)).toEqual([1, 1, 1, 0, 0, 0]);
+    const left = bert.encode('hi', { padding: { maxLength: 5, side: 'left' } });
+    expect(left.tokens).toEqual(['[PAD]', '[PAD]', '[CLS]', 'hi', '[SEP]']);
+    expect(bert.encode('hi', { padding: { multipleOf: 8 } }).length).toBe(8);
+  });
+
+  it("takes the pad token from tokenizer_config.json, and says so when there is none", () => {
+    const qwen = Tokenizer.fromFile(QWEN3);
+    expect(qwen.encode('hi', { padding: { maxLength: 3, side: 'left' } }).tokens[0]).toBe('<|endoftext|>');
+    expect(() => llama3.encode('hi', { padding: { maxLength: 4 } })).toThrow(/no pad token/);
+    expect(llama3.encode('hi', { padding: { maxLength: 3, padToken: '<|end_of_text|>' } }).ids[2]).toBe(128001);
+  });
+
+  it('truncation.maxLength defaults to model_max_length', () => {
+    expect(bert.encode('word '.repeat(600), { truncation: {} }).length).toBe(512);
+  });
+});
+
+describe('batches', () => {
+  const lines = ['Hello there', 'A somewhat longer line of text', 'x'];
+
+  it('rows equal single encodes; padded batches expose [batch, seqLen] arrays', () => {
+    const b = bert.encodeBatch(lines, { padding: { strategy: 'longest' } });
+    expect(b).toBeInstanceOf(BatchEncoding);
+    expect(b.length).toBe(3);
+    const seq = bert.encode(lines[1]!).length;
+    expect(b.dims).toEqual([3, seq]);
+    expect(b.inputIds).toBeInstanceOf(Uint32Array);
+    expect(b.inputIds.length).toBe(3 * seq);
+    expect(Array.from(b.inputIds.subarray(seq, 2 * seq))).toEqual(Array.from(bert.encode(lines[1]!).ids));
+    expect(Array.from(b.attentionMask.subarray(0, seq)).filter((x) => x === 1).length).toBe(bert.encode(lines[0]!).length);
+    expect(b.typeIds.length).toBe(3 * seq);
+    expect([...b].map((e) => e.length)).toEqual([seq, seq, seq]);
+    expect(b.at(-1)?.tokens[1]).toBe('x');
+    expect(b.at(3)).toBeUndefined();
+  });
+
+  it('an unpadded batch of uneven rows has no flat tensor', () => {
+    const b = bert.encodeBatch(lines);
+    expect(b.isRectangular).toBe(false);
+    expect(() => b.inputIds).toThrow(TokenizerError);
+    expect(() => b.dims).toThrow(/padding/);
+    expect(b.at(0)?.tokens).toEqual(bert.encode(lines[0]!).tokens);
+  });
+
+  it('takes [text, pair] tuples', () => {
+    const b = bert.encodeBatch([['question?', 'context.'], 'single']);
+    expect(b.at(0)?.tokens).toEqual(bert.encode('question?', { pair: 'context.' }).tokens);
+    expect(b.at(1)?.tokens).toEqual(['[CLS]', 'single', '[SEP]']);
+  });
+
+  it('an empty batch is fine', () => {
+    expect(bert.encodeBatch([]).length).toBe(0);
+  });
+
+  it('encodeBatchAsync equals encodeBatch, and many run at once on one tokenizer', async () => {
+    const corpus = readFileSync(path.join(__dirname, '..', '..', 'shared', 'corpus', 'prompts.txt'), 'utf8').split('\n').slice(0, 2000);
+    const sync = llama3.encodeBatch(corpus);
+    const results = await Promise.all(Array.from({ length: 6 }, () => llama3.encodeBatchAsync(corpus)));
+    for (const r of results) {
+      expect(r.length).toBe(sync.length);
+      for (const i of [0, 17, 999, 1999]) expect(Array.from(r.at(i)!.ids)).toEqual(Array.from(sync.at(i)!.ids));
+    }
+  });
+
+  it('encodeBatchAsync leaves the event loop free', async () => {
+    const corpus = readFileSync(path.join(__dirname, '..', '..', 'shared', 'corpus', 'en_prose.txt'), 'utf8').split('\n');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = Date.now();
+    await llama3.encodeBatchAsync(corpus);
+    clearInterval(timer);
+    // Only meaningful when the batch took a while; it does (4 MB), but don't assume speed.
+    if (Date.now() - started > 50) expect(ticks).toBeGreaterThan(2);
+  });
+
+  it('an AbortSignal rejects with ABORTED, before or during the work', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(llama3.encodeBatchAsync(['x'], { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+
+    const corpus = readFileSync(path.join(__dirname, '..', '..', 'shared', 'corpus', 'en_prose.txt'), 'utf8').split('\n');
+    const during = new AbortController();
+    const p = llama3.encodeBatchAsync(corpus, { signal: during.signal });
+    setTimeout(() => during.abort(), 5);
+    await expect(p).rejects.toBeInstanceOf(TokenizerError);
+    await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
+    // The tokenizer is still fine afterwards.
+    expect((await llama3.encodeBatchAsync(['still works'])).at(0)?.length).toBe(2);
+  });
+});
+
+describe('countTokens', () => {
+  it('equals the encode length, with and without special tokens', () => {
+    for (const t of [bert, llama3]) {
+      for (const text of ['', 'Hello world', 'ünïcödé 😀 <|begin_of_text|> [CLS]']) {
+        expect(t.countTokens(text)).toBe(t.encode(text).length);
+        expect(t.countTokens(text, { addSpecialTokens: false })).toBe(t.encode(text, { addSpecialTokens: false }).length);
+      }
+    }
+  });
+});
+
+describe('decode', () => {
+  const ids = bert.encode('Hello, world!').ids;
+
+  it('decodes with and without special tokens', () => {
+    expect(bert.decode(ids)).toBe('[CLS] hello, world! [SEP]');
+    expect(bert.decode(ids, { skipSpecialTokens: true })).toBe('hello, world!');
+  });
+
+  it('takes number[] and every integer typed array', () => {
+    const expected = bert.decode(ids);
+    const forms = [
+      Array.from(ids), Int32Array.from(ids), Float64Array.from(ids), Uint16Array.from(ids),
+      BigInt64Array.from(Array.from(ids, BigInt)), BigUint64Array.from(Array.from(ids, BigInt)),
+    ];
+    for (const f of forms) expect(bert.decode(f)).toBe(expected);
+  });
+
+  it('decodeBatch decodes each row', () => {
+    expect(bert.decodeBatch([ids, [7592]], { skipSpecialTokens: true })).toEqual(['hello, world!', 'hello']);
+  });
+
+  it('round-trips byte-level text exactly', () => {
+    const text = 'Tabs\tand\nnewlines, emoji 👨‍👩‍👧 and 中文 and \u0000 control';
+    expect(llama3.decode(llama3.encode(text, { addSpecialTokens: false }).ids)).toBe(text);
+  });
+});
+
+describe('vocabulary', () => {
+  it('maps tokens and ids both ways', () => {
+    expect(bert.tokenToId('hello')).toBe(7592);
+    expect(bert.idToToken(7592)).toBe('hello');
+    expect(bert.tokenToId('not-a-token-at-all')).toBeUndefined();
+    expect(bert.idToToken(10_000_000)).toBeUndefined();
+    expect(bert.vocabSize).toBe(30522);
+    expect(llama3.vocabSize).toBe(128256);
+  });
+
+  it('getVocab is a Map that agrees with tokenToId', () => {
+    const v = llama3.getVocab();
+    expect(v).toBeInstanceOf(Map);
+    expect(v.size).toBe(llama3.vocabSize);
+    expect(v.get('<|begin_of_text|>')).toBe(128000);
+    expect(llama3.getVocab({ withAddedTokens: false }).has('<|begin_of_text|>')).toBe(false);
+  });
+
+  it('lists added and special tokens', () => {
+    const bos = llama3.addedTokens.find((t) => t.id === 128000);
+    expect(bos).toMatchObject({ content: '<|begin_of_text|>', special: true });
+    expect(llama3.allSpecialIds).toContain(128001);
+    expect(bert.numSpecialTokensToAdd()).toBe(2);
+    expect(bert.numSpecialTokensToAdd(true)).toBe(3);
+  });
+});

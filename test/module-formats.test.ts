@@ -1,0 +1,22 @@
+// `require('ferrotok')` and `import ... from 'ferrotok'` give the same classes (one module
+// instance), from the package's own `exports` map.
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import * as esm from 'ferrotok';
+import { repoRoot } from './fixtures';
+
+describe('module formats', () => {
+  it('CommonJS and ESM builds share one TokenizerError class', () => {
+    const cjs = createRequire(import.meta.url)('../dist/cjs/index.js') as typeof esm;
+    expect(cjs.TokenizerError).toBe(esm.TokenizerError);
+    expect(cjs.Tokenizer).toBe(esm.Tokenizer);
+  });
+
+  it('resolves through package.json exports from both module systems', () => {
+    const cjsOut = execFileSync(process.execPath, ['-e', "const f = require('ferrotok'); console.log(typeof f.Tokenizer.fromFile)"], { cwd: repoRoot, encoding: 'utf8' });
+    expect(cjsOut.trim()).toBe('function');
+    const esmOut = execFileSync(process.execPath, ['--input-type=module', '-e', "import { Tokenizer, TokenizerError } from 'ferrotok'; console.log(typeof Tokenizer.fromJSON, TokenizerError.name)"], { cwd: repoRoot, encoding: 'utf8' });
+    expect(esmOut.trim()).toBe('function TokenizerError');
+  });
+});
