@@ -1,0 +1,83 @@
+// Type tests for the ESM entry: compiled by `npm run typecheck` (tsc), never run.
+// Each `@ts-expect-error` must be an error, so wrong declarations fail the build.
+import {
+  BatchEncoding, Encoding, Tokenizer, TokenizerError,
+  type EncodeOptions, type Offset, type TokenizerErrorCode,
+} from 'ferrotok';
+
+const tok: Tokenizer = Tokenizer.fromFile('tokenizer.json');
+Tokenizer.fromFile('dir', { maxInputLength: 1000 });
+Tokenizer.fromJSON('{}');
+Tokenizer.fromJSON(new Uint8Array(0));
+Tokenizer.fromJSON(Buffer.from('{}'));
+const json: string = tok.toJSON();
+void json;
+
+const e: Encoding = tok.encode('text', { pair: 'pair', addSpecialTokens: false });
+const ids: Uint32Array = e.ids;
+const typeIds: Uint32Array = e.typeIds;
+const mask: Uint32Array = e.attentionMask;
+const special: Uint32Array = e.specialTokensMask;
+const tokens: string[] = e.tokens;
+const offsets: Offset[] = e.offsets;
+const first: [number, number] | undefined = e.offsets[0];
+const words: (number | null)[] = e.wordIds;
+const seqs: (number | null)[] = e.sequenceIds;
+const over: Encoding[] = e.overflowing;
+const n: number = e.length;
+void [ids, typeIds, mask, special, tokens, offsets, first, words, seqs, over, n];
+
+const opts: EncodeOptions = {
+  truncation: { maxLength: 8, strategy: 'only_first', stride: 2, side: 'left' },
+  padding: { strategy: 'max_length', maxLength: 16, multipleOf: 8, side: 'right', padId: 0, padToken: '[PAD]', padTypeId: 0 },
+};
+tok.encode('x', opts);
+tok.encode('x', { truncation: null, padding: null });
+// @ts-expect-error the input is a string, not string[] (use encodeBatch)
+tok.encode(['a', 'b']);
+// @ts-expect-error unknown strategy
+tok.encode('x', { truncation: { maxLength: 8, strategy: 'middle' } });
+// @ts-expect-error side is 'left' | 'right'
+tok.encode('x', { padding: { side: 'top' } });
+
+const b: BatchEncoding = tok.encodeBatch(['a', ['q', 'context']], { padding: { strategy: 'longest' } });
+const dims: [number, number] = b.dims;
+const flat: Uint32Array = b.inputIds;
+const row: Encoding | undefined = b.at(0);
+for (const r of b) { const x: Encoding = r; void x; }
+void [dims, flat, row];
+// @ts-expect-error a pair is a two-element tuple
+tok.encodeBatch([['a', 'b', 'c']]);
+// @ts-expect-error pair belongs to encode, not to the batch options
+tok.encodeBatch(['a'], { pair: 'b' });
+
+const p: Promise<BatchEncoding> = tok.encodeBatchAsync(['a'], { signal: new AbortController().signal });
+void p;
+
+const text: string = tok.decode([1, 2, 3], { skipSpecialTokens: true });
+tok.decode(new Uint32Array(2));
+tok.decode(new BigInt64Array(2));
+tok.decode(new Int32Array(2));
+// @ts-expect-error ids are numbers
+tok.decode(['1']);
+const texts: string[] = tok.decodeBatch([[1], new Uint32Array(1)]);
+const count: number = tok.countTokens('x', { addSpecialTokens: false });
+void [text, texts, count];
+
+const id: number | undefined = tok.tokenToId('x');
+const token: string | undefined = tok.idToToken(1);
+const size: number = tok.vocabSize;
+const vocab: Map<string, number> = tok.getVocab();
+const bos: { content: string; id: number } | undefined = tok.specialTokens.bos;
+void [id, token, size, vocab, bos];
+
+try {
+  tok.encode('x');
+} catch (err) {
+  if (err instanceof TokenizerError) {
+    const code: TokenizerErrorCode = err.code;
+    // @ts-expect-error codes are a closed union
+    const wrong: typeof err.code = 'SOMETHING_ELSE';
+    void [code, wrong];
+  }
+}
