@@ -13,6 +13,7 @@ pub mod error;
 pub mod load;
 pub mod offsets;
 pub mod pipeline;
+pub mod tensor;
 pub mod vocab;
 
 #[cfg(feature = "napi")]

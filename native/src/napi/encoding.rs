@@ -5,7 +5,7 @@
 
 use crate::batch;
 use crate::error::{Code, Error};
-use napi::bindgen_prelude::{Int32Array, Uint32Array};
+use napi::bindgen_prelude::{BigInt64Array, Int32Array, Uint32Array};
 use napi_derive::napi;
 use tokenizers::Encoding;
 
@@ -93,14 +93,27 @@ impl NativeBatch {
         NativeBatch { rows, seq_len }
     }
 
-    fn flat(&self, field: impl Fn(&Encoding) -> &[u32]) -> napi::Result<Uint32Array> {
-        if self.seq_len.is_none() {
-            return Err(to_js(Error::new(
+    fn check_rectangular(&self) -> napi::Result<()> {
+        match self.seq_len {
+            Some(_) => Ok(()),
+            None => Err(to_js(Error::new(
                 Code::InvalidArgument,
                 "rows have different lengths, so there is no [batch, seqLen] tensor; encode with padding: { strategy: 'longest' } (or 'max_length')",
-            )));
+            ))),
         }
+    }
+
+    fn flat(&self, field: impl Fn(&Encoding) -> &[u32]) -> napi::Result<Uint32Array> {
+        self.check_rectangular()?;
         Ok(batch::flatten(&self.rows, field).into())
+    }
+
+    /// The same buffer widened to i64 in one pass, for models whose inputs are int64: no
+    /// per-element BigInt work in JS.
+    fn flat_i64(&self, field: impl Fn(&Encoding) -> &[u32]) -> napi::Result<BigInt64Array> {
+        self.check_rectangular()?;
+        let flat: Vec<i64> = self.rows.iter().flat_map(|r| field(r).iter().map(|&x| i64::from(x))).collect();
+        Ok(flat.into())
     }
 }
 
@@ -146,5 +159,18 @@ impl NativeBatch {
     #[napi]
     pub fn special_tokens_mask(&self) -> napi::Result<Uint32Array> {
         self.flat(Encoding::get_special_tokens_mask)
+    }
+
+    /// `inputIds`, `attentionMask` or `typeIds` as int64, for ONNX feeds.
+    #[napi]
+    pub fn field_i64(&self, field: String) -> napi::Result<BigInt64Array> {
+        match field.as_str() {
+            "input_ids" => self.flat_i64(Encoding::get_ids),
+            "attention_mask" => self.flat_i64(Encoding::get_attention_mask),
+            "token_type_ids" => self.flat_i64(Encoding::get_type_ids),
+            other => Err(to_js(Error::invalid_argument(format!(
+                "unknown field '{other}': expected input_ids, attention_mask or token_type_ids"
+            )))),
+        }
     }
 }

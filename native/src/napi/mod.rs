@@ -7,6 +7,7 @@ mod encoding;
 mod error;
 mod options;
 mod tasks;
+mod tensor;
 mod tokenizer;
 
 /// Panics are caught and returned to JS with their message, so the default hook's stderr
