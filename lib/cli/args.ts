@@ -1,0 +1,80 @@
+/**
+ * Command-line parsing on `node:util` parseArgs. One option table serves every command, so a
+ * flag means the same thing wherever it appears; each command then lists the flags it accepts.
+ */
+import { parseArgs } from 'node:util';
+
+/** Bad command-line syntax: exit code 2, with a pointer to `--help`. */
+export class UsageError extends Error {
+  constructor(message: string, readonly command?: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  tokenizer: { type: 'string' },
+  json: { type: 'boolean' },
+  file: { type: 'string' },
+  ids: { type: 'boolean' },
+  'no-special': { type: 'boolean' },
+  'skip-special': { type: 'boolean' },
+  pair: { type: 'string' },
+  'max-length': { type: 'string' },
+  lines: { type: 'boolean' },
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+type OptionsOfType<T> = { [K in OptionName]: (typeof OPTIONS)[K]['type'] extends T ? K : never }[OptionName];
+export type BooleanOption = OptionsOfType<'boolean'>;
+export type StringOption = OptionsOfType<'string'>;
+
+/** Accepted by every command (and with none). */
+export const GLOBAL_OPTIONS: readonly OptionName[] = ['help', 'version', 'tokenizer', 'json'];
+
+export interface Invocation {
+  /** The first positional, if any. */
+  command: string | undefined;
+  /** The positionals after the command. */
+  args: string[];
+  values: { [K in BooleanOption]?: boolean } & { [K in StringOption]?: string };
+  /** Options as spelled on the command line, to name them in errors. */
+  used: { name: string; rawName: string }[];
+}
+
+export function parseArgv(argv: readonly string[]): Invocation {
+  const { values, positionals, tokens } = parseStrict(argv);
+  const used = tokens.flatMap((t) => (t.kind === 'option' ? [{ name: t.name, rawName: t.rawName }] : []));
+  return { command: positionals[0], args: positionals.slice(1), values, used };
+}
+
+function parseStrict(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true, tokens: true });
+  } catch (e) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes and messages fit for users.
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((e as Error).message);
+    throw e;
+  }
+}
+
+/** Rejects options the command does not take (parseArgs only knows the union of all). */
+export function checkOptions(inv: Invocation, command: string, allowed: readonly OptionName[]): void {
+  for (const { name, rawName } of inv.used) {
+    if (!GLOBAL_OPTIONS.includes(name as OptionName) && !allowed.includes(name as OptionName)) {
+      throw new UsageError(`'${command}' does not take ${rawName}`, command);
+    }
+  }
+}
+
+/** A count on the command line: a plain decimal integer from 1 to 2^32 - 1. */
+export function positiveInt(value: string, flag: string, command: string): number {
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 0xffff_ffff)) {
+    throw new UsageError(`${flag} takes a whole number from 1 to 4294967295, got '${value}'`, command);
+  }
+  return n;
+}

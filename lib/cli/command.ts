@@ -1,0 +1,18 @@
+import type { OptionName } from './args';
+import type { Context } from './context';
+
+/** One subcommand. Output goes through `ctx`; failures are thrown (see cli.ts for exit codes). */
+export interface Command {
+  readonly name: string;
+  /** One line for `ferrotok --help`. */
+  readonly summary: string;
+  /** The whole text of `ferrotok <name> --help`. */
+  readonly help: string;
+  /** Flags beyond the global ones (--tokenizer, --json, --help, --version). */
+  readonly options: readonly OptionName[];
+  run(ctx: Context): Promise<void>;
+}
+
+/** The help lines every command shares (each command says what its --json prints). */
+export const COMMON_HELP = `  --tokenizer PATH   tokenizer.json, or a folder holding one (default: the bundled models/default)
+  -h, --help         this help`;

@@ -1,0 +1,158 @@
+/**
+ * `ferrotok inspect`: what a tokenizer holds — its pipeline, vocabulary, special tokens and
+ * config — so one can tell at a glance which model a tokenizer.json belongs to.
+ *
+ * The pipeline comes from `tok.toJSON()`, the engine's own serialization, not the file's text:
+ * it is what was actually loaded, with every field spelled out (older files omit `model.type`).
+ */
+import type { SpecialTokens } from '../config';
+import type { Tokenizer } from '../tokenizer';
+import { COMMON_HELP, type Command } from './command';
+import type { Context } from './context';
+import { escapeControls } from './format';
+
+/** A pipeline component: its type, and for `Sequence` the components it chains. */
+export interface Component {
+  type: string;
+  children?: Component[];
+}
+
+export interface InspectReport {
+  path: string;
+  model: { type: string; byteFallback?: boolean };
+  normalizer: Component | null;
+  preTokenizer: Component | null;
+  postProcessor: Component | null;
+  decoder: Component | null;
+  vocabSize: number;
+  addedTokens: { count: number; special: Record<string, number> };
+  specialTokens: SpecialTokens;
+  /** `names` only when tokenizer_config.json holds a list of named templates. */
+  chatTemplate: { present: boolean; names?: string[] };
+  /** As tokenizer_config.json says it (transformers writes 1e30 for "no limit"), or null. */
+  modelMaxLength: number | null;
+  /** The tokenizer.json's own `truncation` / `padding`, as the engine serializes them. */
+  truncation: unknown;
+  padding: unknown;
+}
+
+export const inspect: Command = {
+  name: 'inspect',
+  summary: 'describe the tokenizer: model, pipeline, vocabulary, special tokens, config',
+  options: [],
+  help: `Usage: ferrotok inspect [options]
+
+Describes the tokenizer: model type (and byte_fallback for BPE), normalizer,
+pre-tokenizer, post-processor and decoder (Sequence children in brackets), vocabulary
+size, added and special tokens, the named special tokens of tokenizer_config.json, whether
+it has a chat template, model_max_length, and the file's truncation and padding.
+
+Options:
+  --json             print all of it as one JSON object (every special token listed)
+${COMMON_HELP}
+`,
+  async run(ctx) {
+    if (ctx.args.length > 0) throw ctx.usageError(`'inspect' takes no arguments (use --tokenizer ${ctx.args[0]})`);
+    const report = inspectTokenizer(ctx.tokenizer(), ctx.tokenizerPath);
+    if (ctx.flag('json')) ctx.print(JSON.stringify(report));
+    else for (const [label, value] of describe(report)) ctx.print(`${label.padEnd(18)}${value}`);
+  },
+};
+
+type Json = Record<string, unknown>;
+
+export function inspectTokenizer(tok: Tokenizer, path: string): InspectReport {
+  const json = JSON.parse(tok.toJSON()) as Json;
+  const special = tok.addedTokens.filter((t) => t.special);
+  return {
+    path,
+    model: model(json.model),
+    normalizer: component(json.normalizer),
+    preTokenizer: component(json.pre_tokenizer),
+    postProcessor: component(json.post_processor),
+    decoder: component(json.decoder),
+    vocabSize: tok.vocabSize,
+    addedTokens: { count: tok.addedTokens.length, special: Object.fromEntries(special.map((t) => [t.content, t.id])) },
+    specialTokens: tok.specialTokens,
+    chatTemplate: chatTemplate(tok.config?.chat_template),
+    modelMaxLength: typeof tok.config?.model_max_length === 'number' ? tok.config.model_max_length : null,
+    truncation: json.truncation ?? null,
+    padding: json.padding ?? null,
+  };
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function model(m: unknown): InspectReport['model'] {
+  const type = isObject(m) && typeof m.type === 'string' ? m.type : 'unknown';
+  // byte_fallback decides whether unknown characters become <0xNN> tokens or the unk token.
+  return type === 'BPE' && isObject(m) ? { type, byteFallback: m.byte_fallback === true } : { type };
+}
+
+// Each Sequence names its list differently (normalizers, pretokenizers, processors, decoders).
+const CHILD_KEYS = ['normalizers', 'pretokenizers', 'processors', 'decoders'] as const;
+
+function component(c: unknown): Component | null {
+  if (!isObject(c)) return null;
+  const type = typeof c.type === 'string' ? c.type : 'unknown';
+  const children = CHILD_KEYS.map((k) => c[k]).find(Array.isArray);
+  return children ? { type, children: children.map((x) => component(x) ?? { type: 'unknown' }) } : { type };
+}
+
+/** A single template (a string), or a list of `{ name, template }`. */
+function chatTemplate(t: unknown): InspectReport['chatTemplate'] {
+  if (typeof t === 'string') return { present: true };
+  if (!Array.isArray(t)) return { present: false };
+  const names = t.map((x: unknown) => (isObject(x) && typeof x.name === 'string' ? x.name : '?'));
+  return { present: names.length > 0, names };
+}
+
+// ---- the human-readable form -------------------------------------------------------------
+
+/** Past this many, the table lists the first few special tokens and says how many more. */
+const SHOWN_TOKENS = 8;
+
+function describe(r: InspectReport): [string, string][] {
+  const bf = r.model.byteFallback === undefined ? '' : ` (byte_fallback: ${r.model.byteFallback})`;
+  return [
+    ['path', r.path],
+    ['model', `${r.model.type}${bf}`],
+    ['normalizer', render(r.normalizer)],
+    ['pre_tokenizer', render(r.preTokenizer)],
+    ['post_processor', render(r.postProcessor)],
+    ['decoder', render(r.decoder)],
+    ['vocab size', String(r.vocabSize)],
+    ['added tokens', `${r.addedTokens.count}, ${Object.keys(r.addedTokens.special).length} special`],
+    ['special tokens', tokenList(Object.entries(r.addedTokens.special))],
+    ['named special', tokenList(namedSpecial(r.specialTokens))],
+    ['chat template', r.chatTemplate.names ? `named: ${r.chatTemplate.names.join(', ')}` : r.chatTemplate.present ? 'yes' : 'none'],
+    ['model_max_length', maxLength(r.modelMaxLength)],
+    ['truncation', r.truncation === null ? 'none' : JSON.stringify(r.truncation)],
+    ['padding', r.padding === null ? 'none' : JSON.stringify(r.padding)],
+  ];
+}
+
+export function render(c: Component | null): string {
+  if (c === null) return 'none';
+  return c.children ? `${c.type}[${c.children.map(render).join(', ')}]` : c.type;
+}
+
+function namedSpecial(s: SpecialTokens): [string, number][] {
+  const named = (['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask'] as const)
+    .flatMap((k): [string, number][] => (s[k] ? [[`${k}=${s[k].content}`, s[k].id]] : []));
+  return [...named, ...s.additional.map((t): [string, number] => [`additional=${t.content}`, t.id])];
+}
+
+function tokenList(entries: readonly [string, number][]): string {
+  if (entries.length === 0) return 'none';
+  const shown = entries.slice(0, SHOWN_TOKENS).map(([content, id]) => `${escapeControls(content)} (${id})`).join(', ');
+  const more = entries.length - SHOWN_TOKENS;
+  return more > 0 ? `${shown}, … ${more} more (--json lists all)` : shown;
+}
+
+function maxLength(n: number | null): string {
+  if (n === null) return 'not set';
+  return n >= 2 ** 32 ? `${n} (no limit)` : String(n);
+}

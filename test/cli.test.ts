@@ -1,0 +1,365 @@
+// The `ferrotok` command line. Most tests drive `main` in-process with injected streams; a few
+// spawn bin/ferrotok.js to prove the shim, the exit codes and the quiet `| head` behaviour.
+// Every expectation about tokens is checked against the library, not hard-coded, so the
+// tests hold whichever model sits in models/default.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface IO { stdin: string; stdout: (s: string) => void; stderr: (s: string) => void; drain: () => Promise<void> }
+const { main } = require('../dist/cjs/cli.js') as { main: (argv: string[], io?: Partial<IO>) => Promise<number> };
+const { Tokenizer } = require('../dist/cjs/index.js') as typeof import('../dist/cjs/index.js');
+
+const BIN = path.join(repoRoot, 'bin', 'ferrotok.js');
+const DEFAULT = path.join(repoRoot, 'models', 'default');
+const BERT = path.resolve(repoRoot, '../shared/models/bert-base-uncased');
+const LLAMA3 = path.join(repoRoot, 'node_modules', '@lenml', 'tokenizer-llama3', 'models');
+
+const defaultTok = Tokenizer.fromFile(DEFAULT);
+const bert = Tokenizer.fromFile(BERT);
+
+interface Result { code: number; stdout: string; stderr: string }
+
+async function run(argv: string[], stdin = ''): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdin, stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
+  return { code, stdout, stderr };
+}
+
+/** Runs and expects success, so a failure shows stderr instead of a bare exit code. */
+async function ok(argv: string[], stdin = ''): Promise<string> {
+  const r = await run(argv, stdin);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+const ids = (s: string): number[] => s.trim().split(' ').map(Number);
+
+describe('encode', () => {
+  it('prints id, token, span and quoted source slice per token, then the count', async () => {
+    const text = 'Hello world, tokenizers!';
+    const out = lines(await ok(['encode', text]));
+    const enc = defaultTok.encode(text);
+    expect(out).toHaveLength(enc.length + 1);
+    for (let i = 0; i < enc.length; i++) {
+      const [start, end] = enc.offsets[i]!;
+      expect(out[i]).toBe(`${enc.ids[i]}\t${enc.tokens[i]}\t[${start},${end})\t${JSON.stringify(text.slice(start, end))}`);
+    }
+    expect(out.at(-1)).toBe(`${enc.length} tokens`);
+  });
+
+  it('joins several TEXT arguments with a space', async () => {
+    expect(ids(await ok(['encode', '--ids', 'Hello', 'world']))).toEqual(Array.from(defaultTok.encode('Hello world').ids));
+  });
+
+  it('escapes control characters in the slice, keeping one line per token', async () => {
+    const out = lines(await ok(['encode', 'a\tb\nc\u0001']));
+    expect(out).toHaveLength(defaultTok.encode('a\tb\nc\u0001').length + 1);
+    const slices = out.slice(0, -1).map((l) => l.split('\t')[3]).join('');
+    expect(slices).toContain('\\t');
+    expect(slices).toContain('\\n');
+    expect(slices).toContain('\\u{0001}');
+  });
+
+  it('round-trips through decode', async () => {
+    const text = 'Round trip: ünïcödé 😀 and code() {}';
+    const encoded = await ok(['encode', '--ids', text]);
+    expect(encoded).toMatch(/^\d+( \d+)*\n$/);
+    expect(await ok(['decode', ...encoded.trim().split(' ')])).toBe(`${text}\n`);
+    // The same ids through stdin, comma separated.
+    expect(await ok(['decode'], encoded.trim().replaceAll(' ', ','))).toBe(`${text}\n`);
+  });
+
+  it('--json prints the Encoding as one line of JSON', async () => {
+    const out = await ok(['encode', '--json', 'Hello world']);
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out.trim()).not.toContain('\n');
+    const json = JSON.parse(out) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(
+      ['attentionMask', 'ids', 'offsets', 'overflowing', 'sequenceIds', 'specialTokensMask', 'tokens', 'typeIds', 'wordIds']);
+    expect(json).toEqual(defaultTok.encode('Hello world').toJSON());
+  });
+
+  it('--ids --json prints a JSON array, which decode reads back', async () => {
+    const out = await ok(['encode', '--ids', '--json', 'Hello world']);
+    expect(JSON.parse(out)).toEqual(Array.from(defaultTok.encode('Hello world').ids));
+    expect(await ok(['decode'], out)).toBe('Hello world\n');
+    // decode also takes the full `encode --json` object.
+    expect(await ok(['decode'], await ok(['encode', '--json', 'Hello world']))).toBe('Hello world\n');
+  });
+
+  it('reads stdin byte-exact when no TEXT is given, or TEXT is -', async () => {
+    const text = 'from stdin\nsecond line\n';
+    const want = Array.from(defaultTok.encode(text).ids);
+    expect(ids(await ok(['encode', '--ids'], text))).toEqual(want);
+    expect(ids(await ok(['encode', '--ids', '-'], text))).toEqual(want);
+  });
+
+  it('reads --file', async () => {
+    const file = path.join(tmp, 'input.txt');
+    writeFileSync(file, 'file text\n');
+    expect(ids(await ok(['encode', '--ids', '--file', file]))).toEqual(Array.from(defaultTok.encode('file text\n').ids));
+  });
+
+  it('--tokenizer loads another model; special tokens show an empty [0,0) span', async () => {
+    const out = lines(await ok(['encode', '--tokenizer', BERT, 'Hello there']));
+    expect(out[0]).toBe('101\t[CLS]\t[0,0)\t""');
+    expect(out[1]).toBe('7592\thello\t[0,5)\t"Hello"');
+    expect(out.at(-2)).toBe('102\t[SEP]\t[0,0)\t""');
+    expect(out.at(-1)).toBe(`${bert.encode('Hello there').length} tokens`);
+    // A tokenizer.json path works as well as its folder.
+    expect(await ok(['encode', '--ids', '--tokenizer', path.join(BERT, 'tokenizer.json'), 'Hello there'])).toBe('101 7592 2045 102\n');
+  });
+
+  it('--pair slices pair tokens from the pair text; --no-special and --max-length pass through', async () => {
+    const out = lines(await ok(['encode', '--tokenizer', BERT, '--pair', 'second part', 'first']));
+    expect(out).toContain('2117\tsecond\t[0,6)\t"second"');
+    const opts = ['--tokenizer', BERT, '--ids', '--no-special', '--max-length', '3', 'one two three four five'];
+    const want = bert.encode('one two three four five', { addSpecialTokens: false, truncation: { maxLength: 3 } });
+    expect(ids(await ok(['encode', ...opts]))).toEqual(Array.from(want.ids));
+    expect(want.length).toBe(3);
+  });
+
+  it('says when truncation left overflowing windows out', async () => {
+    const out = lines(await ok(['encode', '--tokenizer', BERT, '--max-length', '4', 'one two three four five']));
+    expect(out.at(-1)).toMatch(/^4 tokens \(truncated; \d+ overflowing windows? not shown/);
+  });
+
+  it('takes TEXT starting with - after --', async () => {
+    expect(ids(await ok(['encode', '--ids', '--', '-5 degrees']))).toEqual(Array.from(defaultTok.encode('-5 degrees').ids));
+  });
+});
+
+describe('decode', () => {
+  it('--skip-special and --json', async () => {
+    const idsText = Array.from(bert.encode('Hello there').ids).join(' ');
+    expect(await ok(['decode', '--tokenizer', BERT], idsText)).toBe('[CLS] hello there [SEP]\n');
+    expect(await ok(['decode', '--tokenizer', BERT, '--skip-special'], idsText)).toBe('hello there\n');
+    expect(JSON.parse(await ok(['decode', '--tokenizer', BERT, '--skip-special', '--json', idsText]))).toEqual({ text: 'hello there' });
+  });
+
+  it('a malformed id is INVALID_ARGUMENT, exit 1; an unknown id is ID_OUT_OF_RANGE', async () => {
+    for (const [argv, stdin] of [[['decode', 'abc'], ''], [['decode'], '1 2 x'], [['decode'], '[1.5]'], [['decode'], '[1,']] as const) {
+      const r = await run([...argv], stdin);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^ferrotok: INVALID_ARGUMENT: /);
+      expect(r.stdout).toBe('');
+    }
+    const r = await run(['decode', '--tokenizer', BERT, '999999']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ferrotok: ID_OUT_OF_RANGE: /);
+  });
+});
+
+describe('count', () => {
+  it('prints the number of tokens, with and without special tokens', async () => {
+    const text = 'How many tokens is this sentence?';
+    expect(await ok(['count', '--tokenizer', BERT, text])).toBe(`${bert.countTokens(text)}\n`);
+    expect(await ok(['count', '--tokenizer', BERT, '--no-special', text])).toBe(`${bert.countTokens(text) - 2}\n`);
+    expect(JSON.parse(await ok(['count', '--json', text]))).toEqual({ count: defaultTok.countTokens(text) });
+  });
+
+  it('--lines counts each line of stdin, then the total', async () => {
+    const input = 'first line\n\nthe third line here\r\nlast';
+    const want = ['first line', '', 'the third line here', 'last'].map((l) => [bert.countTokens(l), l] as const);
+    const total = want.reduce((s, [n]) => s + n, 0);
+    const out = await ok(['count', '--tokenizer', BERT, '--lines'], input);
+    expect(out).toBe(`${want.map(([n, l]) => `${n}\t${l}`).join('\n')}\ntotal\t${total}\n`);
+    const json = JSON.parse(await ok(['count', '--tokenizer', BERT, '--lines', '--json'], `${input}\n`)) as unknown;
+    expect(json).toEqual({ lines: want.map(([count, line]) => ({ count, line })), total });
+  });
+});
+
+describe('inspect', () => {
+  it('describes bert: WordPiece, BertNormalizer, [CLS] and friends', async () => {
+    const out = await ok(['inspect', '--tokenizer', BERT]);
+    expect(out).toMatch(/^model +WordPiece$/m);
+    expect(out).toMatch(/^normalizer +BertNormalizer$/m);
+    expect(out).toMatch(/^pre_tokenizer +BertPreTokenizer$/m);
+    expect(out).toMatch(/^post_processor +TemplateProcessing$/m);
+    expect(out).toMatch(/^vocab size +30522$/m);
+    expect(out).toMatch(/^special tokens +.*\[CLS\] \(101\)/m);
+    expect(out).toMatch(/^named special +.*cls=\[CLS\] \(101\)/m);
+    expect(out).toMatch(/^chat template +none$/m);
+    expect(out).toMatch(/^model_max_length +512$/m);
+
+    const json = JSON.parse(await ok(['inspect', '--json', '--tokenizer', BERT])) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      path: BERT,
+      model: { type: 'WordPiece' },
+      normalizer: { type: 'BertNormalizer' },
+      decoder: { type: 'WordPiece' },
+      vocabSize: 30522,
+      addedTokens: { count: 5, special: { '[PAD]': 0, '[UNK]': 100, '[CLS]': 101, '[SEP]': 102, '[MASK]': 103 } },
+      specialTokens: { cls: { content: '[CLS]', id: 101 }, sep: { content: '[SEP]', id: 102 } },
+      chatTemplate: { present: false },
+      modelMaxLength: 512,
+      truncation: null,
+      padding: null,
+    });
+  });
+
+  it('describes llama3: byte-level BPE with a chat template', async () => {
+    const out = await ok(['inspect', '--tokenizer', LLAMA3]);
+    expect(out).toMatch(/^model +BPE \(byte_fallback: false\)$/m);
+    expect(out).toMatch(/^pre_tokenizer +Sequence\[Split, ByteLevel\]$/m);
+    expect(out).toMatch(/^chat template +yes$/m);
+    expect(out).toMatch(/… 248 more \(--json lists all\)/);
+    const json = JSON.parse(await ok(['inspect', '--json', '--tokenizer', LLAMA3])) as {
+      chatTemplate: unknown; addedTokens: { special: Record<string, number> }; specialTokens: unknown;
+    };
+    expect(json.chatTemplate).toEqual({ present: true });
+    expect(Object.keys(json.addedTokens.special)).toHaveLength(256);
+    expect(json.specialTokens).toMatchObject({ bos: { content: '<|begin_of_text|>', id: 128000 } });
+  });
+
+  it('lists Sequence children, named chat templates and the file truncation', async () => {
+    const out = await ok(['inspect', '--tokenizer', custom]);
+    expect(out).toMatch(/^normalizer +Sequence\[NFC, Replace\]$/m);
+    expect(out).toMatch(/^chat template +named: default, tool_use$/m);
+    expect(out).toMatch(/^truncation +\{.*"max_length":6/m);
+    const json = JSON.parse(await ok(['inspect', '--json', '--tokenizer', custom])) as Record<string, unknown>;
+    expect(json.normalizer).toEqual({ type: 'Sequence', children: [{ type: 'NFC' }, { type: 'Replace' }] });
+    expect(json.chatTemplate).toEqual({ present: true, names: ['default', 'tool_use'] });
+    expect(json.truncation).toMatchObject({ max_length: 6 });
+    // encode honours that truncation.
+    expect(lines(await ok(['encode', '--tokenizer', custom, 'one two three four five six seven'])).at(-1)).toMatch(/^6 tokens \(truncated/);
+  });
+
+  it('takes no positional arguments', async () => {
+    const r = await run(['inspect', BERT]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--tokenizer');
+  });
+});
+
+describe('help and errors', () => {
+  it('--help, help COMMAND, COMMAND --help, --version', async () => {
+    const top = await ok(['--help']);
+    for (const c of ['encode', 'decode', 'count', 'inspect']) expect(top).toMatch(new RegExp(`^  ${c} `, 'm'));
+    expect(await ok(['help'])).toBe(top);
+    expect(await ok(['encode', '--help'])).toContain('--max-length N');
+    expect(await ok(['help', 'count'])).toContain('--lines');
+    expect(await ok(['decode', '-h'])).toContain('--skip-special');
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    expect(await ok(['--version'])).toBe(`ferrotok ${pkg.version}\n`);
+  });
+
+  it('a missing tokenizer is FILE_NOT_FOUND, exit 1', async () => {
+    const r = await run(['encode', '--tokenizer', path.join(tmp, 'nope'), 'x']);
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toMatch(/^ferrotok: FILE_NOT_FOUND: .*nope/);
+    const f = await run(['count', '--file', path.join(tmp, 'missing.txt')]);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/^ferrotok: FILE_NOT_FOUND: .*missing\.txt/);
+  });
+
+  it.each([
+    [['bogus'], /unknown command 'bogus'/],
+    [[], /missing command/],
+    [['encode', '--bogus', 'x'], /Unknown option '--bogus'/],
+    [['encode', '--pair'], /argument missing/],
+    [['encode', '--lines', 'x'], /'encode' does not take --lines/],
+    [['decode', '--pair', 'x', '1'], /'decode' does not take --pair/],
+    [['encode', '--max-length', 'ten', 'x'], /--max-length takes a whole number/],
+    [['encode', '--max-length', '0', 'x'], /--max-length takes a whole number/],
+    [['encode', '--file', 'a.txt', 'text'], /not two of them/],
+    [['count', '--file', 'a.txt', '-'], /not two of them/],
+    [['help', 'bogus'], /unknown command 'bogus'/],
+  ])('usage error, exit 2: %j', async (argv, message) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/Run 'ferrotok( \w+)? --help' for usage\.\n$/);
+  });
+
+  it('a closed stdout ends quietly with 0; any other failure is exit 70 with the stack', async () => {
+    let writes = 0;
+    const closed = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    let stderr = '';
+    const io = { stdin: '', stderr: (s: string) => { stderr += s; } };
+    const code = await main(['encode', 'a b c d e f'], { ...io, stdout: () => { writes++; throw closed; } });
+    expect({ code, writes, stderr }).toEqual({ code: 0, writes: 1, stderr: '' });
+
+    // Long outputs pause for `drain` every 1024 lines: that is where a closed pipe is noticed.
+    let drains = 0;
+    let gone = false;
+    const many = 'line\n'.repeat(5000);
+    const paced = await main(['count', '--lines', '--tokenizer', BERT], {
+      ...io, stdin: many, drain: async () => { drains++; gone = true; }, stdout: () => { if (gone) throw closed; writes++; },
+    });
+    expect({ paced, drains, writes, stderr }).toEqual({ paced: 0, drains: 1, writes: 1 + 1024, stderr: '' });
+
+    const bug = await main(['encode', 'x'], { ...io, stdout: () => { throw new TypeError('boom'); } });
+    expect(bug).toBe(70);
+    expect(stderr).toMatch(/^ferrotok: internal error .*TypeError: boom\n\s+at /s);
+  });
+});
+
+describe('bin/ferrotok.js', () => {
+  const node = (args: string[], input?: string) =>
+    spawnSync(process.execPath, [BIN, ...args], { cwd: repoRoot, encoding: 'utf8', ...(input === undefined ? {} : { input }) });
+
+  it('is a node script that runs the CLI and sets the exit code', () => {
+    expect(readFileSync(BIN, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const r = node(['encode', '--ids', 'Hello world']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(ids(r.stdout)).toEqual(Array.from(defaultTok.encode('Hello world').ids));
+    const piped = node(['decode', '--skip-special', '--tokenizer', BERT], '101 7592 102');
+    expect([piped.status, piped.stdout]).toEqual([0, 'hello\n']);
+  });
+
+  it('exits 2 on usage errors and 1 on tokenizer errors', () => {
+    expect(node(['bogus']).status).toBe(2);
+    const r = node(['decode', 'abc']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^ferrotok: INVALID_ARGUMENT: /);
+  });
+
+  it('stops quietly when the reader closes the pipe (| head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'count', '--lines', '--tokenizer', BERT, '--file', bigFile], { cwd: repoRoot });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+let tmp: string;
+let custom: string;
+let bigFile: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'ferrotok-cli-'));
+  custom = path.join(tmp, 'custom');
+  // bert, with a Sequence normalizer, a truncation of its own and named chat templates.
+  const json = JSON.parse(readFileSync(path.join(BERT, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+  json.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { String: '’' }, content: "'" }] };
+  json.truncation = { direction: 'Right', max_length: 6, strategy: 'LongestFirst', stride: 0 };
+  mkdirSync(custom);
+  writeFileSync(path.join(custom, 'tokenizer.json'), JSON.stringify(json));
+  writeFileSync(path.join(custom, 'tokenizer_config.json'), JSON.stringify({
+    chat_template: [{ name: 'default', template: '{{ messages }}' }, { name: 'tool_use', template: '{{ tools }}' }],
+  }));
+  // Enough output that the child is still writing when the pipe closes.
+  bigFile = path.join(tmp, 'big.txt');
+  writeFileSync(bigFile, 'the quick brown fox jumps over the lazy dog\n'.repeat(200_000));
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
