@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod engine;
 pub mod error;
+pub mod fast;
 pub mod load;
 pub mod offsets;
 pub mod pipeline;
