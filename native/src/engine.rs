@@ -7,6 +7,7 @@
 //! configuration; today every configuration runs the `tokenizers` crate path (pipeline.rs).
 
 use crate::error::{panic_detail, Code, Error, Result};
+use crate::fast::bytelevel::ByteLevelBpe;
 use crate::offsets::Utf16Mapper;
 use crate::pipeline::{self, HfTokenizer};
 use crate::vocab::VocabIndex;
@@ -17,6 +18,8 @@ pub struct Engine {
     tok: HfTokenizer,
     /// Built on first use (decode validation, vocab size): load stays cheap.
     vocab: OnceLock<VocabIndex>,
+    /// Our own path for this configuration, if we have one (see fast/).
+    fast: Option<ByteLevelBpe>,
 }
 
 /// One input: a text, or a text with its pair.
@@ -46,8 +49,21 @@ impl Default for EncodeOptions {
 }
 
 impl Engine {
+    /// An engine that runs everything through the `tokenizers` crate: the reference.
     pub fn new(tok: HfTokenizer) -> Self {
-        Engine { tok, vocab: OnceLock::new() }
+        Engine { tok, vocab: OnceLock::new(), fast: None }
+    }
+
+    /// An engine that uses our fast paths where the configuration allows. `json` is the
+    /// tokenizer.json `tok` was loaded from.
+    pub fn with_fast_paths(tok: HfTokenizer, json: &[u8]) -> Self {
+        let fast = ByteLevelBpe::build(&tok, json);
+        Engine { tok, vocab: OnceLock::new(), fast }
+    }
+
+    /// Which fast path serves this tokenizer, if any.
+    pub fn fast_path(&self) -> Option<&'static str> {
+        self.fast.as_ref().map(|_| "byte-level BPE")
     }
 
     /// The crate tokenizer, for read-only queries (vocabulary, serialization, defaults).
@@ -73,6 +89,10 @@ impl Engine {
     /// Token count of `text` alone (no truncation, no padding), without building tokens or
     /// offsets.
     pub fn count(&self, text: &str, add_special_tokens: bool) -> Result<usize> {
+        if let Some(n) = self.fast.as_ref().and_then(|f| f.count(text)) {
+            let special = if add_special_tokens { pipeline::added_tokens(&self.tok, false) } else { 0 };
+            return Ok(n + special);
+        }
         let enc = pipeline::encode_sequence(&self.tok, text, 0, None, OffsetType::None)?;
         if !add_special_tokens {
             return Ok(enc.len());
@@ -88,7 +108,12 @@ impl Engine {
     }
 
     fn sequence(&self, text: &str, type_id: u32, t: Option<&TruncationParams>) -> Result<Encoding> {
-        let mut enc = pipeline::encode_sequence(&self.tok, text, type_id, t, OffsetType::Byte)?;
+        // The fast path does not truncate: tokenize_with_limit's early stop stays on the crate.
+        let fast = if t.is_none() { self.fast.as_ref().and_then(|f| f.encode(text, type_id)) } else { None };
+        let mut enc = match fast {
+            Some(enc) => enc,
+            None => pipeline::encode_sequence(&self.tok, text, type_id, t, OffsetType::Byte)?,
+        };
         let mut mapper = Utf16Mapper::new(text);
         for span in enc.get_offsets_mut() {
             *span = mapper.span(*span);

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
     match serde_json::from_slice::<HfTokenizer>(bytes) {
-        Ok(tok) => Ok(Engine::new(tok)),
+        // FERROTOK_NO_FAST=1 keeps every input on the crate path (for comparisons).
+        Ok(tok) if std::env::var_os("FERROTOK_NO_FAST").is_some() => Ok(Engine::new(tok)),
+        Ok(tok) => Ok(Engine::with_fast_paths(tok, bytes)),
         Err(e) => Err(diagnose(bytes, &e)),
     }
 }

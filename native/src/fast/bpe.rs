@@ -1,0 +1,207 @@
+//! Byte-level BPE merging, on raw bytes, identical to the crate's `Word::merge_all`.
+//!
+//! The rule the crate implements (a min-heap of candidate merges keyed by (rank, position),
+//! stale entries skipped): repeatedly merge the adjacent pair with the lowest merge rank,
+//! the leftmost one among equal ranks, until no adjacent pair has a merge. We compute the
+//! same thing two ways:
+//! - pieces up to `SMALL` symbols: a flat array of pair ranks, rescanned after each merge.
+//!   O(n²) in theory, but n is a word, and a linear scan of a few u32s beats a heap.
+//! - longer pieces (a 1 MB run of one byte is a single piece): the crate's linked list + heap,
+//!   O(n log n). `small_and_heap_agree` checks the two against each other.
+//!
+//! Data: `merges[(left, right)] = (rank, merged)`, ids of the model vocabulary; `byte_ids[b]`
+//! is the id of the token for the single byte `b` (all 256 exist, or no fast path is built);
+//! `whole` (only with `ignore_merges`) maps a piece's raw bytes to its id when the vocabulary
+//! has the piece itself, which the crate returns before merging.
+//!
+//! Performance notes: no per-thread cache of piece → tokens (the crate has one); with the
+//! whole-piece hit and the small-piece scan, a cache lookup (hash the piece, compare it) costs
+//! about what merging a short piece costs — measure before adding one.
+
+use super::hash::FxHashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+const SMALL: usize = 48;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece {
+    pub id: u32,
+    /// Byte range in the piece.
+    pub start: u32,
+    pub end: u32,
+}
+
+pub struct Bpe {
+    merges: FxHashMap<u64, (u32, u32)>,
+    byte_ids: [u32; 256],
+    whole: Option<FxHashMap<Box<[u8]>, u32>>,
+}
+
+#[inline]
+fn key(a: u32, b: u32) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+impl Bpe {
+    pub fn new(merges: FxHashMap<u64, (u32, u32)>, byte_ids: [u32; 256], whole: Option<FxHashMap<Box<[u8]>, u32>>) -> Self {
+        Bpe { merges, byte_ids, whole }
+    }
+
+    pub fn pair_key(a: u32, b: u32) -> u64 {
+        key(a, b)
+    }
+
+    #[inline]
+    fn rank(&self, a: u32, b: u32) -> Option<(u32, u32)> {
+        self.merges.get(&key(a, b)).copied()
+    }
+
+    /// Appends the tokens of `piece` (a non-empty pre-tokenizer split) to `out`.
+    pub fn encode(&self, piece: &[u8], out: &mut Vec<Piece>) {
+        if let Some(id) = self.whole.as_ref().and_then(|w| w.get(piece)) {
+            out.push(Piece { id: *id, start: 0, end: piece.len() as u32 });
+            return;
+        }
+        if piece.len() == 1 {
+            out.push(Piece { id: self.byte_ids[piece[0] as usize], start: 0, end: 1 });
+            return;
+        }
+        let base = out.len();
+        out.extend(piece.iter().enumerate().map(|(i, &b)| Piece { id: self.byte_ids[b as usize], start: i as u32, end: i as u32 + 1 }));
+        if piece.len() <= SMALL {
+            self.merge_small(out, base);
+        } else {
+            let merged = self.merge_heap(&out[base..]);
+            out.truncate(base);
+            out.extend(merged);
+        }
+    }
+
+    /// Lowest (rank, leftmost) by rescanning a rank array; `syms[base..]` is the piece.
+    fn merge_small(&self, syms: &mut Vec<Piece>, base: usize) {
+        let mut ranks: [(u32, u32); SMALL] = [(u32::MAX, 0); SMALL];
+        let n0 = syms.len() - base;
+        for i in 0..n0 - 1 {
+            ranks[i] = self.rank(syms[base + i].id, syms[base + i + 1].id).unwrap_or((u32::MAX, 0));
+        }
+        let mut n = n0;
+        while n > 1 {
+            let (mut best, mut best_rank) = (usize::MAX, u32::MAX);
+            for (i, r) in ranks[..n - 1].iter().enumerate() {
+                if r.0 < best_rank {
+                    best_rank = r.0;
+                    best = i;
+                }
+            }
+            if best == usize::MAX {
+                break;
+            }
+            let merged = ranks[best].1;
+            syms[base + best] = Piece { id: merged, start: syms[base + best].start, end: syms[base + best + 1].end };
+            syms.remove(base + best + 1);
+            ranks.copy_within(best + 1..n - 1, best);
+            n -= 1;
+            ranks[n - 1] = (u32::MAX, 0);
+            if best > 0 {
+                ranks[best - 1] = self.rank(syms[base + best - 1].id, merged).unwrap_or((u32::MAX, 0));
+            }
+            if best + 1 < n {
+                ranks[best] = self.rank(merged, syms[base + best + 1].id).unwrap_or((u32::MAX, 0));
+            }
+        }
+    }
+
+    /// The crate's algorithm: doubly linked symbols, a min-heap of (rank, position, merged id),
+    /// stale entries skipped when popped.
+    fn merge_heap(&self, init: &[Piece]) -> Vec<Piece> {
+        let n = init.len();
+        let mut syms = init.to_vec();
+        let mut alive = vec![true; n];
+        let mut prev: Vec<isize> = (0..n as isize).map(|i| i - 1).collect();
+        let mut next: Vec<usize> = (1..=n).collect();
+        let mut heap = BinaryHeap::with_capacity(n);
+        for i in 0..n - 1 {
+            if let Some((r, m)) = self.rank(syms[i].id, syms[i + 1].id) {
+                heap.push(Reverse((r, i, m)));
+            }
+        }
+        while let Some(Reverse((_, pos, merged))) = heap.pop() {
+            let right = next[pos];
+            if !alive[pos] || right >= n || self.rank(syms[pos].id, syms[right].id).map(|x| x.1) != Some(merged) {
+                continue;
+            }
+            syms[pos] = Piece { id: merged, start: syms[pos].start, end: syms[right].end };
+            alive[right] = false;
+            next[pos] = next[right];
+            if next[right] < n {
+                prev[next[right]] = pos as isize;
+            }
+            if prev[pos] >= 0 {
+                let p = prev[pos] as usize;
+                if let Some((r, m)) = self.rank(syms[p].id, merged) {
+                    heap.push(Reverse((r, p, m)));
+                }
+            }
+            if next[pos] < n {
+                if let Some((r, m)) = self.rank(merged, syms[next[pos]].id) {
+                    heap.push(Reverse((r, pos, m)));
+                }
+            }
+        }
+        syms.into_iter().zip(alive).filter_map(|(s, a)| a.then_some(s)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy table over bytes a/b/c with overlapping merges and rank ties.
+    fn toy() -> Bpe {
+        let mut byte_ids = [0u32; 256];
+        for b in 0..256 {
+            byte_ids[b] = b as u32;
+        }
+        let mut merges = FxHashMap::default();
+        let (a, b, c) = (b'a' as u32, b'b' as u32, b'c' as u32);
+        merges.insert(key(a, a), (0, 300)); // aa
+        merges.insert(key(300, a), (1, 301)); // aaa
+        merges.insert(key(a, b), (2, 302)); // ab
+        merges.insert(key(302, c), (3, 303)); // abc
+        merges.insert(key(300, 300), (4, 304)); // aaaa
+        merges.insert(key(b, c), (2, 305)); // bc, same rank as ab: leftmost wins
+        Bpe::new(merges, byte_ids, None)
+    }
+
+    fn ids(bpe: &Bpe, s: &[u8]) -> Vec<u32> {
+        let mut out = vec![];
+        bpe.encode(s, &mut out);
+        out.iter().map(|p| p.id).collect()
+    }
+
+    #[test]
+    fn lowest_rank_leftmost_first() {
+        let bpe = toy();
+        assert_eq!(ids(&bpe, b"aaa"), vec![301]);
+        assert_eq!(ids(&bpe, b"aaaa"), vec![304]);
+        assert_eq!(ids(&bpe, b"abc"), vec![303]);
+        assert_eq!(ids(&bpe, b"bcab"), vec![305, 302]);
+        assert_eq!(ids(&bpe, b"x"), vec![b'x' as u32]);
+    }
+
+    #[test]
+    fn small_and_heap_agree() {
+        let bpe = toy();
+        let mut seed = 7u64;
+        for _ in 0..5000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = 2 + (seed >> 59) as usize % SMALL;
+            let piece: Vec<u8> = (0..len).map(|i| b"aabc"[((seed >> (i % 60)) & 3) as usize]).collect();
+            let init: Vec<Piece> = piece.iter().enumerate().map(|(i, &b)| Piece { id: b as u32, start: i as u32, end: i as u32 + 1 }).collect();
+            let mut small = init.clone();
+            bpe.merge_small(&mut small, 0);
+            assert_eq!(small, bpe.merge_heap(&init), "{}", String::from_utf8_lossy(&piece));
+        }
+    }
+}

