@@ -31,13 +31,20 @@ export type TokenizerErrorCode =
   | 'DECODE_FAILED'
   /** The native addon is missing or failed to load. */
   | 'NATIVE_LOAD_FAILED'
+  /** The Hub has no such repo, revision or file; or, offline, it is not in the cache. */
+  | 'HUB_NOT_FOUND'
+  /** The Hub refused access (401/403): a gated or private repo, and no token or the wrong one. */
+  | 'HUB_UNAUTHORIZED'
+  /** The Hub could not be reached: connection failure, timeout, or server errors after retries. */
+  | 'NETWORK_ERROR'
   /** A bug in ferrotok: please report it. */
   | 'INTERNAL';
 
 const CODES: ReadonlySet<string> = new Set<TokenizerErrorCode>([
   'FILE_NOT_FOUND', 'IO_ERROR', 'INVALID_JSON', 'UNSUPPORTED_COMPONENT', 'INVALID_TOKENIZER',
   'INVALID_ARGUMENT', 'ID_OUT_OF_RANGE', 'INPUT_TOO_LARGE', 'ABORTED', 'ENCODE_FAILED',
-  'DECODE_FAILED', 'NATIVE_LOAD_FAILED', 'INTERNAL',
+  'DECODE_FAILED', 'NATIVE_LOAD_FAILED', 'HUB_NOT_FOUND', 'HUB_UNAUTHORIZED', 'NETWORK_ERROR',
+  'INTERNAL',
 ]);
 
 export class TokenizerError extends Error {

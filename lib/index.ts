@@ -6,6 +6,7 @@ export type { BatchInput, LoadOptions, AddedToken } from './tokenizer';
 export type { Offset, EncodingJSON } from './encoding';
 export type { TokenizerErrorCode } from './errors';
 export type { TokenIds } from './ids';
+export type { FromPretrainedOptions } from './hub';
 export type { SpecialTokens, SpecialTokenRef, TokenizerConfig } from './config';
 export type {
   EncodeOptions, BatchEncodeOptions, AsyncBatchEncodeOptions, DecodeOptions, CountOptions,

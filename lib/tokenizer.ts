@@ -11,6 +11,7 @@ import {
   modelMaxLengthOf, readConfigFiles, specialTokensOf,
 } from './config';
 import { Encoding } from './encoding';
+import { type FromPretrainedOptions, resolvePretrained } from './hub';
 import { callNative, fromNative, invalidArgument, TokenizerError } from './errors';
 import { type TokenIds, toUint32Ids } from './ids';
 import {
@@ -79,6 +80,16 @@ export class Tokenizer {
     if (typeof path !== 'string' || path === '') throw invalidArgument(`path must be a non-empty string, got ${describe(path)}`);
     const native = callNative(() => NativeTokenizer.fromFile(path));
     return new Tokenizer(native, readConfigFiles(path), options);
+  }
+
+  /**
+   * Loads a tokenizer from a Hugging Face Hub model repo (`org/name`), through the same cache
+   * layout as Python's huggingface_hub: a cache either side filled is reused. Honours
+   * HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE and HF_HUB_OFFLINE.
+   */
+  static async fromPretrained(repoId: string, options?: FromPretrainedOptions & LoadOptions): Promise<Tokenizer> {
+    const dir = await resolvePretrained(repoId, options);
+    return Tokenizer.fromFile(dir, options);
   }
 
   /** Loads tokenizer.json content: the JSON text, or its bytes (Buffer, Uint8Array). */
