@@ -7,7 +7,7 @@
 //   node scripts/build.mjs --force    rebuild both
 //   node scripts/build.mjs --ts-only  only the TypeScript
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,7 +53,15 @@ function buildNative() {
 function buildTs() {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   run(process.execPath, [tsc, '-p', 'tsconfig.build.json']);
+  copyBindingTypes();
   writeEsmWrapper();
+}
+
+// lib/native.ts imports the addon's generated types as '../native/index'; from dist/cjs that
+// path is dist/native, so the declarations go there too (the addon itself stays in native/).
+function copyBindingTypes() {
+  mkdirSync(join(root, 'dist', 'native'), { recursive: true });
+  copyFileSync(join(root, 'native', 'index.d.ts'), join(root, 'dist', 'native', 'index.d.ts'));
 }
 
 // ESM is a thin wrapper over the CommonJS build, not a second copy: one module instance
