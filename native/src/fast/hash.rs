@@ -48,9 +48,13 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// The multiply leaves the low bits (which hashbrown uses to pick a bucket) depending only
+    /// on the low bits of the input: byte-slice keys that share a prefix all collided, and
+    /// lookups spent 15% of an encode in memcmp. Rotating the well-mixed high bits down fixes
+    /// it (rustc-hash 2 does the same).
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 
