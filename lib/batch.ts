@@ -64,6 +64,12 @@ export class BatchEncoding implements Iterable<Encoding> {
   get specialTokensMask(): Uint32Array {
     return (this.#specialTokensMask ??= callNative(() => this.#native.specialTokensMask()));
   }
+
+  /** A field as int64 for ONNX feeds, built in Rust in one pass (no per-element BigInt in JS).
+   * Throws `INVALID_ARGUMENT` for an unpadded batch of uneven rows. */
+  toInt64(field: 'input_ids' | 'attention_mask' | 'token_type_ids'): BigInt64Array {
+    return callNative(() => this.#native.fieldI64(field));
+  }
 }
 
 function ragged(): TokenizerError {

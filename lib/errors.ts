@@ -37,6 +37,12 @@ export type TokenizerErrorCode =
   | 'HUB_UNAUTHORIZED'
   /** The Hub could not be reached: connection failure, timeout, or server errors after retries. */
   | 'NETWORK_ERROR'
+  /** onnxruntime-node (an optional peer dependency) is not installed or failed to load. */
+  | 'ONNX_RUNTIME_MISSING'
+  /** The ONNX model's inputs or outputs are not ones ferrotok can feed or pool. */
+  | 'ONNX_MODEL_UNSUPPORTED'
+  /** onnxruntime failed to load the model or to run it. */
+  | 'ONNX_RUN_FAILED'
   /** A bug in ferrotok: please report it. */
   | 'INTERNAL';
 
@@ -44,7 +50,7 @@ const CODES: ReadonlySet<string> = new Set<TokenizerErrorCode>([
   'FILE_NOT_FOUND', 'IO_ERROR', 'INVALID_JSON', 'UNSUPPORTED_COMPONENT', 'INVALID_TOKENIZER',
   'INVALID_ARGUMENT', 'ID_OUT_OF_RANGE', 'INPUT_TOO_LARGE', 'ABORTED', 'ENCODE_FAILED',
   'DECODE_FAILED', 'NATIVE_LOAD_FAILED', 'HUB_NOT_FOUND', 'HUB_UNAUTHORIZED', 'NETWORK_ERROR',
-  'INTERNAL',
+  'ONNX_RUNTIME_MISSING', 'ONNX_MODEL_UNSUPPORTED', 'ONNX_RUN_FAILED', 'INTERNAL',
 ]);
 
 export class TokenizerError extends Error {

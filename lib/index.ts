@@ -12,3 +12,10 @@ export type {
   EncodeOptions, BatchEncodeOptions, AsyncBatchEncodeOptions, DecodeOptions, CountOptions,
   TruncationOptions, PaddingOptions, TruncationStrategy, Side,
 } from './options';
+export { toOnnxFeeds, encodeOnnxFeeds, loadOnnxRuntime } from './onnx';
+export type {
+  OnnxFeedName, OnnxIntType, OnnxFeedOptions, EncodeOnnxFeedsOptions, OnnxTensor, OnnxSession, OnnxRuntime,
+  OnnxValueMetadata, OnnxFeedsOf,
+} from './onnx';
+export { FeatureExtractor, Embeddings, embed, cosineSimilarity } from './embed';
+export type { FeatureExtractorOptions, EmbedOptions, ScoredIndex } from './embed';

@@ -27,3 +27,9 @@ const binding = load();
 
 export const NativeTokenizer = binding.NativeTokenizer;
 export const NativeCancel = binding.NativeCancel;
+
+// Tensor kernels over model output buffers (lib/embed.ts).
+export const meanPool = binding.meanPool;
+export const l2Normalize = binding.l2Normalize;
+export const dotMany = binding.dotMany;
+export const cosineSimilarity = binding.cosineSimilarity;

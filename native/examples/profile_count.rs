@@ -9,14 +9,18 @@ fn main() {
     let text = std::fs::read_to_string(&args[2]).expect("text file");
     let iterations: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let encode = args.get(4).is_some_and(|s| s == "encode");
+    // "lines": each line of the file is one input (the batch workload, single-threaded).
+    let lines: Vec<&str> = if args.get(4).is_some_and(|s| s == "lines") { text.lines().collect() } else { vec![text.as_str()] };
     let started = Instant::now();
     let mut total = 0;
     for _ in 0..iterations {
-        total += if encode {
-            engine.encode(Input::from(text.as_str()), &EncodeOptions::default()).map(|e| e.len()).unwrap_or(0)
-        } else {
-            engine.count(&text, true).unwrap_or(0)
-        };
+        for line in &lines {
+            total += if encode {
+                engine.encode(Input::from(*line), &EncodeOptions::default()).map(|e| e.len()).unwrap_or(0)
+            } else {
+                engine.count(line, true).unwrap_or(0)
+            };
+        }
     }
     let per = started.elapsed().as_secs_f64() / iterations as f64;
     println!("{} tokens/iter, {:.2} us/iter, {:.1} MB/s, fast path: {:?}", total / iterations, per * 1e6, text.len() as f64 / per / 1e6, engine.fast_path());
