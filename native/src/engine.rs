@@ -102,6 +102,9 @@ impl Engine {
 
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
         self.vocab().check_ids(ids)?;
+        if let Some(text) = self.fast.as_ref().and_then(|f| f.decode(ids, skip_special_tokens)) {
+            return Ok(text);
+        }
         self.tok
             .decode(ids, skip_special_tokens)
             .map_err(|e| Error::new(Code::DecodeFailed, e.to_string()))

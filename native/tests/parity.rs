@@ -55,6 +55,10 @@ fn compare(p: &Pair, text: &str) {
         assert_eq!(a.get_special_tokens_mask(), b.get_special_tokens_mask(), "special: {}", ctx());
         assert_eq!(a.get_attention_mask(), b.get_attention_mask(), "attention: {}", ctx());
         assert_eq!(p.fast.count(text, add).unwrap(), a.len(), "count: {}", ctx());
+        for skip in [false, true] {
+            let want = p.reference.decode(a.get_ids(), skip).unwrap();
+            assert_eq!(p.fast.decode(a.get_ids(), skip).unwrap(), want, "decode(skip={skip}): {}", ctx());
+        }
     }
 }
 
@@ -123,12 +127,29 @@ fn random_unicode_and_bytes() {
 
 #[test]
 fn special_tokens_inside_text() {
-    for p in pairs() {
+    for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {
         for text in [
             "<|begin_of_text|>Hello<|end_of_text|>", "a<|im_end|>b <|im_start|>user\nhi", "<|endoftext|><|endoftext|>x",
             "<think>\nhmm</think>", "<|begin_of_text", "[CLS] x [SEP]", "<s>hi</s>",
         ] {
-            compare(&p, text);
+            compare(p, text);
+        }
+    }
+}
+
+/// Decoding arbitrary id sequences, not only ones an encode produced: partial UTF-8 from
+/// byte tokens, special tokens anywhere, every added token.
+#[test]
+fn decode_arbitrary_ids() {
+    let mut rng = Rng(42);
+    for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {
+        let n = p.reference.vocab().size() as u64;
+        for _ in 0..2000 {
+            let len = (rng.next() % 12) as usize;
+            let ids: Vec<u32> = (0..len).map(|_| (rng.next() % n) as u32).filter(|&id| p.reference.vocab().contains(id)).collect();
+            for skip in [false, true] {
+                assert_eq!(p.fast.decode(&ids, skip).unwrap(), p.reference.decode(&ids, skip).unwrap(), "{} {ids:?}", p.name);
+            }
         }
     }
 }

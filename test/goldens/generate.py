@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden-file generator for ferrotok's parity tests.
+r"""Golden-file generator for ferrotok's parity tests.
 
 ferrotok must give byte-identical results to Hugging Face `tokenizers` (Python) for any
 tokenizer.json. This script encodes a fixed set of texts with the Python package and writes
@@ -9,7 +9,7 @@ one gzipped JSON file per tokenizer, `test/goldens/<name>.json.gz`, which
 How to run (from the repo root; ../shared must sit beside the clone):
 
     pip install -r test/goldens/requirements.txt     # tokenizers==0.23.1, same as the Rust crate
-    python3 test/goldens/generate.py                 # all tokenizers (~5 min on 2 cores)
+    python3 test/goldens/generate.py                 # all tokenizers (~7 min on 2 cores)
     python3 test/goldens/generate.py llama3 minilm   # only some
     python3 test/goldens/generate.py --corpus /path/to/shared/corpus
 
@@ -52,15 +52,15 @@ reliable in pair overflows).
 
 Digest (must match test/helpers/digest.ts):
   s = "ids:" + ",".join(ids)
-    + "\\ntokens:" + "\\u0001".join(tokens)
-    + "\\noffsets:" + ",".join(f"{start}-{end}")          # UTF-16 offsets
-    + "\\ntype:" + ",".join(type_ids)
-    + "\\nattn:" + ",".join(attention_mask)
-    + "\\nspecial:" + ",".join(special_tokens_mask)
-    + "\\nwords:" + ",".join(w if w is not None else "n")
-    + "\\nseq:" + ",".join(s if s is not None else "n")
+    + "\ntokens:" + "\u0001".join(tokens)
+    + "\noffsets:" + ",".join(f"{start}-{end}")          # UTF-16 offsets
+    + "\ntype:" + ",".join(type_ids)
+    + "\nattn:" + ",".join(attention_mask)
+    + "\nspecial:" + ",".join(special_tokens_mask)
+    + "\nwords:" + ",".join(w if w is not None else "n")
+    + "\nseq:" + ",".join(s if s is not None else "n")
   and, only when the encoding has overflowing encodings:
-    + "\\noverflowing:" + ",".join(digest(o) for o in overflowing)
+    + "\noverflowing:" + ",".join(digest(o) for o in overflowing)
   digest = sha256(s as UTF-8).hexdigest()[:32]
 """
 

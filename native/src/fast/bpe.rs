@@ -11,8 +11,12 @@
 //!
 //! Data: `merges[(left, right)] = (rank, merged)`, ids of the model vocabulary; `byte_ids[b]`
 //! is the id of the token for the single byte `b` (all 256 exist, or no fast path is built);
-//! `whole` (only with `ignore_merges`) maps a piece's raw bytes to its id when the vocabulary
-//! has the piece itself, which the crate returns before merging.
+//! `whole` maps a piece's raw bytes to its id when the vocabulary has the piece itself. With
+//! `ignore_merges` the crate returns that id without merging, and so do we. Without it, the
+//! id is the answer only if merging the piece's bytes ends in that one token — true of almost
+//! every entry of a trained vocabulary, but not guaranteed by the file — so `reachable[id]`
+//! memoises the check the first time a piece hits entry `id` (0 unknown, 1 yes, 2 no).
+//! Relaxed atomics, no lock: two threads racing on a first hit compute the same answer.
 //!
 //! Performance notes: no per-thread cache of piece → tokens (the crate has one); with the
 //! whole-piece hit and the small-piece scan, a cache lookup (hash the piece, compare it) costs
@@ -21,6 +25,7 @@
 use super::hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 const SMALL: usize = 48;
 
@@ -35,8 +40,14 @@ pub struct Piece {
 pub struct Bpe {
     merges: FxHashMap<u64, (u32, u32)>,
     byte_ids: [u32; 256],
-    whole: Option<FxHashMap<Box<[u8]>, u32>>,
+    whole: FxHashMap<Box<[u8]>, u32>,
+    ignore_merges: bool,
+    reachable: Vec<AtomicU8>,
 }
+
+const UNKNOWN: u8 = 0;
+const REACHABLE: u8 = 1;
+const UNREACHABLE: u8 = 2;
 
 #[inline]
 fn key(a: u32, b: u32) -> u64 {
@@ -44,8 +55,10 @@ fn key(a: u32, b: u32) -> u64 {
 }
 
 impl Bpe {
-    pub fn new(merges: FxHashMap<u64, (u32, u32)>, byte_ids: [u32; 256], whole: Option<FxHashMap<Box<[u8]>, u32>>) -> Self {
-        Bpe { merges, byte_ids, whole }
+    pub fn new(merges: FxHashMap<u64, (u32, u32)>, byte_ids: [u32; 256], whole: FxHashMap<Box<[u8]>, u32>, ignore_merges: bool) -> Self {
+        let slots = whole.values().map(|&id| id as usize + 1).max().unwrap_or(0);
+        let reachable = (0..slots).map(|_| AtomicU8::new(UNKNOWN)).collect();
+        Bpe { merges, byte_ids, whole, ignore_merges, reachable }
     }
 
     pub fn pair_key(a: u32, b: u32) -> u64 {
@@ -59,10 +72,24 @@ impl Bpe {
 
     /// Appends the tokens of `piece` (a non-empty pre-tokenizer split) to `out`.
     pub fn encode(&self, piece: &[u8], out: &mut Vec<Piece>) {
-        if let Some(id) = self.whole.as_ref().and_then(|w| w.get(piece)) {
-            out.push(Piece { id: *id, start: 0, end: piece.len() as u32 });
-            return;
+        if let Some(&id) = self.whole.get(piece) {
+            let state = if self.ignore_merges { REACHABLE } else { self.reachable[id as usize].load(Ordering::Relaxed) };
+            if state == REACHABLE {
+                out.push(Piece { id, start: 0, end: piece.len() as u32 });
+                return;
+            }
+            if state == UNKNOWN {
+                let base = out.len();
+                self.merge(piece, out);
+                let one = out.len() == base + 1 && out[base].id == id;
+                self.reachable[id as usize].store(if one { REACHABLE } else { UNREACHABLE }, Ordering::Relaxed);
+                return;
+            }
         }
+        self.merge(piece, out);
+    }
+
+    fn merge(&self, piece: &[u8], out: &mut Vec<Piece>) {
         if piece.len() == 1 {
             out.push(Piece { id: self.byte_ids[piece[0] as usize], start: 0, end: 1 });
             return;
@@ -171,7 +198,7 @@ mod tests {
         merges.insert(key(302, c), (3, 303)); // abc
         merges.insert(key(300, 300), (4, 304)); // aaaa
         merges.insert(key(b, c), (2, 305)); // bc, same rank as ab: leftmost wins
-        Bpe::new(merges, byte_ids, None)
+        Bpe::new(merges, byte_ids, FxHashMap::default(), false)
     }
 
     fn ids(bpe: &Bpe, s: &[u8]) -> Vec<u32> {
@@ -188,6 +215,21 @@ mod tests {
         assert_eq!(ids(&bpe, b"abc"), vec![303]);
         assert_eq!(ids(&bpe, b"bcab"), vec![305, 302]);
         assert_eq!(ids(&bpe, b"x"), vec![b'x' as u32]);
+    }
+
+    #[test]
+    fn a_whole_piece_counts_only_if_merges_reach_it() {
+        let mut bpe = toy();
+        // "ab" merges to 302, but the vocabulary also lists "ac" as 400, which no merge builds.
+        bpe.whole.insert(b"ab"[..].into(), 302);
+        bpe.whole.insert(b"ac"[..].into(), 400);
+        bpe.reachable = (0..401).map(|_| AtomicU8::new(UNKNOWN)).collect();
+        for _ in 0..2 {
+            assert_eq!(ids(&bpe, b"ab"), vec![302]);
+            assert_eq!(ids(&bpe, b"ac"), vec![b'a' as u32, b'c' as u32]);
+        }
+        bpe.ignore_merges = true;
+        assert_eq!(ids(&bpe, b"ac"), vec![400]);
     }
 
     #[test]

@@ -28,6 +28,18 @@ pub struct ByteLevelBpe {
     added: AddedMatcher,
     /// Model vocabulary strings by id (the `tokens` of an Encoding).
     tokens: Vec<Box<str>>,
+    /// Decoding, when the decoder is plain ByteLevel: see `DecodeTable`.
+    decode: Option<DecodeTable>,
+}
+
+/// What `Tokenizer::decode` does with each id under a ByteLevel decoder, precomputed: the
+/// token (added vocabulary first, then the model's) mapped back through the byte-level
+/// alphabet — or, if any of its chars is outside that alphabet, its own UTF-8, as
+/// `ByteLevel::decode_chain` falls back to — and whether it is a special token (by content,
+/// as `is_special_token` checks). The whole output is then one `from_utf8_lossy`.
+struct DecodeTable {
+    bytes: Vec<Option<Box<[u8]>>>,
+    special: Vec<bool>,
 }
 
 /// One token of a sequence: id and byte span in the original text.
@@ -66,8 +78,9 @@ impl ByteLevelBpe {
             byte_ids[b as usize] = *raw_vocab.get(&[b][..])?;
         }
         let merges = load_merges(json, &vocab)?;
-        let whole = model.ignore_merges.then_some(raw_vocab);
-        Some(ByteLevelBpe { pattern, nfc, bpe: Bpe::new(merges, byte_ids, whole), added, tokens })
+        let decode = decode_table(tok, &tokens);
+        let bpe = Bpe::new(merges, byte_ids, raw_vocab, model.ignore_merges);
+        Some(ByteLevelBpe { pattern, nfc, bpe, added, tokens, decode })
     }
 
     /// Calls `f` for every token of `text`; false when the input needs the crate path.
@@ -115,6 +128,23 @@ impl ByteLevelBpe {
         Some(Encoding::new(ids, vec![type_id; n], tokens, words, offsets, vec![0; n], vec![1; n], vec![], Default::default()))
     }
 
+    /// `Tokenizer::decode` for ids already checked to exist; None → use the crate path.
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
+        let table = self.decode.as_ref()?;
+        let mut out = Vec::with_capacity(ids.len() * 4);
+        for &id in ids {
+            let i = id as usize;
+            if skip_special_tokens && table.special.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            out.extend_from_slice(table.bytes.get(i)?.as_deref()?);
+        }
+        Some(match String::from_utf8(out) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+
     /// Number of tokens of one sequence; None → use the crate path.
     pub fn count(&self, text: &str) -> Option<usize> {
         let mut n = 0;
@@ -160,6 +190,28 @@ fn pattern_of(pre: &Value) -> Option<Pattern> {
         }
         _ => None,
     }
+}
+
+fn decode_table(tok: &HfTokenizer, model_tokens: &[Box<str>]) -> Option<DecodeTable> {
+    let decoder = serde_json::to_value(tok.get_decoder()?).ok()?;
+    if decoder["type"] != "ByteLevel" {
+        return None;
+    }
+    let added = tok.get_added_vocabulary();
+    let added_tokens = tok.get_added_tokens_decoder();
+    let n = added_tokens.keys().map(|&id| id as usize + 1).max().unwrap_or(0).max(model_tokens.len());
+    let (mut bytes, mut special) = (vec![None; n], vec![false; n]);
+    for (id, slot) in bytes.iter_mut().enumerate() {
+        let token: Option<&str> = match added_tokens.get(&(id as u32)) {
+            Some(t) => Some(t.content.as_str()),
+            None => model_tokens.get(id).map(|t| &**t).filter(|t| !t.is_empty()),
+        };
+        if let Some(t) = token {
+            *slot = Some(byte_level_decode(t).unwrap_or_else(|| t.as_bytes().to_vec()).into_boxed_slice());
+            special[id] = added.is_special_token(t);
+        }
+    }
+    Some(DecodeTable { bytes, special })
 }
 
 fn check_model(m: &BPE) -> Option<()> {
