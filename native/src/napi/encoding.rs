@@ -7,18 +7,32 @@ use crate::batch;
 use crate::error::{Code, Error};
 use napi::bindgen_prelude::{BigInt64Array, Int32Array, Uint32Array};
 use napi_derive::napi;
+use std::sync::Arc;
 use tokenizers::Encoding;
 
 use super::error::to_js;
 
+/// One encoding, owned, or a row of a batch (shared, so `BatchEncoding.at(i)` copies nothing).
+enum Source {
+    Owned(Encoding),
+    Row(Arc<Vec<Encoding>>, usize),
+}
+
 #[napi]
 pub struct NativeEncoding {
-    inner: Encoding,
+    source: Source,
 }
 
 impl NativeEncoding {
     pub fn new(inner: Encoding) -> Self {
-        NativeEncoding { inner }
+        NativeEncoding { source: Source::Owned(inner) }
+    }
+
+    fn enc(&self) -> &Encoding {
+        match &self.source {
+            Source::Owned(e) => e,
+            Source::Row(rows, i) => &rows[*i],
+        }
     }
 }
 
@@ -26,71 +40,71 @@ impl NativeEncoding {
 impl NativeEncoding {
     #[napi(getter)]
     pub fn length(&self) -> u32 {
-        self.inner.len() as u32
+        self.enc().len() as u32
     }
 
     #[napi]
     pub fn ids(&self) -> Uint32Array {
-        self.inner.get_ids().to_vec().into()
+        self.enc().get_ids().to_vec().into()
     }
 
     #[napi]
     pub fn type_ids(&self) -> Uint32Array {
-        self.inner.get_type_ids().to_vec().into()
+        self.enc().get_type_ids().to_vec().into()
     }
 
     #[napi]
     pub fn attention_mask(&self) -> Uint32Array {
-        self.inner.get_attention_mask().to_vec().into()
+        self.enc().get_attention_mask().to_vec().into()
     }
 
     #[napi]
     pub fn special_tokens_mask(&self) -> Uint32Array {
-        self.inner.get_special_tokens_mask().to_vec().into()
+        self.enc().get_special_tokens_mask().to_vec().into()
     }
 
     #[napi]
     pub fn tokens(&self) -> Vec<String> {
-        self.inner.get_tokens().to_vec()
+        self.enc().get_tokens().to_vec()
     }
 
     /// `[start0, end0, start1, end1, …]` in UTF-16 code units of the input that token came from.
     #[napi]
     pub fn offsets(&self) -> Uint32Array {
-        let flat: Vec<u32> = self.inner.get_offsets().iter().flat_map(|&(s, e)| [s as u32, e as u32]).collect();
+        let flat: Vec<u32> = self.enc().get_offsets().iter().flat_map(|&(s, e)| [s as u32, e as u32]).collect();
         flat.into()
     }
 
     /// -1 where a token belongs to no word (special tokens, padding).
     #[napi]
     pub fn word_ids(&self) -> Int32Array {
-        let v: Vec<i32> = self.inner.get_word_ids().iter().map(|w| w.map_or(-1, |w| w as i32)).collect();
+        let v: Vec<i32> = self.enc().get_word_ids().iter().map(|w| w.map_or(-1, |w| w as i32)).collect();
         v.into()
     }
 
     /// -1 where a token belongs to no input sequence.
     #[napi]
     pub fn sequence_ids(&self) -> Int32Array {
-        let v: Vec<i32> = self.inner.get_sequence_ids().iter().map(|s| s.map_or(-1, |s| s as i32)).collect();
+        let v: Vec<i32> = self.enc().get_sequence_ids().iter().map(|s| s.map_or(-1, |s| s as i32)).collect();
         v.into()
     }
 
     #[napi]
     pub fn overflowing(&self) -> Vec<NativeEncoding> {
-        self.inner.get_overflowing().iter().cloned().map(NativeEncoding::new).collect()
+        self.enc().get_overflowing().iter().cloned().map(NativeEncoding::new).collect()
     }
 }
 
 #[napi]
 pub struct NativeBatch {
-    rows: Vec<Encoding>,
+    rows: Arc<Vec<Encoding>>,
     seq_len: Option<usize>,
 }
 
 impl NativeBatch {
     pub fn new(rows: Vec<Encoding>) -> Self {
         let seq_len = batch::common_length(&rows);
-        NativeBatch { rows, seq_len }
+        NativeBatch { rows: Arc::new(rows), seq_len }
     }
 
     fn check_rectangular(&self) -> napi::Result<()> {
@@ -133,7 +147,7 @@ impl NativeBatch {
     #[napi]
     pub fn row(&self, index: u32) -> napi::Result<NativeEncoding> {
         match self.rows.get(index as usize) {
-            Some(row) => Ok(NativeEncoding::new(row.clone())),
+            Some(_) => Ok(NativeEncoding { source: Source::Row(self.rows.clone(), index as usize) }),
             None => Err(to_js(Error::invalid_argument(format!(
                 "row index {index} is out of range for a batch of {}",
                 self.rows.len()
