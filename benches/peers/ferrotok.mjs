@@ -1,0 +1,19 @@
+/** ferrotok, as a user imports it (the package's own name resolves to this repo's dist/). */
+import { Tokenizer } from 'ferrotok';
+
+const NO_SPECIAL = { addSpecialTokens: false };
+
+export async function load(spec) {
+  const tok = Tokenizer.fromFile(spec.file);
+  // Every row's ids are read, so the lazy BatchEncoding pays for crossing into JS like the others.
+  const rows = (batch) => Array.from(batch, (e) => e.ids);
+  return {
+    encode: (text) => tok.encode(text, NO_SPECIAL).ids,
+    count: (text) => tok.countTokens(text, NO_SPECIAL),
+    decode: (ids) => tok.decode(ids),
+    batch: {
+      encodeBatch: { parallel: true, run: (texts) => rows(tok.encodeBatch(texts, NO_SPECIAL)) },
+      encodeBatchAsync: { parallel: true, async: true, run: async (texts) => rows(await tok.encodeBatchAsync(texts, NO_SPECIAL)) },
+    },
+  };
+}
