@@ -53,6 +53,9 @@ export function latency(fn, pick, { calls, budgetMs, warmup = 200 }) {
   return us.subarray(0, n);
 }
 
+// Deliberately a copy of `latency`, not a shared helper taking a sync-or-async `fn`: one
+// `await` inside the sync loop would add a microtask turn to every timed call and inflate
+// sub-microsecond latencies.
 export async function latencyAsync(fn, pick, { calls, budgetMs, warmup = 200 }) {
   for (let i = 0; i < warmup; i++) await fn(pick(i));
   const us = new Float64Array(calls);
