@@ -1,5 +1,6 @@
 /**
- * The `ferrotok` command line: encode, decode, count and inspect with any tokenizer.json.
+ * The `ferrotok` command line: encode, decode, count, chat and inspect with any tokenizer.json
+ * or Hugging Face Hub repo.
  *
  * `main` returns the exit code instead of exiting, and takes its streams as a parameter, so
  * tests drive it in-process; bin/ferrotok.js is the shim that wires it to the real process.
@@ -12,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TokenizerError } from './errors';
 import { checkOptions, type Invocation, parseArgv, UsageError } from './cli/args';
+import { chat } from './cli/chat';
 import { COMMON_HELP, type Command } from './cli/command';
 import { Context } from './cli/context';
 import { count } from './cli/count';
@@ -28,7 +30,7 @@ export const EXIT_USAGE = 2;
 /** EX_SOFTWARE from sysexits.h: an internal error. */
 export const EXIT_INTERNAL = 70;
 
-const COMMANDS: ReadonlyMap<string, Command> = new Map([encode, decode, count, inspect].map((c) => [c.name, c]));
+const COMMANDS: ReadonlyMap<string, Command> = new Map([encode, decode, count, chat, inspect].map((c) => [c.name, c]));
 
 /** Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code. */
 export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
@@ -117,8 +119,8 @@ Options for every command:
 ${COMMON_HELP}
   --version          print the version
 
-Text comes from the arguments (joined by a space), stdin (no arguments, or "-"), or
---file PATH. Exit codes: 0 ok, 1 tokenizer error ("ferrotok: CODE: message"),
-2 usage error, 70 internal error.
+Input (text, ids, chat JSON) comes from the arguments (joined by a space), stdin (no
+arguments, or "-"), or --file PATH. Exit codes: 0 ok, 1 tokenizer error ("ferrotok: CODE:
+message"), 2 usage error, 70 internal error.
 `;
 }

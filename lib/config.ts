@@ -2,7 +2,7 @@
  * tokenizer_config.json and special_tokens_map.json: what transformers keeps beside
  * tokenizer.json (named special tokens, model_max_length, chat_template). Both are optional.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TokenizerError } from './errors';
 
@@ -31,6 +31,12 @@ const NAMES = ['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask'] as const;
 export interface ConfigFiles {
   config: TokenizerConfig | null;
   specialTokensMap: TokenizerConfig | null;
+  /**
+   * Chat templates saved as files, which transformers prefers over `chat_template` in
+   * tokenizer_config.json: `chat_template.jinja` (or `chat_template.json`) as "default",
+   * and `additional_chat_templates/<name>.jinja` by name.
+   */
+  chatTemplateFiles?: Readonly<Record<string, string>> | null;
 }
 
 /** Reads the config files of a model folder (or of the folder of a `tokenizer.json` path). */
@@ -40,7 +46,26 @@ export function readConfigFiles(path: string): ConfigFiles {
   return {
     config: readJsonIfPresent(join(dir, 'tokenizer_config.json')),
     specialTokensMap: readJsonIfPresent(join(dir, 'special_tokens_map.json')),
+    chatTemplateFiles: readChatTemplateFiles(dir),
   };
+}
+
+function readChatTemplateFiles(dir: string): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  const jinja = join(dir, 'chat_template.jinja');
+  if (existsSync(jinja)) {
+    out.default = readFileSync(jinja, 'utf8');
+  } else {
+    const json = readJsonIfPresent(join(dir, 'chat_template.json'));
+    if (typeof json?.chat_template === 'string') out.default = json.chat_template;
+  }
+  const extra = join(dir, 'additional_chat_templates');
+  if (existsSync(extra) && statSync(extra).isDirectory()) {
+    for (const f of readdirSync(extra)) {
+      if (f.endsWith('.jinja')) out[f.slice(0, -'.jinja'.length)] = readFileSync(join(extra, f), 'utf8');
+    }
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 function folderOf(path: string): string | null {
@@ -92,6 +117,38 @@ export function specialTokensOf(files: ConfigFiles, tokenToId: (t: string) => nu
     for (const a of additional) {
       const r = ref(a);
       if (r) out.additional.push(r);
+    }
+  }
+  return out;
+}
+
+const CLASS_DEFAULT_TOKENS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  GemmaTokenizer: { mask_token: '<mask>' },
+};
+
+/**
+ * The special tokens transformers passes to chat templates (`special_tokens_map`): each named
+ * token the config sets (bos_token … mask_token) and the model's `extra_special_tokens`
+ * (Gemma 3's boi_token, …), as strings. `additional_special_tokens` is not passed.
+ */
+export function templateSpecialTokensOf(files: ConfigFiles): Record<string, string> {
+  const lookup = (key: string): unknown => files.config?.[key] ?? files.specialTokensMap?.[key];
+  const out: Record<string, string> = {};
+  for (const name of NAMES) {
+    const content = tokenContent(lookup(`${name}_token`));
+    if (content !== undefined) out[`${name}_token`] = content;
+  }
+  // A tokenizer class's own defaults fill names its config leaves out (transformers builds the
+  // map from the class's __init__ defaults). Only the ones verified against transformers.
+  const classDefaults = CLASS_DEFAULT_TOKENS[String(files.config?.tokenizer_class)] ?? {};
+  for (const [key, value] of Object.entries(classDefaults)) {
+    if (!(key in out) && lookup(key) === undefined) out[key] = value;
+  }
+  const extra = files.config?.extra_special_tokens;
+  if (extra && typeof extra === 'object' && !Array.isArray(extra)) {
+    for (const [key, value] of Object.entries(extra)) {
+      const content = tokenContent(value);
+      if (content !== undefined) out[key] = content;
     }
   }
   return out;

@@ -43,6 +43,13 @@ export type TokenizerErrorCode =
   | 'ONNX_MODEL_UNSUPPORTED'
   /** onnxruntime failed to load the model or to run it. */
   | 'ONNX_RUN_FAILED'
+  /** The tokenizer has no chat template (or none by that name), or the template does not compile. */
+  | 'CHAT_TEMPLATE_INVALID'
+  /** Rendering the chat template failed: it raised an exception (e.g. roles must alternate),
+   * used a field the messages lack, or ran over its execution budget. */
+  | 'CHAT_TEMPLATE_ERROR'
+  /** The text holds a special-token string and the call asked for `specialTokens: 'error'`. */
+  | 'SPECIAL_TOKEN_IN_TEXT'
   /** A bug in ferrotok: please report it. */
   | 'INTERNAL';
 
@@ -50,7 +57,8 @@ const CODES: ReadonlySet<string> = new Set<TokenizerErrorCode>([
   'FILE_NOT_FOUND', 'IO_ERROR', 'INVALID_JSON', 'UNSUPPORTED_COMPONENT', 'INVALID_TOKENIZER',
   'INVALID_ARGUMENT', 'ID_OUT_OF_RANGE', 'INPUT_TOO_LARGE', 'ABORTED', 'ENCODE_FAILED',
   'DECODE_FAILED', 'NATIVE_LOAD_FAILED', 'HUB_NOT_FOUND', 'HUB_UNAUTHORIZED', 'NETWORK_ERROR',
-  'ONNX_RUNTIME_MISSING', 'ONNX_MODEL_UNSUPPORTED', 'ONNX_RUN_FAILED', 'INTERNAL',
+  'ONNX_RUNTIME_MISSING', 'ONNX_MODEL_UNSUPPORTED', 'ONNX_RUN_FAILED', 'CHAT_TEMPLATE_INVALID',
+  'CHAT_TEMPLATE_ERROR', 'SPECIAL_TOKEN_IN_TEXT', 'INTERNAL',
 ]);
 
 export class TokenizerError extends Error {

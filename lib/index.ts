@@ -1,6 +1,10 @@
 export { Tokenizer, DEFAULT_MAX_INPUT_LENGTH } from './tokenizer';
 export { Encoding } from './encoding';
 export { BatchEncoding } from './batch';
+export { DecodeStream } from './stream';
+export type { DecodeStreamOptions } from './stream';
+export type { ChatMessage, ChatContentPart, ChatTemplateOptions } from './chat';
+export type { BudgetOptions, TruncateOptions, ChunkOptions, TextChunk } from './budget';
 export { TokenizerError } from './errors';
 export type { BatchInput, LoadOptions, AddedToken } from './tokenizer';
 export type { Offset, EncodingJSON } from './encoding';
@@ -10,7 +14,7 @@ export type { FromPretrainedOptions } from './hub';
 export type { SpecialTokens, SpecialTokenRef, TokenizerConfig } from './config';
 export type {
   EncodeOptions, BatchEncodeOptions, AsyncBatchEncodeOptions, DecodeOptions, CountOptions,
-  TruncationOptions, PaddingOptions, TruncationStrategy, Side,
+  TruncationOptions, PaddingOptions, TruncationStrategy, Side, SpecialTokensMode,
 } from './options';
 export { toOnnxFeeds, encodeOnnxFeeds, loadOnnxRuntime } from './onnx';
 export type {

@@ -8,6 +8,7 @@ import { TokenizerError } from './errors';
 export type {
   NativeBatch, NativeCancel as NativeCancelType, NativeEncoding, NativeEncodeOptions,
   NativePadding, NativeTokenizer as NativeTokenizerType, NativeTruncation, NativeAddedToken,
+  NativeBudgetOptions, NativeDecodeStream,
 } from '../native/index';
 
 function load(): typeof Binding {
@@ -27,6 +28,7 @@ const binding = load();
 
 export const NativeTokenizer = binding.NativeTokenizer;
 export const NativeCancel = binding.NativeCancel;
+export const NativeChatTemplates = binding.NativeChatTemplates;
 
 // Tensor kernels over model output buffers (lib/embed.ts).
 export const meanPool = binding.meanPool;

@@ -44,7 +44,18 @@ export interface EncodeOptions {
   truncation?: TruncationOptions | null;
   /** Default: the tokenizer.json's own padding, if it has one; `null` turns it off. */
   padding?: PaddingOptions | null;
+  /** How special-token strings inside the text are treated; see `SpecialTokensMode`. */
+  specialTokens?: SpecialTokensMode;
 }
+
+/**
+ * What happens when input text contains a special token's string (`<|im_end|>`, `</s>`, …):
+ * - `'allow'` (default, Hugging Face's behaviour): it becomes that special token. Fine for
+ *   text you wrote (a rendered chat template); a prompt-injection risk for user text.
+ * - `'plain'`: it is encoded as ordinary text, like any other characters.
+ * - `'error'`: the call throws `SPECIAL_TOKEN_IN_TEXT` (like tiktoken's `disallowed_special`).
+ */
+export type SpecialTokensMode = 'allow' | 'plain' | 'error';
 
 export type BatchEncodeOptions = Omit<EncodeOptions, 'pair'>;
 
@@ -61,6 +72,8 @@ export interface DecodeOptions {
 export interface CountOptions {
   /** Count the special tokens `encode` would add. Default true. */
   addSpecialTokens?: boolean;
+  /** How special-token strings inside the text are treated. Default 'allow'. */
+  specialTokens?: SpecialTokensMode;
 }
 
 /** What options.ts needs to know about the loaded tokenizer to resolve defaults. */
@@ -162,11 +175,19 @@ export function toNativeOptions(opts: BatchEncodeOptions | undefined, src: Defau
   const addSpecialTokens = opts?.addSpecialTokens === undefined ? true : checkBool(opts.addSpecialTokens, 'addSpecialTokens');
   const truncation = pick(opts?.truncation, src.fileTruncation, (t) => resolveTruncation(t, src));
   const padding = pick(opts?.padding, src.filePadding, (p) => resolvePadding(p, src));
-  if (addSpecialTokens && !truncation && !padding) return undefined;
+  const specialTokens = checkSpecialTokensMode(opts?.specialTokens);
+  if (addSpecialTokens && !truncation && !padding && specialTokens === 'allow') return undefined;
   const out: NativeEncodeOptions = { addSpecialTokens };
   if (truncation) out.truncation = truncation;
   if (padding) out.padding = padding;
+  if (specialTokens !== 'allow') out.specialTokens = specialTokens;
   return out;
+}
+
+export function checkSpecialTokensMode(v: unknown, name = 'specialTokens'): SpecialTokensMode {
+  if (v === undefined) return 'allow';
+  if (v === 'allow' || v === 'plain' || v === 'error') return v;
+  throw invalidArgument(`${name} must be 'allow', 'plain' or 'error', got ${describe(v)}`);
 }
 
 /** undefined → the file's setting; null → none; an object → resolved. */

@@ -7,6 +7,12 @@
  */
 import { BatchEncoding } from './batch';
 import {
+  type BudgetOptions, type ChunkOptions, type TextChunk, type TruncateOptions,
+  checkLimit, chunkParams, nativeBudgetOptions, sideOf, toChunks,
+} from './budget';
+import { type ChatMessage, type ChatTemplateOptions, ChatTemplates } from './chat';
+import { DecodeStream, type DecodeStreamOptions } from './stream';
+import {
   type ConfigFiles, type SpecialTokens, type TokenizerConfig,
   modelMaxLengthOf, readConfigFiles, specialTokensOf,
 } from './config';
@@ -20,7 +26,7 @@ import {
 } from './native';
 import {
   type AsyncBatchEncodeOptions, type BatchEncodeOptions, type CountOptions, type DecodeOptions,
-  type DefaultsSource, type EncodeOptions, checkUint, describe, toNativeOptions,
+  type DefaultsSource, type EncodeOptions, checkSpecialTokensMode, checkUint, describe, toNativeOptions,
 } from './options';
 
 /** A text, or a `[text, pair]` tuple. */
@@ -55,6 +61,7 @@ export class Tokenizer {
   readonly #defaults: DefaultsSource;
   #specialTokens?: SpecialTokens;
   #addedTokens?: readonly AddedToken[];
+  #chatTemplates?: ChatTemplates;
 
   private constructor(native: NativeTokenizerType, files: ConfigFiles, options: LoadOptions | undefined) {
     this.#native = native;
@@ -156,7 +163,77 @@ export class Tokenizer {
    * truncation and padding: it counts the whole text. */
   countTokens(text: string, options?: CountOptions): number {
     this.#checkText(text, 'text');
-    return callNative(() => this.#native.countTokens(text, addSpecial(options)));
+    const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
+    return callNative(() => this.#native.countTokens(text, addSpecial(options), mode === 'allow' ? undefined : mode));
+  }
+
+  /**
+   * The token count of `text` (as `countTokens`) if it is at most `limit`, else `false`.
+   * Stops counting as soon as the limit is passed, so a huge text over budget is cheap.
+   */
+  isWithinTokenLimit(text: string, limit: number, options?: BudgetOptions): number | false {
+    this.#checkText(text, 'text');
+    const n = checkLimit(limit);
+    const native = nativeBudgetOptions(options);
+    return callNative(() => this.#native.withinTokenLimit(text, n, native)) ?? false;
+  }
+
+  /**
+   * The longest part of `text` — its start (`side: 'right'`, default) or its end (`'left'`)
+   * — that encodes to at most `limit` tokens, cut at a token boundary. Re-encoding the
+   * result with the same options gives at most `limit` tokens.
+   */
+  truncateToTokens(text: string, limit: number, options?: TruncateOptions): string {
+    this.#checkText(text, 'text');
+    const n = checkLimit(limit);
+    const side = sideOf(options);
+    const native = nativeBudgetOptions(options);
+    const [start, end] = callNative(() => this.#native.truncateToTokens(text, n, side, native));
+    return text.slice(start, end);
+  }
+
+  /**
+   * Splits `text` into chunks of at most `maxTokens` tokens (each encodes alone within it),
+   * consecutive chunks sharing `overlap` tokens — for retrieval (RAG) and embedding windows.
+   * Each chunk carries its UTF-16 range in `text`.
+   */
+  chunk(text: string, options: ChunkOptions): TextChunk[] {
+    this.#checkText(text, 'text');
+    const { maxTokens, overlap } = chunkParams(options);
+    const native = nativeBudgetOptions(options);
+    const r = callNative(() => this.#native.chunk(text, maxTokens, overlap, native));
+    return toChunks(text, r.starts, r.ends, r.tokens);
+  }
+
+  /** A streaming decoder: feed ids one at a time with `step(id)`; see `DecodeStream`. */
+  decodeStream(options?: DecodeStreamOptions): DecodeStream {
+    return new DecodeStream(callNative(() => this.#native.decodeStream(skipSpecial(options))));
+  }
+
+  /**
+   * Renders the tokenizer's chat template for `messages`, exactly as Python transformers'
+   * `apply_chat_template` does: the prompt string, or with `tokenize: true` its Encoding
+   * (encoded without adding special tokens: the template writes them).
+   */
+  applyChatTemplate(messages: readonly ChatMessage[], options?: ChatTemplateOptions & { tokenize?: false }): string;
+  applyChatTemplate(messages: readonly ChatMessage[], options: ChatTemplateOptions & { tokenize: true }): Encoding;
+  applyChatTemplate(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string | Encoding;
+  applyChatTemplate(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string | Encoding {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw invalidArgument(`options must be an object, got ${describe(options)}`);
+    }
+    const text = this.#chat().render(messages, options);
+    if (options?.tokenize !== true) return text;
+    return this.encode(text, { addSpecialTokens: false, truncation: null, padding: null });
+  }
+
+  /** Names of the chat templates this tokenizer has ("default" for a single one). */
+  get chatTemplates(): string[] {
+    return this.#chat().names;
+  }
+
+  #chat(): ChatTemplates {
+    return (this.#chatTemplates ??= new ChatTemplates(this.#files));
   }
 
   /** Text of `ids`. Ids may be number[] or any integer typed array. */
@@ -273,7 +350,7 @@ function addSpecial(options: CountOptions | undefined): boolean {
   return v !== false;
 }
 
-function skipSpecial(options: DecodeOptions | undefined): boolean {
+function skipSpecial(options: { skipSpecialTokens?: boolean } | undefined): boolean {
   const v = options?.skipSpecialTokens;
   if (v !== undefined && typeof v !== 'boolean') throw invalidArgument(`skipSpecialTokens must be a boolean, got ${describe(v)}`);
   return v === true;

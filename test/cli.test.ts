@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HubServer, fakeCommit } from './helpers/hub-server';
 
 const require = createRequire(import.meta.url);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,9 +22,12 @@ const BIN = path.join(repoRoot, 'bin', 'ferrotok.js');
 const DEFAULT = path.join(repoRoot, 'models', 'default');
 const BERT = path.resolve(repoRoot, '../shared/models/bert-base-uncased');
 const LLAMA3 = path.join(repoRoot, 'node_modules', '@lenml', 'tokenizer-llama3', 'models');
+const LLAMA3_1 = path.join(repoRoot, 'node_modules', '@lenml', 'tokenizer-llama3_1', 'models');
+const QWEN3 = path.join(repoRoot, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models');
 
 const defaultTok = Tokenizer.fromFile(DEFAULT);
 const bert = Tokenizer.fromFile(BERT);
+const qwen3 = Tokenizer.fromFile(QWEN3);
 
 interface Result { code: number; stdout: string; stderr: string }
 
@@ -202,7 +206,8 @@ describe('inspect', () => {
       vocabSize: 30522,
       addedTokens: { count: 5, special: { '[PAD]': 0, '[UNK]': 100, '[CLS]': 101, '[SEP]': 102, '[MASK]': 103 } },
       specialTokens: { cls: { content: '[CLS]', id: 101 }, sep: { content: '[SEP]', id: 102 } },
-      chatTemplate: { present: false },
+      repo: null,
+      chatTemplate: { present: false, names: [] },
       modelMaxLength: 512,
       truncation: null,
       padding: null,
@@ -213,12 +218,12 @@ describe('inspect', () => {
     const out = await ok(['inspect', '--tokenizer', LLAMA3]);
     expect(out).toMatch(/^model +BPE \(byte_fallback: false\)$/m);
     expect(out).toMatch(/^pre_tokenizer +Sequence\[Split, ByteLevel\]$/m);
-    expect(out).toMatch(/^chat template +yes$/m);
+    expect(out).toMatch(/^chat template +yes \(default\)$/m);
     expect(out).toMatch(/… 248 more \(--json lists all\)/);
     const json = JSON.parse(await ok(['inspect', '--json', '--tokenizer', LLAMA3])) as {
       chatTemplate: unknown; addedTokens: { special: Record<string, number> }; specialTokens: unknown;
     };
-    expect(json.chatTemplate).toEqual({ present: true });
+    expect(json.chatTemplate).toEqual({ present: true, names: ['default'] });
     expect(Object.keys(json.addedTokens.special)).toHaveLength(256);
     expect(json.specialTokens).toMatchObject({ bos: { content: '<|begin_of_text|>', id: 128000 } });
   });
@@ -243,14 +248,263 @@ describe('inspect', () => {
   });
 });
 
+describe('chat', () => {
+  const conversation = [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'What is 2+2?' },
+    { role: 'assistant', content: 'Four.' },
+    { role: 'user', content: 'And 3+3?' },
+  ];
+  const json = JSON.stringify(conversation);
+  const user = JSON.stringify([{ role: 'user', content: 'Hello!' }]);
+
+  it('prints the prompt exactly as the library renders it, adding no newline (qwen3, llama3.1)', async () => {
+    const out = await ok(['chat', '--tokenizer', QWEN3, json]);
+    expect(out).toBe(qwen3.applyChatTemplate(conversation));
+    expect(out.startsWith('<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n')).toBe(true);
+    expect(out.endsWith('<|im_start|>user\nAnd 3+3?<|im_end|>\n')).toBe(true); // the template's own newline, no second one
+
+    const withPrompt = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', json]);
+    expect(withPrompt).toBe(qwen3.applyChatTemplate(conversation, { addGenerationPrompt: true }));
+    expect(withPrompt).toBe(`${out}<|im_start|>assistant\n`);
+
+    const llama = Tokenizer.fromFile(LLAMA3_1);
+    const llamaOut = await ok(['chat', '--tokenizer', LLAMA3_1, '--generation-prompt', json]);
+    expect(llamaOut).toBe(llama.applyChatTemplate(conversation, { addGenerationPrompt: true }));
+    expect(llamaOut.startsWith('<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are terse.<|eot_id|>')).toBe(true);
+    expect(llamaOut.endsWith('<|start_header_id|>assistant<|end_header_id|>\n\n')).toBe(true);
+  });
+
+  it('the output is the prompt byte for byte: piped into count, it counts the ids of --ids', async () => {
+    const prompt = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', json]);
+    const idsOut = ids(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--ids', json]));
+    expect(await ok(['count', '--tokenizer', QWEN3, '--no-special'], prompt)).toBe(`${idsOut.length}\n`);
+    expect(ids(await ok(['encode', '--tokenizer', QWEN3, '--no-special', '--ids'], prompt))).toEqual(idsOut);
+  });
+
+  it('--ids prints the ids of applyChatTemplate(..., {tokenize: true}); --json the text, ids, tokens, count', async () => {
+    const enc = qwen3.applyChatTemplate(conversation, { addGenerationPrompt: true, tokenize: true });
+    const want = Array.from(enc.ids);
+    expect(want.length).toBeGreaterThan(10);
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--ids', json])).toBe(`${want.join(' ')}\n`);
+    expect(JSON.parse(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--ids', '--json', json]))).toEqual(want);
+    const out = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--json', json]);
+    expect(out.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(out)).toEqual({
+      text: qwen3.applyChatTemplate(conversation, { addGenerationPrompt: true }), ids: want, tokens: enc.tokens, count: want.length,
+    });
+  });
+
+  it('--var enable_thinking=false adds qwen3\'s empty think block; VALUE is JSON when it parses', async () => {
+    // qwen3's template: {%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\n\n</think>\n\n' }}
+    const plain = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', user]);
+    const off = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--var', 'enable_thinking=false', user]);
+    expect(plain.endsWith('<|im_start|>assistant\n')).toBe(true);
+    expect(off).toBe(`${plain}<think>\n\n</think>\n\n`);
+    expect(off).toBe(qwen3.applyChatTemplate(JSON.parse(user), { addGenerationPrompt: true, enable_thinking: false }));
+    // The JSON string "false" is not false, so no think block.
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--var', 'enable_thinking="false"', user])).toBe(plain);
+  });
+
+  it('--template FILE, repeatable --var, and text values that are not JSON', async () => {
+    const file = path.join(tmp, 'greeting.jinja');
+    writeFileSync(file, '{{ greeting }}, {{ messages[0].content }} n={{ n + 1 }} t={{ flag is true }}|{{ add_generation_prompt }}');
+    const out = await ok(['chat', '--tokenizer', QWEN3, '--template', file, '--var', 'greeting=Good day', '--var', 'n=41',
+      '--var', 'flag=true', '--generation-prompt', user]);
+    expect(out).toBe('Good day, Hello! n=42 t=True|True'); // booleans print as in Python (transformers' Jinja)
+    // The last --var of a key wins.
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--template', file, '--var', 'greeting=a', '--var', 'greeting=b', '--var', 'n=0', '--var', 'flag=0', user]))
+      .toBe('b, Hello! n=1 t=False|False');
+  });
+
+  it('--template NAME picks a named template; an unknown name or a missing file is an error, exit 1', async () => {
+    const input = JSON.stringify({ messages: [{ role: 'user', content: 'x' }], tools: [{ name: 'f' }] });
+    const t = Tokenizer.fromFile(custom);
+    // With tools the library picks tool_use; --template default overrides that.
+    expect(await ok(['chat', '--tokenizer', custom, input])).toBe(t.applyChatTemplate([{ role: 'user', content: 'x' }], { tools: [{ name: 'f' }] }));
+    expect(await ok(['chat', '--tokenizer', custom, input])).toBe("[{'name': 'f'}]"); // tool_use, rendered as Python prints a list
+    expect(await ok(['chat', '--tokenizer', custom, '--template', 'default', input]))
+      .toBe(t.applyChatTemplate([{ role: 'user', content: 'x' }], { tools: [{ name: 'f' }], chatTemplate: 'default' }));
+    // "default" on a tokenizer with one unnamed template is that template, not the source "default".
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--template', 'default', user])).toBe(qwen3.applyChatTemplate(JSON.parse(user)));
+
+    const unknown = await run(['chat', '--tokenizer', custom, '--template', 'tool-use', input]);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toBe("ferrotok: CHAT_TEMPLATE_INVALID: no chat template named 'tool-use' (it has default, tool_use), and no such file\n");
+    const missing = await run(['chat', '--tokenizer', custom, '--template', path.join(tmp, 'missing.jinja'), input]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ferrotok: FILE_NOT_FOUND: .*missing\.jinja \(check the --template path\)/);
+  });
+
+  it('takes an object with messages, tools, documents and template variables (OpenAI/vLLM-style bodies)', async () => {
+    const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const messages = [{ role: 'user', content: 'Weather in Paris?' }];
+    const body = { model: 'qwen3', temperature: 0.2, messages, tools };
+    const out = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', JSON.stringify(body)]);
+    expect(out).toBe(qwen3.applyChatTemplate(messages, { addGenerationPrompt: true, tools, model: 'qwen3', temperature: 0.2 }));
+    expect(out).toContain('<tools>\n{"type": "function", "function": {"name": "get_weather"');
+    expect(out).not.toBe(qwen3.applyChatTemplate(messages, { addGenerationPrompt: true }));
+
+    // Other keys and chat_template_kwargs are variables; --var wins over both.
+    const thinkOff = qwen3.applyChatTemplate(messages, { addGenerationPrompt: true, enable_thinking: false });
+    expect(thinkOff).toContain('<think>\n\n</think>');
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', JSON.stringify({ messages, enable_thinking: false })])).toBe(thinkOff);
+    const kwargs = JSON.stringify({ messages, chat_template_kwargs: { enable_thinking: false } });
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', kwargs])).toBe(thinkOff);
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--var', 'enable_thinking=true', kwargs]))
+      .toBe(qwen3.applyChatTemplate(messages, { addGenerationPrompt: true }));
+  });
+
+  it('--continue leaves the final message open', async () => {
+    const messages = [{ role: 'user', content: 'Count to three.' }, { role: 'assistant', content: 'One, two' }];
+    const out = await ok(['chat', '--tokenizer', QWEN3, '--continue', JSON.stringify(messages)]);
+    expect(out).toBe(qwen3.applyChatTemplate(messages, { continueFinalMessage: true }));
+    expect(out.endsWith('One, two')).toBe(true);
+  });
+
+  it('reads stdin (no JSON argument, or "-") and --file', async () => {
+    const want = qwen3.applyChatTemplate(conversation);
+    expect(await ok(['chat', '--tokenizer', QWEN3], `${JSON.stringify(conversation, null, 2)}\n`)).toBe(want);
+    expect(await ok(['chat', '--tokenizer', QWEN3, '-'], json)).toBe(want);
+    const file = path.join(tmp, 'chat.json');
+    writeFileSync(file, JSON.stringify({ messages: conversation }));
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--file', file])).toBe(want);
+  });
+
+  it('malformed input is INVALID_ARGUMENT, exit 1, as for decode', async () => {
+    for (const [argv, stdin] of [
+      [['chat', '[{"role": "user"'], ''],
+      [['chat'], ''],
+      [['chat'], '{"role": "user", "content": "not in a list"}'],
+      [['chat'], '"hello"'],
+      [['chat'], '[]'],
+      [['chat'], '[1, 2]'],
+      [['chat'], '{"messages": [{"role": "user", "content": "x"}], "tools": {"not": "a list"}}'],
+      [['chat'], '{"messages": [{"role": "user", "content": "x"}], "tokenize": true}'],
+    ] as const) {
+      const r = await run(['--tokenizer', QWEN3, ...argv], stdin);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^ferrotok: INVALID_ARGUMENT: /);
+      expect(r.code).toBe(1);
+    }
+    expect((await run(['chat', '--tokenizer', QWEN3, '{"messages": 1'])).stderr).toMatch(/^ferrotok: INVALID_ARGUMENT: the chat input is not valid JSON: /);
+  });
+
+  it('a tokenizer without a chat template is CHAT_TEMPLATE_INVALID, exit 1', async () => {
+    expect(defaultTok.chatTemplates).toEqual([]);
+    const r = await run(['chat', user]);
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toMatch(/^ferrotok: CHAT_TEMPLATE_INVALID: this tokenizer has no chat_template .*--template NAME\|FILE\n$/);
+    // --template FILE supplies one.
+    const file = path.join(tmp, 'plain.jinja');
+    writeFileSync(file, '{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}');
+    expect(await ok(['chat', '--template', file, user])).toBe('user: Hello!\n');
+  });
+
+  it('--help explains the input, the exact output and gives an example', async () => {
+    const help = await ok(['chat', '--help']);
+    for (const s of ['--generation-prompt', '--continue', '--template NAME|FILE', '--var KEY=VALUE', '--ids', '--json', 'no newline added', 'Example:', 'enable_thinking=false']) {
+      expect(help).toContain(s);
+    }
+    expect(await ok(['help', 'chat'])).toBe(help);
+  });
+});
+
+describe('--tokenizer REPO (a local stand-in for the Hub)', () => {
+  const HF_VARS = ['HF_ENDPOINT', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN',
+    'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'HF_HUB_DISABLE_IMPLICIT_TOKEN', 'HF_HUB_ETAG_TIMEOUT', 'HF_HUB_DOWNLOAD_TIMEOUT', 'XDG_CACHE_HOME'];
+  const saved: Record<string, string | undefined> = {};
+  const V1 = fakeCommit('qwen3-v1');
+  let hub: HubServer;
+  let cacheDir: string;
+
+  beforeAll(async () => {
+    hub = await HubServer.start({
+      'ferrotok-test/bert': { dir: BERT },
+      'ferrotok-test/qwen3': { dir: QWEN3, revisions: { v1: V1 } },
+    });
+  });
+
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  // An empty cache, no token, and the Hub at 127.0.0.1: nothing reaches the internet or ~/.cache.
+  beforeEach(() => {
+    hub.reset();
+    const root = mkdtempSync(path.join(tmp, 'hub-'));
+    cacheDir = path.join(root, 'cache');
+    for (const name of HF_VARS) {
+      saved[name] = process.env[name];
+      delete process.env[name];
+    }
+    Object.assign(process.env, { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cacheDir, HF_HOME: path.join(root, 'hf-home') });
+  });
+
+  afterEach(() => {
+    for (const name of HF_VARS) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  it('count --tokenizer org/name downloads into the huggingface_hub cache, then reuses it', async () => {
+    expect(await ok(['count', '--tokenizer', 'ferrotok-test/bert', 'hello world'])).toBe(`${bert.countTokens('hello world')}\n`);
+    expect(hub.count('GET', '/cdn/')).toBe(1);
+    expect(readFileSync(path.join(cacheDir, 'models--ferrotok-test--bert', 'refs', 'main'), 'utf8')).toBe(fakeCommit('ferrotok-test/bert'));
+    // Offline, the cache answers alone.
+    hub.reset();
+    process.env.HF_HUB_OFFLINE = '1';
+    expect(await ok(['encode', '--ids', '--tokenizer', 'ferrotok-test/bert', 'hello'])).toBe(`${Array.from(bert.encode('hello').ids).join(' ')}\n`);
+    expect(hub.requests).toEqual([]);
+  });
+
+  it('org/name@revision, with chat and inspect', async () => {
+    const messages = [{ role: 'user', content: 'Hi' }];
+    const want = Array.from(qwen3.applyChatTemplate(messages, { addGenerationPrompt: true, tokenize: true }).ids);
+    expect(ids(await ok(['chat', '--ids', '--generation-prompt', '--tokenizer', 'ferrotok-test/qwen3@v1', JSON.stringify(messages)]))).toEqual(want);
+    expect(hub.count('HEAD', '/ferrotok-test/qwen3/resolve/v1/tokenizer.json')).toBe(1);
+    expect(readFileSync(path.join(cacheDir, 'models--ferrotok-test--qwen3', 'refs', 'v1'), 'utf8')).toBe(V1);
+
+    const out = await ok(['inspect', '--tokenizer', 'ferrotok-test/qwen3']);
+    expect(out).toMatch(/^repo +ferrotok-test\/qwen3 \(revision main\)$/m);
+    expect(out).not.toMatch(/^path /m);
+    expect(out).toMatch(/^chat template +yes \(default\)$/m);
+    const json = JSON.parse(await ok(['inspect', '--json', '--tokenizer', 'ferrotok-test/qwen3@v1'])) as Record<string, unknown>;
+    expect(json).toMatchObject({ path: null, repo: { id: 'ferrotok-test/qwen3', revision: 'v1' }, chatTemplate: { present: true, names: ['default'] } });
+  });
+
+  it('hub errors keep their codes, exit 1; path-like names never reach the Hub', async () => {
+    const r = await run(['count', '--tokenizer', 'ferrotok-test/missing', 'x']);
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toMatch(/^ferrotok: HUB_NOT_FOUND: .*ferrotok-test\/missing.*taken as a Hugging Face repo id\)\n$/);
+    const rev = await run(['count', '--tokenizer', 'ferrotok-test/bert@nope', 'x']);
+    expect(rev.code).toBe(1);
+    expect(rev.stderr).toMatch(/^ferrotok: HUB_NOT_FOUND: /);
+    process.env.HF_HUB_OFFLINE = '1';
+    expect((await run(['count', '--tokenizer', 'ferrotok-test/qwen3', 'x'])).stderr).toMatch(/^ferrotok: HUB_NOT_FOUND: .*offline/);
+    delete process.env.HF_HUB_OFFLINE;
+
+    hub.reset();
+    for (const p of ['./org/name', 'org/name.json', 'a/b/c', '/no/such', '~/x', 'nope', path.join(tmp, 'org', 'name')]) {
+      const f = await run(['count', '--tokenizer', p, 'x']);
+      expect(f.code).toBe(1);
+      expect(f.stderr).toMatch(/^ferrotok: FILE_NOT_FOUND: /);
+    }
+    expect(hub.requests).toEqual([]);
+  });
+});
+
 describe('help and errors', () => {
   it('--help, help COMMAND, COMMAND --help, --version', async () => {
     const top = await ok(['--help']);
-    for (const c of ['encode', 'decode', 'count', 'inspect']) expect(top).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['encode', 'decode', 'count', 'chat', 'inspect']) expect(top).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(await ok(['help'])).toBe(top);
     expect(await ok(['encode', '--help'])).toContain('--max-length N');
     expect(await ok(['help', 'count'])).toContain('--lines');
     expect(await ok(['decode', '-h'])).toContain('--skip-special');
+    // Every command's help says --tokenizer also takes a Hub repo id.
+    for (const c of ['encode', 'decode', 'count', 'chat', 'inspect']) expect(await ok([c, '--help'])).toContain('org/name[@revision]');
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     expect(await ok(['--version'])).toBe(`ferrotok ${pkg.version}\n`);
   });
@@ -276,6 +530,12 @@ describe('help and errors', () => {
     [['encode', '--file', 'a.txt', 'text'], /not two of them/],
     [['count', '--file', 'a.txt', '-'], /not two of them/],
     [['help', 'bogus'], /unknown command 'bogus'/],
+    [['chat', '--var', 'enable_thinking', '[]'], /--var takes KEY=VALUE/],
+    [['chat', '--var', '=1', '[]'], /--var takes KEY=VALUE/],
+    [['chat', '--var', 'tokenize=true', '[]'], /--var tokenize is not a template variable \(use --ids\)/],
+    [['chat', '--generation-prompt', '--continue', '[]'], /cannot be combined/],
+    [['chat', '--pair', 'x', '[]'], /'chat' does not take --pair/],
+    [['encode', '--template', 't', 'x'], /'encode' does not take --template/],
   ])('usage error, exit 2: %j', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);

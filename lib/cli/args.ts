@@ -24,12 +24,19 @@ export const OPTIONS = {
   pair: { type: 'string' },
   'max-length': { type: 'string' },
   lines: { type: 'boolean' },
+  'generation-prompt': { type: 'boolean' },
+  continue: { type: 'boolean' },
+  template: { type: 'string' },
+  var: { type: 'string', multiple: true },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
-type OptionsOfType<T> = { [K in OptionName]: (typeof OPTIONS)[K]['type'] extends T ? K : never }[OptionName];
-export type BooleanOption = OptionsOfType<'boolean'>;
-export type StringOption = OptionsOfType<'string'>;
+type OptionsLike<T> = { [K in OptionName]: (typeof OPTIONS)[K] extends T ? K : never }[OptionName];
+export type BooleanOption = OptionsLike<{ type: 'boolean' }>;
+/** Repeatable: `--var a=1 --var b=2` gives every value, in order. */
+export type ListOption = OptionsLike<{ type: 'string'; multiple: true }>;
+/** Given once; given twice, the last one wins (as parseArgs does). */
+export type StringOption = Exclude<OptionsLike<{ type: 'string' }>, ListOption>;
 
 /** Accepted by every command (and with none). */
 export const GLOBAL_OPTIONS: readonly OptionName[] = ['help', 'version', 'tokenizer', 'json'];
@@ -39,7 +46,7 @@ export interface Invocation {
   command: string | undefined;
   /** The positionals after the command. */
   args: string[];
-  values: { [K in BooleanOption]?: boolean } & { [K in StringOption]?: string };
+  values: { [K in BooleanOption]?: boolean } & { [K in StringOption]?: string } & { [K in ListOption]?: string[] };
   /** Options as spelled on the command line, to name them in errors. */
   used: { name: string; rawName: string }[];
 }

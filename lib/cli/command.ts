@@ -14,5 +14,9 @@ export interface Command {
 }
 
 /** The help lines every command shares (each command says what its --json prints). */
-export const COMMON_HELP = `  --tokenizer PATH   tokenizer.json, or a folder holding one (default: the bundled models/default)
+export const COMMON_HELP = `  --tokenizer PATH|REPO
+                     tokenizer.json, or a folder holding one (default: the bundled
+                     models/default); or, when no such path exists, a Hugging Face repo id
+                     org/name[@revision], downloaded to the huggingface_hub cache (honours
+                     HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE)
   -h, --help         this help`;

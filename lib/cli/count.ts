@@ -25,7 +25,7 @@ ${COMMON_HELP}
   async run(ctx) {
     const input = ctx.input();
     const options: CountOptions = { addSpecialTokens: !ctx.flag('no-special') };
-    const tok = ctx.tokenizer();
+    const tok = await ctx.tokenizer();
     const text = await input();
     if (ctx.flag('lines')) await countLines(ctx, tok, splitLines(text), options);
     else ctx.print(ctx.flag('json') ? JSON.stringify({ count: tok.countTokens(text, options) }) : String(tok.countTokens(text, options)));

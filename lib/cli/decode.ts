@@ -22,7 +22,7 @@ ${COMMON_HELP}
 `,
   async run(ctx) {
     const input = ctx.input();
-    const tok = ctx.tokenizer();
+    const tok = await ctx.tokenizer();
     const ids = parseIds(await input());
     const text = tok.decode(ids, { skipSpecialTokens: ctx.flag('skip-special') });
     ctx.print(ctx.flag('json') ? JSON.stringify({ text }) : text);

@@ -31,7 +31,7 @@ ${COMMON_HELP}
   async run(ctx) {
     const input = ctx.input();
     const options = encodeOptions(ctx);
-    const tok = ctx.tokenizer();
+    const tok = await ctx.tokenizer();
     const text = await input();
     const enc = tok.encode(text, options);
     if (ctx.flag('ids')) ctx.print(ctx.flag('json') ? JSON.stringify(Array.from(enc.ids)) : enc.ids.join(' '));

@@ -8,7 +8,7 @@
 import type { SpecialTokens } from '../config';
 import type { Tokenizer } from '../tokenizer';
 import { COMMON_HELP, type Command } from './command';
-import type { Context } from './context';
+import type { Context, TokenizerSource } from './context';
 import { escapeControls } from './format';
 
 /** A pipeline component: its type, and for `Sequence` the components it chains. */
@@ -18,7 +18,10 @@ export interface Component {
 }
 
 export interface InspectReport {
-  path: string;
+  /** The file or folder --tokenizer named; null for a Hub repo. */
+  path: string | null;
+  /** The Hub repo --tokenizer named (revision 'main' unless given); null for a path. */
+  repo: { id: string; revision: string } | null;
   model: { type: string; byteFallback?: boolean };
   normalizer: Component | null;
   preTokenizer: Component | null;
@@ -27,8 +30,8 @@ export interface InspectReport {
   vocabSize: number;
   addedTokens: { count: number; special: Record<string, number> };
   specialTokens: SpecialTokens;
-  /** `names` only when tokenizer_config.json holds a list of named templates. */
-  chatTemplate: { present: boolean; names?: string[] };
+  /** `names` as `tok.chatTemplates` gives them: ["default"] for a single template, empty for none. */
+  chatTemplate: { present: boolean; names: string[] };
   /** As tokenizer_config.json says it (transformers writes 1e30 for "no limit"), or null. */
   modelMaxLength: number | null;
   /** The tokenizer.json's own `truncation` / `padding`, as the engine serializes them. */
@@ -44,8 +47,10 @@ export const inspect: Command = {
 
 Describes the tokenizer: model type (and byte_fallback for BPE), normalizer,
 pre-tokenizer, post-processor and decoder (Sequence children in brackets), vocabulary
-size, added and special tokens, the named special tokens of tokenizer_config.json, whether
-it has a chat template, model_max_length, and the file's truncation and padding.
+size, added and special tokens, the named special tokens of tokenizer_config.json, its chat
+templates ("none", "yes (default)" for a single one, else "named: " and their names, any of
+which \`ferrotok chat --template NAME\` takes), model_max_length, and the file's truncation
+and padding. For a Hub repo, a "repo" line replaces "path".
 
 Options:
   --json             print all of it as one JSON object (every special token listed)
@@ -53,7 +58,7 @@ ${COMMON_HELP}
 `,
   async run(ctx) {
     if (ctx.args.length > 0) throw ctx.usageError(`'inspect' takes no arguments (use --tokenizer ${ctx.args[0]})`);
-    const report = inspectTokenizer(ctx.tokenizer(), ctx.tokenizerPath);
+    const report = inspectTokenizer(await ctx.tokenizer(), ctx.tokenizerSource);
     if (ctx.flag('json')) ctx.print(JSON.stringify(report));
     else for (const [label, value] of describe(report)) ctx.print(`${label.padEnd(18)}${value}`);
   },
@@ -61,11 +66,12 @@ ${COMMON_HELP}
 
 type Json = Record<string, unknown>;
 
-export function inspectTokenizer(tok: Tokenizer, path: string): InspectReport {
+export function inspectTokenizer(tok: Tokenizer, source: TokenizerSource): InspectReport {
   const json = JSON.parse(tok.toJSON()) as Json;
   const special = tok.addedTokens.filter((t) => t.special);
   return {
-    path,
+    path: source.kind === 'path' ? source.path : null,
+    repo: source.kind === 'hub' ? { id: source.repoId, revision: source.revision ?? 'main' } : null,
     model: model(json.model),
     normalizer: component(json.normalizer),
     preTokenizer: component(json.pre_tokenizer),
@@ -74,7 +80,7 @@ export function inspectTokenizer(tok: Tokenizer, path: string): InspectReport {
     vocabSize: tok.vocabSize,
     addedTokens: { count: tok.addedTokens.length, special: Object.fromEntries(special.map((t) => [t.content, t.id])) },
     specialTokens: tok.specialTokens,
-    chatTemplate: chatTemplate(tok.config?.chat_template),
+    chatTemplate: { present: tok.chatTemplates.length > 0, names: tok.chatTemplates },
     modelMaxLength: typeof tok.config?.model_max_length === 'number' ? tok.config.model_max_length : null,
     truncation: json.truncation ?? null,
     padding: json.padding ?? null,
@@ -101,14 +107,6 @@ function component(c: unknown): Component | null {
   return children ? { type, children: children.map((x) => component(x) ?? { type: 'unknown' }) } : { type };
 }
 
-/** A single template (a string), or a list of `{ name, template }`. */
-function chatTemplate(t: unknown): InspectReport['chatTemplate'] {
-  if (typeof t === 'string') return { present: true };
-  if (!Array.isArray(t)) return { present: false };
-  const names = t.map((x: unknown) => (isObject(x) && typeof x.name === 'string' ? x.name : '?'));
-  return { present: names.length > 0, names };
-}
-
 // ---- the human-readable form -------------------------------------------------------------
 
 /** Past this many, the table lists the first few special tokens and says how many more. */
@@ -117,7 +115,7 @@ const SHOWN_TOKENS = 8;
 function describe(r: InspectReport): [string, string][] {
   const bf = r.model.byteFallback === undefined ? '' : ` (byte_fallback: ${r.model.byteFallback})`;
   return [
-    ['path', r.path],
+    r.repo === null ? ['path', r.path ?? ''] : ['repo', `${r.repo.id} (revision ${r.repo.revision})`],
     ['model', `${r.model.type}${bf}`],
     ['normalizer', render(r.normalizer)],
     ['pre_tokenizer', render(r.preTokenizer)],
@@ -127,7 +125,7 @@ function describe(r: InspectReport): [string, string][] {
     ['added tokens', `${r.addedTokens.count}, ${Object.keys(r.addedTokens.special).length} special`],
     ['special tokens', tokenList(Object.entries(r.addedTokens.special))],
     ['named special', tokenList(namedSpecial(r.specialTokens))],
-    ['chat template', r.chatTemplate.names ? `named: ${r.chatTemplate.names.join(', ')}` : r.chatTemplate.present ? 'yes' : 'none'],
+    ['chat template', chatTemplates(r.chatTemplate.names)],
     ['model_max_length', maxLength(r.modelMaxLength)],
     ['truncation', r.truncation === null ? 'none' : JSON.stringify(r.truncation)],
     ['padding', r.padding === null ? 'none' : JSON.stringify(r.padding)],
@@ -137,6 +135,11 @@ function describe(r: InspectReport): [string, string][] {
 export function render(c: Component | null): string {
   if (c === null) return 'none';
   return c.children ? `${c.type}[${c.children.map(render).join(', ')}]` : c.type;
+}
+
+function chatTemplates(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  return names.length === 1 && names[0] === 'default' ? 'yes (default)' : `named: ${names.join(', ')}`;
 }
 
 function namedSpecial(s: SpecialTokens): [string, number][] {

@@ -10,9 +10,11 @@ use crate::error::{panic_detail, Code, Error, Result};
 use crate::fast::bytelevel::ByteLevelBpe;
 use crate::offsets::Utf16Mapper;
 use crate::pipeline::{self, HfTokenizer};
+use crate::special::SpecialGuard;
+pub use crate::special::SpecialTokens;
 use crate::vocab::VocabIndex;
 use std::sync::OnceLock;
-use tokenizers::{Encoding, OffsetType, PaddingParams, TruncationParams};
+use tokenizers::{AddedVocabulary, Encoding, OffsetType, PaddingParams, TruncationParams};
 
 pub struct Engine {
     tok: HfTokenizer,
@@ -20,6 +22,23 @@ pub struct Engine {
     vocab: OnceLock<VocabIndex>,
     /// Our own path for this configuration, if we have one (see fast/).
     fast: Option<ByteLevelBpe>,
+    /// `specialTokens: 'plain'` / `'error'` support, built on first use (special.rs).
+    special: OnceLock<SpecialGuard>,
+}
+
+/// Options of `count_with`.
+#[derive(Clone, Debug)]
+pub struct CountOptions {
+    pub add_special_tokens: bool,
+    pub special_tokens: SpecialTokens,
+    /// Counting may stop once past this many tokens.
+    pub limit: usize,
+}
+
+impl Default for CountOptions {
+    fn default() -> Self {
+        CountOptions { add_special_tokens: true, special_tokens: SpecialTokens::Allow, limit: usize::MAX }
+    }
 }
 
 /// One input: a text, or a text with its pair.
@@ -40,25 +59,26 @@ pub struct EncodeOptions {
     pub add_special_tokens: bool,
     pub truncation: Option<TruncationParams>,
     pub padding: Option<PaddingParams>,
+    pub special_tokens: SpecialTokens,
 }
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        EncodeOptions { add_special_tokens: true, truncation: None, padding: None }
+        EncodeOptions { add_special_tokens: true, truncation: None, padding: None, special_tokens: SpecialTokens::Allow }
     }
 }
 
 impl Engine {
     /// An engine that runs everything through the `tokenizers` crate: the reference.
     pub fn new(tok: HfTokenizer) -> Self {
-        Engine { tok, vocab: OnceLock::new(), fast: None }
+        Engine { tok, vocab: OnceLock::new(), fast: None, special: OnceLock::new() }
     }
 
     /// An engine that uses our fast paths where the configuration allows. `json` is the
     /// tokenizer.json `tok` was loaded from.
     pub fn with_fast_paths(tok: HfTokenizer, json: &[u8]) -> Self {
         let fast = ByteLevelBpe::build(&tok, json);
-        Engine { tok, vocab: OnceLock::new(), fast }
+        Engine { tok, vocab: OnceLock::new(), fast, special: OnceLock::new() }
     }
 
     /// Which fast path serves this tokenizer, if any.
@@ -71,6 +91,11 @@ impl Engine {
         &self.tok
     }
 
+    /// Special tokens the post-processor adds to one input.
+    pub fn special_tokens_added(&self) -> usize {
+        pipeline::added_tokens(&self.tok, false)
+    }
+
     pub fn vocab(&self) -> &VocabIndex {
         self.vocab.get_or_init(|| VocabIndex::new(&self.tok))
     }
@@ -79,8 +104,9 @@ impl Engine {
     pub fn encode(&self, input: Input<'_>, opts: &EncodeOptions) -> Result<Encoding> {
         self.check_truncation(opts)?;
         let t = opts.truncation.as_ref();
-        let first = self.sequence(input.text, 0, t)?;
-        let pair = input.pair.map(|p| self.sequence(p, 1, t)).transpose()?;
+        let mode = opts.special_tokens;
+        let first = self.sequence(input.text, 0, t, mode)?;
+        let pair = input.pair.map(|p| self.sequence(p, 1, t, mode)).transpose()?;
         options_guard(|| {
             pipeline::post_process(&self.tok, first, pair, opts.add_special_tokens, t, opts.padding.as_ref())
         })
@@ -89,15 +115,35 @@ impl Engine {
     /// Token count of `text` alone (no truncation, no padding), without building tokens or
     /// offsets.
     pub fn count(&self, text: &str, add_special_tokens: bool) -> Result<usize> {
-        if let Some(n) = self.fast.as_ref().and_then(|f| f.count(text)) {
-            let special = if add_special_tokens { pipeline::added_tokens(&self.tok, false) } else { 0 };
+        self.count_with(text, &CountOptions { add_special_tokens, ..Default::default() })
+    }
+
+    /// Token count of `text` alone, as `count`; the fast path stops once it is past
+    /// `opts.limit` (the result is then some number above the limit).
+    pub fn count_with(&self, text: &str, opts: &CountOptions) -> Result<usize> {
+        self.check_special(text, opts.special_tokens)?;
+        let plain = opts.special_tokens == SpecialTokens::Plain;
+        let special = if opts.add_special_tokens { pipeline::added_tokens(&self.tok, false) } else { 0 };
+        let limit = opts.limit.saturating_sub(special);
+        if let Some(n) = self.fast.as_ref().and_then(|f| f.count(text, plain, limit)) {
             return Ok(n + special);
         }
-        let enc = pipeline::encode_sequence(&self.tok, text, 0, None, OffsetType::None)?;
-        if !add_special_tokens {
+        let enc = pipeline::encode_sequence(&self.tok, self.added(opts.special_tokens), text, 0, None, OffsetType::None)?;
+        if !opts.add_special_tokens {
             return Ok(enc.len());
         }
         Ok(pipeline::post_process(&self.tok, enc, None, true, None, None)?.len())
+    }
+
+    /// Byte spans in `text` of the tokens of `text` alone (no special tokens added), without
+    /// building an Encoding on the fast path: what token budgets cut at.
+    pub fn spans(&self, text: &str, mode: SpecialTokens) -> Result<Vec<(usize, usize)>> {
+        self.check_special(text, mode)?;
+        if let Some(spans) = self.fast.as_ref().and_then(|f| f.spans(text, mode == SpecialTokens::Plain)) {
+            return Ok(spans);
+        }
+        let enc = pipeline::encode_sequence(&self.tok, self.added(mode), text, 0, None, OffsetType::Byte)?;
+        Ok(enc.get_offsets().to_vec())
     }
 
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
@@ -110,18 +156,40 @@ impl Engine {
             .map_err(|e| Error::new(Code::DecodeFailed, e.to_string()))
     }
 
-    fn sequence(&self, text: &str, type_id: u32, t: Option<&TruncationParams>) -> Result<Encoding> {
+    fn sequence(&self, text: &str, type_id: u32, t: Option<&TruncationParams>, mode: SpecialTokens) -> Result<Encoding> {
+        self.check_special(text, mode)?;
+        let plain = mode == SpecialTokens::Plain;
         // The fast path does not truncate: tokenize_with_limit's early stop stays on the crate.
-        let fast = if t.is_none() { self.fast.as_ref().and_then(|f| f.encode(text, type_id)) } else { None };
+        let fast = if t.is_none() { self.fast.as_ref().and_then(|f| f.encode(text, type_id, plain)) } else { None };
         let mut enc = match fast {
             Some(enc) => enc,
-            None => pipeline::encode_sequence(&self.tok, text, type_id, t, OffsetType::Byte)?,
+            None => pipeline::encode_sequence(&self.tok, self.added(mode), text, type_id, t, OffsetType::Byte)?,
         };
         let mut mapper = Utf16Mapper::new(text);
         for span in enc.get_offsets_mut() {
             *span = mapper.span(*span);
         }
         Ok(enc)
+    }
+
+    fn guard(&self) -> &SpecialGuard {
+        self.special.get_or_init(|| SpecialGuard::new(&self.tok))
+    }
+
+    /// The added vocabulary to extract with: the tokenizer's own, or for 'plain' a copy with
+    /// `encode_special_tokens` set.
+    fn added(&self, mode: SpecialTokens) -> &AddedVocabulary {
+        match mode {
+            SpecialTokens::Plain => self.guard().plain_vocabulary(),
+            _ => self.tok.get_added_vocabulary(),
+        }
+    }
+
+    fn check_special(&self, text: &str, mode: SpecialTokens) -> Result<()> {
+        if mode == SpecialTokens::Error {
+            self.guard().reject(text)?;
+        }
+        Ok(())
     }
 
     /// The crate validates this when truncation is *set* (`with_truncation`); per-call options

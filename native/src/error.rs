@@ -31,6 +31,13 @@ pub enum Code {
     EncodeFailed,
     /// The engine failed while decoding.
     DecodeFailed,
+    /// The chat template does not compile, or no template fits the request.
+    ChatTemplateInvalid,
+    /// Rendering the chat template failed: the template raised (`raise_exception`), used
+    /// something the messages lack, or ran over its execution budget.
+    ChatTemplateError,
+    /// The text holds a special-token string and the caller asked for `specialTokens: 'error'`.
+    SpecialTokenInText,
     /// A bug: a panic caught at the boundary, or an invariant that did not hold.
     Internal,
 }
@@ -49,6 +56,9 @@ impl Code {
             Code::Aborted => "ABORTED",
             Code::EncodeFailed => "ENCODE_FAILED",
             Code::DecodeFailed => "DECODE_FAILED",
+            Code::ChatTemplateInvalid => "CHAT_TEMPLATE_INVALID",
+            Code::ChatTemplateError => "CHAT_TEMPLATE_ERROR",
+            Code::SpecialTokenInText => "SPECIAL_TOKEN_IN_TEXT",
             Code::Internal => "INTERNAL",
         }
     }

@@ -8,12 +8,16 @@
 //! Nothing here knows about Node: the `napi` feature adds the binding in `napi/`.
 
 pub mod batch;
+pub mod budget;
+pub mod chat;
 pub mod engine;
 pub mod error;
 pub mod fast;
 pub mod load;
 pub mod offsets;
 pub mod pipeline;
+pub mod special;
+pub mod stream;
 pub mod tensor;
 pub mod vocab;
 

@@ -10,7 +10,7 @@
 
 use crate::error::{Code, Error, Result};
 use tokenizers::{
-    pad_encodings, truncate_encodings, Encoding, Model, OffsetType, PaddingParams, PostProcessor,
+    pad_encodings, AddedVocabulary, truncate_encodings, Encoding, Model, OffsetType, PaddingParams, PostProcessor,
     PreTokenizer, TruncationParams, TruncationStrategy,
 };
 
@@ -19,14 +19,15 @@ pub type HfTokenizer = tokenizers::Tokenizer;
 /// `encode_single_sequence` + `do_pre_tokenize` + `do_tokenize` for one raw string.
 pub fn encode_sequence(
     tok: &HfTokenizer,
+    added: &AddedVocabulary,
     text: &str,
     type_id: u32,
     truncation: Option<&TruncationParams>,
     offsets: OffsetType,
 ) -> Result<Encoding> {
-    let mut pre = tok
-        .get_added_vocabulary()
-        .extract_and_normalize(tok.get_normalizer(), text);
+    // `added` is the tokenizer's own added vocabulary, or a copy with encode_special_tokens
+    // set (specialTokens: 'plain'): the one place the two modes differ.
+    let mut pre = added.extract_and_normalize(tok.get_normalizer(), text);
     if let Some(pre_tokenizer) = tok.get_pre_tokenizer() {
         pre_tokenizer.pre_tokenize(&mut pre).map_err(encode_failed)?;
     }

@@ -5,6 +5,7 @@
 //! encodings — ids, tokens, offsets, word ids, masks — and counts over the shared corpus, random
 //! Unicode, random bytes made valid UTF-8, and adversarial repeats.
 
+use ferrotok_native::engine::{CountOptions, SpecialTokens};
 use ferrotok_native::{load, EncodeOptions, Engine, Input};
 use std::path::{Path, PathBuf};
 use tokenizers::Tokenizer;
@@ -42,8 +43,12 @@ fn pairs() -> Vec<Pair> {
 }
 
 fn compare(p: &Pair, text: &str) {
+    compare_mode(p, text, SpecialTokens::Allow);
+}
+
+fn compare_mode(p: &Pair, text: &str, special_tokens: SpecialTokens) {
     for add in [true, false] {
-        let opts = EncodeOptions { add_special_tokens: add, ..Default::default() };
+        let opts = EncodeOptions { add_special_tokens: add, special_tokens, ..Default::default() };
         let a = p.reference.encode(Input::from(text), &opts).unwrap();
         let b = p.fast.encode(Input::from(text), &opts).unwrap();
         let ctx = || format!("{} on {:?}", p.name, text.chars().take(80).collect::<String>());
@@ -54,7 +59,8 @@ fn compare(p: &Pair, text: &str) {
         assert_eq!(a.get_type_ids(), b.get_type_ids(), "type ids: {}", ctx());
         assert_eq!(a.get_special_tokens_mask(), b.get_special_tokens_mask(), "special: {}", ctx());
         assert_eq!(a.get_attention_mask(), b.get_attention_mask(), "attention: {}", ctx());
-        assert_eq!(p.fast.count(text, add).unwrap(), a.len(), "count: {}", ctx());
+        let count = CountOptions { add_special_tokens: add, special_tokens, ..Default::default() };
+        assert_eq!(p.fast.count_with(text, &count).unwrap(), a.len(), "count: {}", ctx());
         for skip in [false, true] {
             let want = p.reference.decode(a.get_ids(), skip).unwrap();
             assert_eq!(p.fast.decode(a.get_ids(), skip).unwrap(), want, "decode(skip={skip}): {}", ctx());
@@ -133,6 +139,7 @@ fn special_tokens_inside_text() {
             "<think>\nhmm</think>", "<|begin_of_text", "[CLS] x [SEP]", "<s>hi</s>",
         ] {
             compare(p, text);
+            compare_mode(p, text, SpecialTokens::Plain);
         }
     }
 }

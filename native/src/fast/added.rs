@@ -1,6 +1,10 @@
 //! Added-token extraction with the crate's semantics, for the configurations the fast path
-//! takes: every added token has `lstrip`, `rstrip` and `single_word` off, and special tokens
-//! are not being encoded as text (`encode_special_tokens` off).
+//! takes: every added token has `lstrip`, `rstrip` and `single_word` off.
+//!
+//! `specialTokens: 'plain'` is the crate's `encode_special_tokens`: the automaton still finds
+//! special tokens, and the match is dropped (its text stays ordinary text, and the scan goes
+//! on after it). Building a second automaton without the special tokens would differ when a
+//! special token overlaps a non-special one, so we skip matches exactly as the crate does.
 //!
 //! The crate runs two leftmost-longest Aho-Corasick passes: non-normalized tokens over the
 //! raw text, then normalized tokens over the (normalized) gaps between matches. With no
@@ -10,9 +14,19 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 pub struct AddedMatcher {
-    raw: Option<(AhoCorasick, Vec<u32>)>,
-    normalized: Option<(AhoCorasick, Vec<u32>)>,
+    raw: Option<Automaton>,
+    normalized: Option<Automaton>,
 }
+
+/// Id and special flag of each pattern, by pattern index.
+struct Automaton {
+    ac: AhoCorasick,
+    ids: Vec<u32>,
+    special: Vec<bool>,
+}
+
+/// An added token: id, content, special.
+pub type AddedEntry = (u32, String, bool);
 
 /// A stretch of the input: an added token, or text between them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,20 +35,22 @@ pub enum Segment {
     Text { start: usize, end: usize },
 }
 
-fn automaton(tokens: &[(u32, String)]) -> Option<(AhoCorasick, Vec<u32>)> {
+fn automaton(tokens: &[AddedEntry]) -> Option<Automaton> {
     if tokens.is_empty() {
         return None;
     }
     let ac = AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
-        .build(tokens.iter().map(|(_, c)| c.as_str()))
+        .build(tokens.iter().map(|(_, c, _)| c.as_str()))
         .ok()?;
-    Some((ac, tokens.iter().map(|(id, _)| *id).collect()))
+    let ids = tokens.iter().map(|t| t.0).collect();
+    let special = tokens.iter().map(|t| t.2).collect();
+    Some(Automaton { ac, ids, special })
 }
 
 impl AddedMatcher {
     /// `raw`: tokens matched on the original text; `normalized`: matched in the gaps.
-    pub fn new(raw: &[(u32, String)], normalized: &[(u32, String)]) -> Option<Self> {
+    pub fn new(raw: &[AddedEntry], normalized: &[AddedEntry]) -> Option<Self> {
         let raw_ac = automaton(raw);
         let norm_ac = automaton(normalized);
         if (!raw.is_empty() && raw_ac.is_none()) || (!normalized.is_empty() && norm_ac.is_none()) {
@@ -43,24 +59,29 @@ impl AddedMatcher {
         Some(AddedMatcher { raw: raw_ac, normalized: norm_ac })
     }
 
-    /// Calls `f` for each segment of `text`, in order. Empty text yields nothing.
-    pub fn segments(&self, text: &str, mut f: impl FnMut(Segment)) {
-        scan(&self.raw, text, 0, text.len(), &mut |seg| match seg {
-            Segment::Text { start, end } => scan(&self.normalized, text, start, end, &mut f),
+    /// Calls `f` for each segment of `text`, in order. Empty text yields nothing. With
+    /// `plain_special`, special tokens stay text (the crate's `encode_special_tokens`).
+    pub fn segments(&self, text: &str, plain_special: bool, mut f: impl FnMut(Segment)) {
+        scan(&self.raw, text, 0, text.len(), plain_special, &mut |seg| match seg {
+            Segment::Text { start, end } => scan(&self.normalized, text, start, end, plain_special, &mut f),
             added => f(added),
         });
     }
 }
 
-fn scan(ac: &Option<(AhoCorasick, Vec<u32>)>, text: &str, start: usize, end: usize, f: &mut dyn FnMut(Segment)) {
+fn scan(a: &Option<Automaton>, text: &str, start: usize, end: usize, plain_special: bool, f: &mut dyn FnMut(Segment)) {
     let mut at = start;
-    if let Some((ac, ids)) = ac {
-        for m in ac.find_iter(&text[start..end]) {
+    if let Some(a) = a {
+        for m in a.ac.find_iter(&text[start..end]) {
+            let pattern = m.pattern().as_usize();
+            if plain_special && a.special[pattern] {
+                continue;
+            }
             let (s, e) = (start + m.start(), start + m.end());
             if at < s {
                 f(Segment::Text { start: at, end: s });
             }
-            f(Segment::Added { id: ids[m.pattern().as_usize()], start: s, end: e });
+            f(Segment::Added { id: a.ids[pattern], start: s, end: e });
             at = e;
         }
     }
@@ -75,9 +96,9 @@ mod tests {
 
     #[test]
     fn leftmost_longest_then_gaps() {
-        let m = AddedMatcher::new(&[(1, "<s>".into()), (2, "<s><s>".into())], &[(3, "hi".into())]).unwrap();
+        let m = AddedMatcher::new(&[(1, "<s>".into(), false), (2, "<s><s>".into(), false)], &[(3, "hi".into(), false)]).unwrap();
         let mut segs = vec![];
-        m.segments("a<s><s>b hi<s>", |s| segs.push(s));
+        m.segments("a<s><s>b hi<s>", false, |s| segs.push(s));
         assert_eq!(
             segs,
             vec![
@@ -88,5 +109,15 @@ mod tests {
                 Segment::Added { id: 1, start: 11, end: 14 },
             ]
         );
+    }
+
+    #[test]
+    fn plain_special_drops_special_matches_without_rescanning_their_text() {
+        // "<|a|>" is special: in plain mode its match is dropped, and the non-special "|a"
+        // inside it is not found, as in the crate (which skips the match, not the token).
+        let m = AddedMatcher::new(&[(1, "<|a|>".into(), true), (2, "|a".into(), false)], &[]).unwrap();
+        let mut segs = vec![];
+        m.segments("<|a|> |a", true, |s| segs.push(s));
+        assert_eq!(segs, vec![Segment::Text { start: 0, end: 6 }, Segment::Added { id: 2, start: 6, end: 8 }]);
     }
 }

@@ -18,6 +18,7 @@ use crate::pipeline::HfTokenizer;
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 use tokenizers::models::bpe::BPE;
 use tokenizers::{Encoding, ModelWrapper};
 
@@ -83,27 +84,37 @@ impl ByteLevelBpe {
         Some(ByteLevelBpe { pattern, nfc, bpe, added, tokens, decode })
     }
 
-    /// Calls `f` for every token of `text`; false when the input needs the crate path.
-    pub fn tokenize(&self, text: &str, mut f: impl FnMut(Tok)) -> bool {
+    /// Calls `f` for every token of `text` until it returns `Break`; false when the input
+    /// needs the crate path. `plain_special`: special tokens are encoded as ordinary text.
+    pub fn tokenize(&self, text: &str, plain_special: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
         if self.nfc && !is_nfc(text) {
             return false;
         }
         let mut word = 0u32;
         let mut pieces = Vec::new();
-        self.added.segments(text, |seg| match seg {
-            Segment::Added { id, start, end } => {
-                f(Tok { id, start, end, word, added: true });
-                word += 1;
+        let mut stopped = false;
+        self.added.segments(text, plain_special, |seg| {
+            if stopped {
+                return;
             }
-            Segment::Text { start, end } => {
-                for (ps, pe) in self.pattern.splits(&text[start..end]) {
-                    let base = start + ps;
-                    pieces.clear();
-                    self.bpe.encode(&text.as_bytes()[base..start + pe], &mut pieces);
-                    for &Piece { id, start: s, end: e } in &pieces {
-                        f(Tok { id, start: base + s as usize, end: base + e as usize, word, added: false });
-                    }
+            match seg {
+                Segment::Added { id, start, end } => {
+                    stopped = f(Tok { id, start, end, word, added: true }).is_break();
                     word += 1;
+                }
+                Segment::Text { start, end } => {
+                    for (ps, pe) in self.pattern.splits(&text[start..end]) {
+                        let base = start + ps;
+                        pieces.clear();
+                        self.bpe.encode(&text.as_bytes()[base..start + pe], &mut pieces);
+                        for &Piece { id, start: s, end: e } in &pieces {
+                            if f(Tok { id, start: base + s as usize, end: base + e as usize, word, added: false }).is_break() {
+                                stopped = true;
+                                return;
+                            }
+                        }
+                        word += 1;
+                    }
                 }
             }
         });
@@ -111,15 +122,16 @@ impl ByteLevelBpe {
     }
 
     /// The Encoding of one sequence, byte offsets into `text`; None → use the crate path.
-    pub fn encode(&self, text: &str, type_id: u32) -> Option<Encoding> {
+    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
         let bytes = text.as_bytes();
         let (mut ids, mut tokens, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
-        let ok = self.tokenize(text, |t| {
+        let ok = self.tokenize(text, plain_special, |t| {
             ids.push(t.id);
             tokens.push(if t.added { text[t.start..t.end].to_string() } else { self.tokens[t.id as usize].to_string() });
             // A token that covers part of a multi-byte character spans the whole character.
             offsets.push((floor_char(bytes, t.start), ceil_char(bytes, t.end)));
             words.push(Some(t.word));
+            ControlFlow::Continue(())
         });
         if !ok {
             return None;
@@ -145,10 +157,27 @@ impl ByteLevelBpe {
         })
     }
 
-    /// Number of tokens of one sequence; None → use the crate path.
-    pub fn count(&self, text: &str) -> Option<usize> {
+    /// Number of tokens of one sequence, counting no further than `limit`; None → use the
+    /// crate path.
+    pub fn count(&self, text: &str, plain_special: bool, limit: usize) -> Option<usize> {
         let mut n = 0;
-        self.tokenize(text, |_| n += 1).then_some(n)
+        let ok = self.tokenize(text, plain_special, |_| {
+            n += 1;
+            if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        ok.then_some(n)
+    }
+
+    /// Byte spans of the tokens of one sequence (each widened to whole characters, as the
+    /// Encoding's offsets are); None → use the crate path.
+    pub fn spans(&self, text: &str, plain_special: bool) -> Option<Vec<(usize, usize)>> {
+        let bytes = text.as_bytes();
+        let mut spans = Vec::new();
+        let ok = self.tokenize(text, plain_special, |t| {
+            spans.push((floor_char(bytes, t.start), ceil_char(bytes, t.end)));
+            ControlFlow::Continue(())
+        });
+        ok.then_some(spans)
     }
 }
 
@@ -225,6 +254,7 @@ fn check_model(m: &BPE) -> Option<()> {
 
 fn added_matcher(tok: &HfTokenizer, nfc: bool) -> Option<AddedMatcher> {
     let vocab = tok.get_added_vocabulary();
+    // A tokenizer.json cannot set encode_special_tokens; per-call 'plain' is a flag instead.
     if vocab.get_encode_special_tokens() {
         return None;
     }
@@ -233,7 +263,7 @@ fn added_matcher(tok: &HfTokenizer, nfc: bool) -> Option<AddedMatcher> {
         if t.lstrip || t.rstrip || t.single_word || (t.normalized && nfc) {
             return None;
         }
-        if t.normalized { &mut normalized } else { &mut raw }.push((*id, t.content.clone()));
+        if t.normalized { &mut normalized } else { &mut raw }.push((*id, t.content.clone(), t.special));
     }
     // Same order as the crate's trie (by id) so duplicate contents resolve alike.
     raw.sort_unstable_by_key(|t| t.0);

@@ -3,9 +3,12 @@
 //! (or, for option asserts deep in the crate, ENCODE_FAILED) error and never unwinds into —
 //! and aborts — Node.
 
+mod budget;
+mod chat;
 mod encoding;
 mod error;
 mod options;
+mod stream;
 mod tasks;
 mod tensor;
 mod tokenizer;

@@ -1,7 +1,7 @@
 //! JS option objects → engine options. lib/options.ts has already applied the defaults and
 //! resolved pad tokens, so these shapes are explicit; here we only check the enums.
 
-use crate::engine::EncodeOptions;
+use crate::engine::{EncodeOptions, SpecialTokens};
 use crate::error::{Error, Result};
 use napi_derive::napi;
 use tokenizers::{
@@ -37,6 +37,8 @@ pub struct NativeEncodeOptions {
     pub add_special_tokens: bool,
     pub truncation: Option<NativeTruncation>,
     pub padding: Option<NativePadding>,
+    /// 'allow' | 'plain' | 'error'; absent = 'allow'
+    pub special_tokens: Option<String>,
 }
 
 pub fn encode_options(opts: Option<NativeEncodeOptions>) -> Result<EncodeOptions> {
@@ -45,7 +47,18 @@ pub fn encode_options(opts: Option<NativeEncodeOptions>) -> Result<EncodeOptions
         add_special_tokens: o.add_special_tokens,
         truncation: o.truncation.map(truncation).transpose()?,
         padding: o.padding.map(padding).transpose()?,
+        special_tokens: special_tokens(o.special_tokens.as_deref())?,
     })
+}
+
+/// `specialTokens`: how special-token strings in the input are treated.
+pub fn special_tokens(mode: Option<&str>) -> Result<SpecialTokens> {
+    match mode {
+        None | Some("allow") => Ok(SpecialTokens::Allow),
+        Some("plain") => Ok(SpecialTokens::Plain),
+        Some("error") => Ok(SpecialTokens::Error),
+        Some(other) => Err(bad("specialTokens", other, "'allow', 'plain' or 'error'")),
+    }
 }
 
 fn truncation(t: NativeTruncation) -> Result<TruncationParams> {

@@ -3,9 +3,9 @@
 
 use super::encoding::{NativeBatch, NativeEncoding};
 use super::error::run;
-use super::options::{encode_options, padding_to_js, truncation_to_js, NativeEncodeOptions, NativePadding, NativeTruncation};
+use super::options::{self, encode_options, padding_to_js, truncation_to_js, NativeEncodeOptions, NativePadding, NativeTruncation};
 use super::tasks::{inputs, EncodeBatchTask, NativeCancel};
-use crate::engine::{Engine, Input};
+use crate::engine::{CountOptions, Engine, Input};
 use crate::error::{Code, Error};
 use crate::{batch, load, pipeline};
 use napi::bindgen_prelude::{AsyncTask, Uint32Array};
@@ -96,8 +96,11 @@ impl NativeTokenizer {
     }
 
     #[napi(catch_unwind)]
-    pub fn count_tokens(&self, text: String, add_special_tokens: bool) -> napi::Result<u32> {
-        run(|| self.engine.count(&text, add_special_tokens).map(|n| n as u32))
+    pub fn count_tokens(&self, text: String, add_special_tokens: bool, special_tokens: Option<String>) -> napi::Result<u32> {
+        run(|| {
+            let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
+            self.engine.count_with(&text, &opts).map(|n| n as u32)
+        })
     }
 
     #[napi(catch_unwind)]
@@ -187,5 +190,13 @@ impl NativeTokenizer {
 impl NativeTokenizer {
     fn wrap(engine: Engine) -> Self {
         NativeTokenizer { engine: Arc::new(engine) }
+    }
+
+    pub(super) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(super) fn engine_arc(&self) -> Arc<Engine> {
+        self.engine.clone()
     }
 }
