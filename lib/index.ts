@@ -2,6 +2,7 @@ export { Tokenizer, DEFAULT_MAX_INPUT_LENGTH } from './tokenizer';
 export { Encoding } from './encoding';
 export { BatchEncoding } from './batch';
 export { DecodeStream } from './stream';
+export { FlatIds } from './flat';
 export type { DecodeStreamOptions } from './stream';
 export type { ChatMessage, ChatContentPart, ChatTemplateOptions } from './chat';
 export type { BudgetOptions, TruncateOptions, ChunkOptions, TextChunk } from './budget';
@@ -15,6 +16,7 @@ export type { SpecialTokens, SpecialTokenRef, TokenizerConfig } from './config';
 export type {
   EncodeOptions, BatchEncodeOptions, AsyncBatchEncodeOptions, DecodeOptions, CountOptions,
   TruncationOptions, PaddingOptions, TruncationStrategy, Side, SpecialTokensMode,
+  ThreadsOption, BatchCountOptions, BatchDecodeOptions,
 } from './options';
 export { toOnnxFeeds, encodeOnnxFeeds, loadOnnxRuntime } from './onnx';
 export type {

@@ -57,7 +57,18 @@ export interface EncodeOptions {
  */
 export type SpecialTokensMode = 'allow' | 'plain' | 'error';
 
-export type BatchEncodeOptions = Omit<EncodeOptions, 'pair'>;
+/** Where a batch call's rows run. */
+export interface ThreadsOption {
+  /**
+   * Threads for this call. Default: rayon's pool, one thread per core (or
+   * `RAYON_NUM_THREADS`). `1` runs the rows on the calling thread — for the async calls that
+   * is a libuv worker, so several concurrent async batches run side by side on libuv's pool
+   * (README: Threads has the measurements). `n > 1`: a pool of n threads, kept for reuse.
+   */
+  threads?: number;
+}
+
+export type BatchEncodeOptions = Omit<EncodeOptions, 'pair'> & ThreadsOption;
 
 export interface AsyncBatchEncodeOptions extends BatchEncodeOptions {
   /** Aborting rejects the promise with code `ABORTED` and stops rows not yet started. */
@@ -67,6 +78,15 @@ export interface AsyncBatchEncodeOptions extends BatchEncodeOptions {
 export interface DecodeOptions {
   /** Leave special tokens (BOS, EOS, padding, …) out of the text. Default false. */
   skipSpecialTokens?: boolean;
+}
+
+export type BatchDecodeOptions = DecodeOptions & ThreadsOption;
+export type BatchCountOptions = CountOptions & ThreadsOption;
+
+/** The `threads` option: undefined (the default pool) or an integer in 1..256. */
+export function threadsOf(options: ThreadsOption | undefined): number | undefined {
+  const v = options?.threads;
+  return v === undefined ? undefined : checkUint(v, 'threads', 1);
 }
 
 export interface CountOptions {

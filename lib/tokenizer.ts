@@ -12,6 +12,7 @@ import {
 } from './budget';
 import { type ChatMessage, type ChatTemplateOptions, ChatTemplates } from './chat';
 import { DecodeStream, type DecodeStreamOptions } from './stream';
+import { FlatIds } from './flat';
 import {
   type ConfigFiles, type SpecialTokens, type TokenizerConfig,
   modelMaxLengthOf, readConfigFiles, specialTokensOf,
@@ -25,7 +26,8 @@ import {
   type NativeAddedToken, type NativeEncodeOptions, type NativeTokenizerType,
 } from './native';
 import {
-  type AsyncBatchEncodeOptions, type BatchEncodeOptions, type CountOptions, type DecodeOptions,
+  type AsyncBatchEncodeOptions, type BatchCountOptions, type BatchDecodeOptions, type BatchEncodeOptions,
+  type CountOptions, type DecodeOptions, threadsOf,
   type DefaultsSource, type EncodeOptions, checkSpecialTokensMode, checkUint, describe, toNativeOptions,
 } from './options';
 
@@ -126,8 +128,10 @@ export class Tokenizer {
   /** Encodes many inputs in parallel on all cores (Rust threads). Blocks until done. */
   encodeBatch(inputs: readonly BatchInput[], options?: BatchEncodeOptions): BatchEncoding {
     const [texts, pairs] = this.#splitInputs(inputs);
-    const native = this.#options(options);
-    return new BatchEncoding(callNative(() => this.#native.encodeBatch(texts, pairs, native)));
+    const { threads: _, ...rest } = options ?? {};
+    const native = this.#options(rest);
+    const threads = threadsOf(options);
+    return new BatchEncoding(callNative(() => this.#native.encodeBatch(texts, pairs, native, threads)));
   }
 
   /**
@@ -141,13 +145,14 @@ export class Tokenizer {
     }
     if (signal?.aborted) throw aborted(signal);
     const [texts, pairs] = this.#splitInputs(inputs);
-    const { signal: _, ...rest } = options ?? {};
+    const { signal: _, threads: __, ...rest } = options ?? {};
     const native = this.#options(rest);
+    const threads = threadsOf(options);
     const cancel = new NativeCancel();
     const onAbort = (): void => cancel.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const batch = await this.#native.encodeBatchAsync(texts, pairs, native, cancel);
+      const batch = await this.#native.encodeBatchAsync(texts, pairs, native, cancel, threads);
       // Work that had already started finishes; the caller still asked to abort.
       if (signal?.aborted) throw aborted(signal);
       return new BatchEncoding(batch);
@@ -165,6 +170,34 @@ export class Tokenizer {
     this.#checkText(text, 'text');
     const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
     return callNative(() => this.#native.countTokens(text, addSpecial(options), mode === 'allow' ? undefined : mode));
+  }
+
+  /**
+   * The ids `encode(text).ids` gives, and nothing else — no tokens, offsets or masks are
+   * built, so this is the fastest way to ids (tiktoken's `encode`). Like `countTokens`, it
+   * ignores the tokenizer's truncation and padding.
+   */
+  encodeIds(text: string, options?: CountOptions): Uint32Array {
+    this.#checkText(text, 'text');
+    const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
+    return callNative(() => this.#native.encodeIds(text, addSpecial(options), mode === 'allow' ? undefined : mode));
+  }
+
+  /** `encodeIds` for many texts, in parallel, into one flat buffer (see `FlatIds`). */
+  encodeBatchIds(texts: readonly string[], options?: BatchCountOptions): FlatIds {
+    this.#checkTexts(texts);
+    const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
+    const threads = threadsOf(options);
+    const r = callNative(() => this.#native.encodeIdsBatch(texts as string[], addSpecial(options), mode === 'allow' ? undefined : mode, threads));
+    return new FlatIds(r.ids, r.offsets);
+  }
+
+  /** `countTokens` for many texts, in parallel. */
+  countTokensBatch(texts: readonly string[], options?: BatchCountOptions): Uint32Array {
+    this.#checkTexts(texts);
+    const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
+    const threads = threadsOf(options);
+    return callNative(() => this.#native.countTokensBatch(texts as string[], addSpecial(options), mode === 'allow' ? undefined : mode, threads));
   }
 
   /**
@@ -243,10 +276,11 @@ export class Tokenizer {
   }
 
   /** `decode` for many id lists, in parallel. */
-  decodeBatch(idsList: readonly TokenIds[], options?: DecodeOptions): string[] {
+  decodeBatch(idsList: readonly TokenIds[], options?: BatchDecodeOptions): string[] {
     if (!Array.isArray(idsList)) throw invalidArgument(`idsList must be an array, got ${describe(idsList)}`);
     const rows = idsList.map((ids, i) => toUint32Ids(ids, `idsList[${i}]`));
-    return callNative(() => this.#native.decodeBatch(rows, skipSpecial(options)));
+    const threads = threadsOf(options);
+    return callNative(() => this.#native.decodeBatch(rows, skipSpecial(options), threads));
   }
 
   /** Id of `token` (vocabulary or added token), or undefined. */
@@ -314,6 +348,11 @@ export class Tokenizer {
       throw new TokenizerError('INPUT_TOO_LARGE',
         `${name} has ${text.length} UTF-16 code units, over this tokenizer's maxInputLength of ${this.#maxInputLength}; split the text (encodeBatch takes the pieces) or load with a larger maxInputLength`);
     }
+  }
+
+  #checkTexts(texts: readonly string[]): void {
+    if (!Array.isArray(texts)) throw invalidArgument(`texts must be an array of strings, got ${describe(texts)}`);
+    for (let i = 0; i < texts.length; i++) this.#checkText(texts[i], `texts[${i}]`);
   }
 
   #splitInputs(inputs: readonly BatchInput[]): [string[], (string | null)[] | undefined] {

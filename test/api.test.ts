@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchEncoding, Encoding, Tokenizer, TokenizerError } from 'ferrotok';
-import { BERT, LLAMA3, QWEN3 } from './fixtures';
+import { BERT, LLAMA3, QWEN3, UNIGRAM } from './fixtures';
 
 const bert = Tokenizer.fromFile(BERT);
 const llama3 = Tokenizer.fromFile(LLAMA3);
@@ -264,5 +264,70 @@ describe('vocabulary', () => {
     expect(llama3.allSpecialIds).toContain(128001);
     expect(bert.numSpecialTokensToAdd()).toBe(2);
     expect(bert.numSpecialTokensToAdd(true)).toBe(3);
+  });
+});
+
+describe('ids only: encodeIds, encodeBatchIds, countTokensBatch', () => {
+  const texts = ['Hello 😀 world', '', 'Ünïcödé 漢字 and <|begin_of_text|> inside', 'x'.repeat(5000)];
+  const unigram = Tokenizer.fromFile(UNIGRAM);
+
+  it('equal encode().ids for every option combination, fast path or not', () => {
+    for (const tok of [llama3, bert, unigram]) {
+      for (const text of texts) {
+        for (const addSpecialTokens of [true, false]) {
+          for (const specialTokens of ['allow', 'plain'] as const) {
+            const want = tok.encode(text, { addSpecialTokens, specialTokens, truncation: null, padding: null }).ids;
+            expect(tok.encodeIds(text, { addSpecialTokens, specialTokens })).toEqual(want);
+          }
+        }
+      }
+    }
+  });
+
+  it('encodeBatchIds rows equal encodeIds, as views into one flat buffer', () => {
+    for (const tok of [llama3, bert]) {
+      const flat = tok.encodeBatchIds(texts);
+      expect(flat.length).toBe(texts.length);
+      expect(flat.offsets.length).toBe(texts.length + 1);
+      texts.forEach((t, i) => {
+        expect(flat.row(i)).toEqual(tok.encodeIds(t));
+        expect(flat.row(i).buffer).toBe(flat.ids.buffer);
+      });
+      expect([...flat].length).toBe(texts.length);
+      expect(Array.from(flat.lengths())).toEqual(texts.map((t) => tok.countTokens(t)));
+      expect(tok.countTokensBatch(texts)).toEqual(flat.lengths());
+      expect(() => flat.row(texts.length)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+    expect(bert.encodeBatchIds([]).length).toBe(0);
+  });
+
+  it('check their arguments', () => {
+    expect(() => llama3.encodeIds(5 as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => llama3.encodeBatchIds(['a', 1] as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => llama3.countTokensBatch('a' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => llama3.encodeIds('<|begin_of_text|>', { specialTokens: 'error' })).toThrow(expect.objectContaining({ code: 'SPECIAL_TOKEN_IN_TEXT' }));
+  });
+});
+
+describe('threads option', () => {
+  const texts = Array.from({ length: 300 }, (_, i) => `row ${i}: ${'word '.repeat(i % 17)}😀`);
+
+  it('gives the same rows on the caller thread, a custom pool and the default pool', async () => {
+    const want = llama3.encodeBatchIds(texts);
+    for (const threads of [1, 2, 3]) {
+      expect(llama3.encodeBatchIds(texts, { threads }).ids).toEqual(want.ids);
+      expect(llama3.countTokensBatch(texts, { threads })).toEqual(want.lengths());
+      const batch = llama3.encodeBatch(texts, { threads });
+      expect(batch.at(7).ids).toEqual(want.row(7));
+      const asyncBatch = await llama3.encodeBatchAsync(texts, { threads });
+      expect(asyncBatch.at(299).ids).toEqual(want.row(299));
+      expect(llama3.decodeBatch([...want], { threads })).toEqual(llama3.decodeBatch([...want]));
+    }
+  });
+
+  it('rejects a thread count outside 1..256', () => {
+    for (const threads of [0, -1, 1.5, 257]) {
+      expect(() => llama3.encodeBatchIds(texts, { threads })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
   });
 });

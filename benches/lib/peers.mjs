@@ -7,7 +7,7 @@ const HF = ['llama3', 'gpt4o', 'bert'];
 const OPENAI = ['gpt4o']; // tiktoken-family libraries implement only OpenAI encodings
 
 export const PEERS = [
-  { name: 'ferrotok', label: 'ferrotok', runtime: 'node', pkg: '.', kind: 'Rust addon (napi-rs)', tokenizers: HF, parallel: true, api: 'encode(t, {addSpecialTokens:false}).ids; countTokens; decode; encodeBatch / encodeBatchAsync' },
+  { name: 'ferrotok', label: 'ferrotok', runtime: 'node', pkg: '.', kind: 'Rust addon (napi-rs)', tokenizers: HF, parallel: true, api: 'encodeIds(t, {addSpecialTokens:false}); countTokens; decode; encodeBatch / encodeBatchAsync / encodeBatchIds' },
   { name: 'tokenizers', label: 'tokenizers', runtime: 'node', pkg: 'tokenizers', kind: 'Rust addon (official HF Node binding)', tokenizers: HF, parallel: true, api: 'await encode(t, null, {addSpecialTokens:false}) → getIds(); await decode; await encodeBatch' },
   { name: 'transformers-js', label: 'transformers.js', runtime: 'node', pkg: '@huggingface/transformers', kind: 'pure JS', tokenizers: HF, api: 'AutoTokenizer (local files, offline); encode(t, {add_special_tokens:false}); decode; tokenizer(texts) for batches' },
   { name: 'hf-tokenizers-js', label: '@huggingface/tokenizers', runtime: 'node', pkg: '@huggingface/tokenizers', kind: 'pure JS', tokenizers: HF, api: 'new Tokenizer(json, config); encode(t, {add_special_tokens:false}).ids; decode' },

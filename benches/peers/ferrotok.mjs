@@ -8,11 +8,14 @@ export async function load(spec) {
   // Every row's ids are read, so the lazy BatchEncoding pays for crossing into JS like the others.
   const rows = (batch) => Array.from(batch, (e) => e.ids);
   return {
-    encode: (text) => tok.encode(text, NO_SPECIAL).ids,
+    // Ids only, as tiktoken's and gpt-tokenizer's encode return; encode().ids also builds
+    // tokens, offsets and masks (README: Performance gives both).
+    encode: (text) => tok.encodeIds(text, NO_SPECIAL),
     count: (text) => tok.countTokens(text, NO_SPECIAL),
     decode: (ids) => tok.decode(ids),
     batch: {
       encodeBatch: { parallel: true, run: (texts) => rows(tok.encodeBatch(texts, NO_SPECIAL)) },
+      encodeBatchIds: { parallel: true, run: (texts) => Array.from(tok.encodeBatchIds(texts, NO_SPECIAL)) },
       encodeBatchAsync: { parallel: true, async: true, run: async (texts) => rows(await tok.encodeBatchAsync(texts, NO_SPECIAL)) },
     },
   };

@@ -135,6 +135,35 @@ impl Engine {
         Ok(pipeline::post_process(&self.tok, enc, None, true, None, None)?.len())
     }
 
+    /// The ids `encode(text).get_ids()` gives (no truncation, no padding), without tokens,
+    /// offsets or masks: what a model feed or tiktoken-style `encode` needs.
+    pub fn encode_ids(&self, text: &str, opts: &CountOptions) -> Result<Vec<u32>> {
+        self.check_special(text, opts.special_tokens)?;
+        let plain = opts.special_tokens == SpecialTokens::Plain;
+        let mut ids = Vec::new();
+        let fast = self.fast.as_ref().is_some_and(|f| {
+            ids.reserve(text.len() / 3);
+            f.tokenize(text, plain, |t| {
+                ids.push(t.id);
+                std::ops::ControlFlow::Continue(())
+            })
+        });
+        let special = opts.add_special_tokens && self.special_tokens_added() > 0;
+        if fast && !special {
+            return Ok(ids);
+        }
+        let enc = if fast {
+            let n = ids.len();
+            Encoding::new(ids, vec![0; n], vec![String::new(); n], vec![None; n], vec![(0, 0); n], vec![0; n], vec![1; n], vec![], Default::default())
+        } else {
+            pipeline::encode_sequence(&self.tok, self.added(opts.special_tokens), text, 0, None, OffsetType::None)?
+        };
+        if !opts.add_special_tokens {
+            return Ok(enc.get_ids().to_vec());
+        }
+        Ok(pipeline::post_process(&self.tok, enc, None, true, None, None)?.get_ids().to_vec())
+    }
+
     /// Byte spans in `text` of the tokens of `text` alone (no special tokens added), without
     /// building an Encoding on the fast path: what token budgets cut at.
     pub fn spans(&self, text: &str, mode: SpecialTokens) -> Result<Vec<(usize, usize)>> {

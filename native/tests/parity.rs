@@ -61,6 +61,7 @@ fn compare_mode(p: &Pair, text: &str, special_tokens: SpecialTokens) {
         assert_eq!(a.get_attention_mask(), b.get_attention_mask(), "attention: {}", ctx());
         let count = CountOptions { add_special_tokens: add, special_tokens, ..Default::default() };
         assert_eq!(p.fast.count_with(text, &count).unwrap(), a.len(), "count: {}", ctx());
+        assert_eq!(p.fast.encode_ids(text, &count).unwrap(), a.get_ids(), "encode_ids: {}", ctx());
         for skip in [false, true] {
             let want = p.reference.decode(a.get_ids(), skip).unwrap();
             assert_eq!(p.fast.decode(a.get_ids(), skip).unwrap(), want, "decode(skip={skip}): {}", ctx());

@@ -7,7 +7,7 @@
 
 use super::encoding::NativeBatch;
 use super::error::run;
-use crate::batch;
+use crate::batch::{self, Threads};
 use crate::engine::{EncodeOptions, Engine, Input};
 use crate::error::{Error, Result};
 use napi::bindgen_prelude::Task;
@@ -61,6 +61,7 @@ pub struct EncodeBatchTask {
     pairs: Option<Vec<Option<String>>>,
     opts: EncodeOptions,
     cancel: Option<Arc<AtomicBool>>,
+    threads: Threads,
 }
 
 impl EncodeBatchTask {
@@ -70,8 +71,9 @@ impl EncodeBatchTask {
         pairs: Option<Vec<Option<String>>>,
         opts: EncodeOptions,
         cancel: Option<Arc<AtomicBool>>,
+        threads: Threads,
     ) -> Self {
-        EncodeBatchTask { engine, texts, pairs, opts, cancel }
+        EncodeBatchTask { engine, texts, pairs, opts, cancel, threads }
     }
 }
 
@@ -82,7 +84,7 @@ impl Task for EncodeBatchTask {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         run(|| {
             let inputs = inputs(&self.texts, self.pairs.as_deref())?;
-            batch::encode_batch(&self.engine, &inputs, &self.opts, self.cancel.as_deref())
+            batch::encode_batch(&self.engine, &inputs, &self.opts, self.cancel.as_deref(), self.threads)
         })
     }
 

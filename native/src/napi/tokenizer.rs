@@ -7,7 +7,8 @@ use super::options::{self, encode_options, padding_to_js, truncation_to_js, Nati
 use super::tasks::{inputs, EncodeBatchTask, NativeCancel};
 use crate::engine::{CountOptions, Engine, Input};
 use crate::error::{Code, Error};
-use crate::{batch, load, pipeline};
+use crate::batch::{self, Threads};
+use crate::{load, pipeline};
 use napi::bindgen_prelude::{AsyncTask, Uint32Array};
 use napi_derive::napi;
 use std::path::Path;
@@ -27,6 +28,12 @@ pub struct NativeAddedToken {
     pub rstrip: bool,
     pub single_word: bool,
     pub normalized: bool,
+}
+
+#[napi(object)]
+pub struct NativeFlatIds {
+    pub ids: Uint32Array,
+    pub offsets: Uint32Array,
 }
 
 #[napi(object)]
@@ -74,10 +81,12 @@ impl NativeTokenizer {
         texts: Vec<String>,
         pairs: Option<Vec<Option<String>>>,
         options: Option<NativeEncodeOptions>,
+        threads: Option<u32>,
     ) -> napi::Result<NativeBatch> {
         run(|| {
             let opts = encode_options(options)?;
-            let rows = batch::encode_batch(&self.engine, &inputs(&texts, pairs.as_deref())?, &opts, None)?;
+            let threads = Threads::from_option(threads)?;
+            let rows = batch::encode_batch(&self.engine, &inputs(&texts, pairs.as_deref())?, &opts, None, threads)?;
             Ok(NativeBatch::new(rows))
         })
     }
@@ -89,10 +98,11 @@ impl NativeTokenizer {
         pairs: Option<Vec<Option<String>>>,
         options: Option<NativeEncodeOptions>,
         cancel: Option<&NativeCancel>,
+        threads: Option<u32>,
     ) -> napi::Result<AsyncTask<EncodeBatchTask>> {
-        let opts = run(|| encode_options(options))?;
+        let (opts, threads) = run(|| Ok((encode_options(options)?, Threads::from_option(threads)?)))?;
         let cancel = cancel.map(NativeCancel::flag);
-        Ok(AsyncTask::new(EncodeBatchTask::new(self.engine.clone(), texts, pairs, opts, cancel)))
+        Ok(AsyncTask::new(EncodeBatchTask::new(self.engine.clone(), texts, pairs, opts, cancel, threads)))
     }
 
     #[napi(catch_unwind)]
@@ -103,11 +113,32 @@ impl NativeTokenizer {
         })
     }
 
+    /// Ids only (tiktoken-style): no tokens, offsets or masks are built.
     #[napi(catch_unwind)]
-    pub fn count_tokens_batch(&self, texts: Vec<String>, add_special_tokens: bool) -> napi::Result<Uint32Array> {
+    pub fn encode_ids(&self, text: String, add_special_tokens: bool, special_tokens: Option<String>) -> napi::Result<Uint32Array> {
         run(|| {
+            let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
+            self.engine.encode_ids(&text, &opts).map(Uint32Array::from)
+        })
+    }
+
+    /// Ids of many texts in parallel, flat: row i is `ids[offsets[i]..offsets[i + 1]]`.
+    #[napi(catch_unwind)]
+    pub fn encode_ids_batch(&self, texts: Vec<String>, add_special_tokens: bool, special_tokens: Option<String>, threads: Option<u32>) -> napi::Result<NativeFlatIds> {
+        run(|| {
+            let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            batch::count_batch(&self.engine, &refs, add_special_tokens).map(Uint32Array::from)
+            let (ids, offsets) = batch::encode_ids_batch(&self.engine, &refs, &opts, Threads::from_option(threads)?)?;
+            Ok(NativeFlatIds { ids: ids.into(), offsets: offsets.into() })
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn count_tokens_batch(&self, texts: Vec<String>, add_special_tokens: bool, special_tokens: Option<String>, threads: Option<u32>) -> napi::Result<Uint32Array> {
+        run(|| {
+            let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            batch::count_batch(&self.engine, &refs, &opts, Threads::from_option(threads)?).map(Uint32Array::from)
         })
     }
 
@@ -117,10 +148,10 @@ impl NativeTokenizer {
     }
 
     #[napi(catch_unwind)]
-    pub fn decode_batch(&self, ids: Vec<Uint32Array>, skip_special_tokens: bool) -> napi::Result<Vec<String>> {
+    pub fn decode_batch(&self, ids: Vec<Uint32Array>, skip_special_tokens: bool, threads: Option<u32>) -> napi::Result<Vec<String>> {
         run(|| {
             let rows: Vec<&[u32]> = ids.iter().map(|a| &a[..]).collect();
-            batch::decode_batch(&self.engine, &rows, skip_special_tokens)
+            batch::decode_batch(&self.engine, &rows, skip_special_tokens, Threads::from_option(threads)?)
         })
     }
 
