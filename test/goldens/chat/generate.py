@@ -184,13 +184,20 @@ def C(name, messages, add_generation_prompt=False, continue_final_message=False,
     }
 
 
-def llama3_cases():
+def basic_cases():
+    """System + user, a lone user turn, and multi-turn with and without the generation prompt."""
     return [
         C("system-user-genprompt", [{"role": "system", "content": SYS}, {"role": "user", "content": "Hi!"}],
           add_generation_prompt=True),
         C("user-only-nogen", [{"role": "user", "content": "Hi!"}]),
         C("multiturn-genprompt", [{"role": "system", "content": SYS}, *MULTITURN], add_generation_prompt=True),
         C("multiturn-nogen", MULTITURN),
+    ]
+
+
+def llama3_cases():
+    return [
+        *basic_cases(),
         C("trim-whitespace-unicode",
           [{"role": "system", "content": "  \n\tSystem with padding.\n\n"},
            {"role": "user", "content": "\n  " + UNICODE_TEXT + "  \n"}], add_generation_prompt=True),
@@ -292,11 +299,7 @@ def deepseek_cases():
 
 def gemma3_cases():
     return [
-        C("system-user-genprompt", [{"role": "system", "content": SYS}, {"role": "user", "content": "Hi!"}],
-          add_generation_prompt=True),
-        C("user-only-nogen", [{"role": "user", "content": "Hi!"}]),
-        C("multiturn-genprompt", [{"role": "system", "content": SYS}, *MULTITURN], add_generation_prompt=True),
-        C("multiturn-nogen", MULTITURN),
+        *basic_cases(),
         C("system-parts-user-parts-image",
           [{"role": "system", "content": [{"type": "text", "text": "Parts system."}]},
            {"role": "user", "content": [{"type": "image", "url": "file:///x.png"},
