@@ -7,7 +7,7 @@
 //! configuration; today every configuration runs the `tokenizers` crate path (pipeline.rs).
 
 use crate::error::{panic_detail, Code, Error, Result};
-use crate::fast::bytelevel::ByteLevelBpe;
+use crate::fast::FastPath;
 use crate::offsets::Utf16Mapper;
 use crate::pipeline::{self, HfTokenizer};
 use crate::special::SpecialGuard;
@@ -21,9 +21,11 @@ pub struct Engine {
     /// Built on first use (decode validation, vocab size): load stays cheap.
     vocab: OnceLock<VocabIndex>,
     /// Our own path for this configuration, if we have one (see fast/).
-    fast: Option<ByteLevelBpe>,
+    fast: Option<FastPath>,
     /// `specialTokens: 'plain'` / `'error'` support, built on first use (special.rs).
     special: OnceLock<SpecialGuard>,
+    /// The ids the post-processor puts before and after one sequence, for `encode_ids`.
+    affixes: OnceLock<Option<(Vec<u32>, Vec<u32>)>>,
 }
 
 /// Options of `count_with`.
@@ -71,19 +73,19 @@ impl Default for EncodeOptions {
 impl Engine {
     /// An engine that runs everything through the `tokenizers` crate: the reference.
     pub fn new(tok: HfTokenizer) -> Self {
-        Engine { tok, vocab: OnceLock::new(), fast: None, special: OnceLock::new() }
+        Engine { tok, vocab: OnceLock::new(), fast: None, special: OnceLock::new(), affixes: OnceLock::new() }
     }
 
     /// An engine that uses our fast paths where the configuration allows. `json` is the
     /// tokenizer.json `tok` was loaded from.
     pub fn with_fast_paths(tok: HfTokenizer, json: &[u8]) -> Self {
-        let fast = ByteLevelBpe::build(&tok, json);
-        Engine { tok, vocab: OnceLock::new(), fast, special: OnceLock::new() }
+        let fast = FastPath::build(&tok, json);
+        Engine { tok, vocab: OnceLock::new(), fast, special: OnceLock::new(), affixes: OnceLock::new() }
     }
 
     /// Which fast path serves this tokenizer, if any.
     pub fn fast_path(&self) -> Option<&'static str> {
-        self.fast.as_ref().map(|_| "byte-level BPE")
+        self.fast.as_ref().map(FastPath::name)
     }
 
     /// The crate tokenizer, for read-only queries (vocabulary, serialization, defaults).
@@ -152,6 +154,13 @@ impl Engine {
         if fast && !special {
             return Ok(ids);
         }
+        if let (true, Some((before, after))) = (fast, self.affixes()) {
+            let mut out = Vec::with_capacity(before.len() + ids.len() + after.len());
+            out.extend_from_slice(before);
+            out.extend_from_slice(&ids);
+            out.extend_from_slice(after);
+            return Ok(out);
+        }
         let enc = if fast {
             let n = ids.len();
             Encoding::new(ids, vec![0; n], vec![String::new(); n], vec![None; n], vec![(0, 0); n], vec![0; n], vec![1; n], vec![], Default::default())
@@ -199,6 +208,22 @@ impl Engine {
             *span = mapper.span(*span);
         }
         Ok(enc)
+    }
+
+    /// What the post-processor adds around one sequence, learned once by post-processing a
+    /// one-token probe (`u32::MAX`, an id no vocabulary has) and finding it in the result.
+    /// None when the probe does not come out exactly once — a processor that rewrites the
+    /// sequence — and then `encode_ids` post-processes every time.
+    fn affixes(&self) -> Option<&(Vec<u32>, Vec<u32>)> {
+        self.affixes
+            .get_or_init(|| {
+                const PROBE: u32 = u32::MAX;
+                let probe = Encoding::new(vec![PROBE], vec![0], vec![String::new()], vec![None], vec![(0, 0)], vec![0], vec![1], vec![], Default::default());
+                let ids = pipeline::post_process(&self.tok, probe, None, true, None, None).ok()?.get_ids().to_vec();
+                let at = ids.iter().position(|&i| i == PROBE)?;
+                (ids.iter().filter(|&&i| i == PROBE).count() == 1).then(|| (ids[..at].to_vec(), ids[at + 1..].to_vec()))
+            })
+            .as_ref()
     }
 
     fn guard(&self) -> &SpecialGuard {

@@ -1,4 +1,5 @@
-//! Byte-level BPE merging, on raw bytes, identical to the crate's `Word::merge_all`.
+//! BPE merging identical to the crate's `Word::merge_all`, over raw bytes (byte-level BPE)
+//! or over characters with byte fallback (SentencePiece-style BPE: Llama 2, Gemma).
 //!
 //! The rule the crate implements (a min-heap of candidate merges keyed by (rank, position),
 //! stale entries skipped): repeatedly merge the adjacent pair with the lowest merge rank,
@@ -37,9 +38,19 @@ pub struct Piece {
     pub end: u32,
 }
 
+/// What a piece's first symbols are, before any merge.
+pub enum Alphabet {
+    /// Byte-level BPE: each byte, as the id of its byte token (all 256 exist).
+    Bytes([u32; 256]),
+    /// SentencePiece-style BPE (`BPE::merge_word` with `byte_fallback`): each character, as
+    /// its vocabulary id, or — when the vocabulary lacks it — each of its UTF-8 bytes as the
+    /// `<0xXX>` token (all 256 exist, so there is never an unknown token).
+    Chars { chars: FxHashMap<char, u32>, fallback: [u32; 256] },
+}
+
 pub struct Bpe {
     merges: FxHashMap<u64, (u32, u32)>,
-    byte_ids: [u32; 256],
+    alphabet: Alphabet,
     whole: FxHashMap<Box<[u8]>, u32>,
     ignore_merges: bool,
     reachable: Vec<AtomicU8>,
@@ -55,10 +66,15 @@ fn key(a: u32, b: u32) -> u64 {
 }
 
 impl Bpe {
-    pub fn new(merges: FxHashMap<u64, (u32, u32)>, byte_ids: [u32; 256], whole: FxHashMap<Box<[u8]>, u32>, ignore_merges: bool) -> Self {
+    pub fn new(merges: FxHashMap<u64, (u32, u32)>, alphabet: Alphabet, whole: FxHashMap<Box<[u8]>, u32>, ignore_merges: bool) -> Self {
         let slots = whole.values().map(|&id| id as usize + 1).max().unwrap_or(0);
         let reachable = (0..slots).map(|_| AtomicU8::new(UNKNOWN)).collect();
-        Bpe { merges, byte_ids, whole, ignore_merges, reachable }
+        Bpe { merges, alphabet, whole, ignore_merges, reachable }
+    }
+
+    /// Every merge: (left id, right id) → (rank, merged id).
+    pub fn merges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.merges.keys().map(|&k| ((k >> 32) as u32, k as u32))
     }
 
     pub fn pair_key(a: u32, b: u32) -> u64 {
@@ -90,18 +106,38 @@ impl Bpe {
     }
 
     fn merge(&self, piece: &[u8], out: &mut Vec<Piece>) {
-        if piece.len() == 1 {
-            out.push(Piece { id: self.byte_ids[piece[0] as usize], start: 0, end: 1 });
+        let base = out.len();
+        self.symbols(piece, out);
+        let n = out.len() - base;
+        if n < 2 {
             return;
         }
-        let base = out.len();
-        out.extend(piece.iter().enumerate().map(|(i, &b)| Piece { id: self.byte_ids[b as usize], start: i as u32, end: i as u32 + 1 }));
-        if piece.len() <= SMALL {
+        if n <= SMALL {
             self.merge_small(out, base);
         } else {
             let merged = self.merge_heap(&out[base..]);
             out.truncate(base);
             out.extend(merged);
+        }
+    }
+
+    /// The piece's first symbols, appended to `out`.
+    fn symbols(&self, piece: &[u8], out: &mut Vec<Piece>) {
+        match &self.alphabet {
+            Alphabet::Bytes(ids) => {
+                out.extend(piece.iter().enumerate().map(|(i, &b)| Piece { id: ids[b as usize], start: i as u32, end: i as u32 + 1 }));
+            }
+            Alphabet::Chars { chars, fallback } => {
+                // `piece` is a &str's bytes (SentencePiece pieces are normalized text).
+                let text = std::str::from_utf8(piece).expect("SentencePiece pieces are UTF-8");
+                for (i, c) in text.char_indices() {
+                    let (start, end) = (i as u32, (i + c.len_utf8()) as u32);
+                    match chars.get(&c) {
+                        Some(&id) => out.push(Piece { id, start, end }),
+                        None => out.extend((start..end).map(|b| Piece { id: fallback[piece[b as usize] as usize], start: b, end: b + 1 })),
+                    }
+                }
+            }
         }
     }
 
@@ -198,7 +234,7 @@ mod tests {
         merges.insert(key(302, c), (3, 303)); // abc
         merges.insert(key(300, 300), (4, 304)); // aaaa
         merges.insert(key(b, c), (2, 305)); // bc, same rank as ab: leftmost wins
-        Bpe::new(merges, byte_ids, FxHashMap::default(), false)
+        Bpe::new(merges, Alphabet::Bytes(byte_ids), FxHashMap::default(), false)
     }
 
     fn ids(bpe: &Bpe, s: &[u8]) -> Vec<u32> {

@@ -11,7 +11,7 @@
 //! crate path (NFC would move offsets; the check is the crate's own normalizer code).
 
 use super::added::{AddedMatcher, Segment};
-use super::bpe::{Bpe, Piece};
+use super::bpe::{Alphabet, Bpe, Piece};
 use super::hash::FxHashMap;
 use super::pretok::{Pattern, GPT2_REGEX};
 use crate::pipeline::HfTokenizer;
@@ -57,9 +57,12 @@ impl ByteLevelBpe {
     /// The fast path for `tok`, or None when its configuration is not one we reproduce.
     /// `json` is the tokenizer.json it was loaded from (the crate keeps the merges private).
     pub fn build(tok: &HfTokenizer, json: &[u8]) -> Option<Self> {
+        // No normalizer, or exactly NFC; any other normalizer (lowercase, NFKC, …) is not
+        // reproduced here, so the crate path keeps it.
         let nfc = match tok.get_normalizer() {
             None => false,
-            Some(n) => serde_json::to_value(n).ok()? == serde_json::json!({"type": "NFC"}),
+            Some(n) if serde_json::to_value(n).ok()? == serde_json::json!({"type": "NFC"}) => true,
+            Some(_) => return None,
         };
         let pattern = pattern_of(&serde_json::to_value(tok.get_pre_tokenizer()?).ok()?)?;
         let ModelWrapper::BPE(model) = tok.get_model() else { return None };
@@ -80,7 +83,7 @@ impl ByteLevelBpe {
         }
         let merges = load_merges(json, &vocab)?;
         let decode = decode_table(tok, &tokens);
-        let bpe = Bpe::new(merges, byte_ids, raw_vocab, model.ignore_merges);
+        let bpe = Bpe::new(merges, Alphabet::Bytes(byte_ids), raw_vocab, model.ignore_merges);
         Some(ByteLevelBpe { pattern, nfc, bpe, added, tokens, decode })
     }
 
@@ -181,14 +184,14 @@ impl ByteLevelBpe {
     }
 }
 
-fn floor_char(bytes: &[u8], mut i: usize) -> usize {
+pub(super) fn floor_char(bytes: &[u8], mut i: usize) -> usize {
     while i > 0 && i < bytes.len() && bytes[i] & 0xC0 == 0x80 {
         i -= 1;
     }
     i
 }
 
-fn ceil_char(bytes: &[u8], mut i: usize) -> usize {
+pub(super) fn ceil_char(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len() && bytes[i] & 0xC0 == 0x80 {
         i += 1;
     }
@@ -308,7 +311,7 @@ enum Merge<'a> {
 
 /// The merge table as the crate builds it (`BPE::build`): rank = position in the file, a
 /// later duplicate overwrites an earlier one.
-fn load_merges(json: &[u8], vocab: &std::collections::HashMap<String, u32>) -> Option<FxHashMap<u64, (u32, u32)>> {
+pub(super) fn load_merges(json: &[u8], vocab: &std::collections::HashMap<String, u32>) -> Option<FxHashMap<u64, (u32, u32)>> {
     let file: File = serde_json::from_slice(json).ok()?;
     let mut merges = FxHashMap::default();
     merges.reserve(file.model.merges.len());

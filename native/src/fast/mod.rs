@@ -18,8 +18,8 @@
 //! - Whole-piece hit before merging (bpe.rs): o200k long-document encode in Rust 11.9 →
 //!   65 MB/s (commit 3afc4e5). Most pre-tokenizer pieces are whole vocabulary entries.
 //! - Ids-only path (`Engine::encode_ids`, JS `encodeIds`): a 100-char prompt from JS
-//!   16.5 → 6.5 µs p50 against `encode().ids`, which builds token strings, offsets and masks
-//!   nobody read.
+//!   16.5 → 6.5 µs p50 against `encode().ids` in a quick loop (2.4 µs p50 in the benchmark's
+//!   harness), which builds token strings, offsets and masks nobody read.
 //! - Batch ids into one flat buffer (`encodeBatchIds`): 40k prompt lines 2.2–2.6× faster
 //!   than `encodeBatch` + reading every row's ids [`npm run bench:threads`].
 //!
@@ -43,10 +43,18 @@
 //!   separate ids-only call: it would speed up `encode().ids` as well, but every Encoding
 //!   would keep its input text alive; `encodeIds` was the smaller change for the same win.
 //!
-//! Not reached yet (issue #4): ≤ 1 µs for a 100-char prompt from JS (6.5 µs with
-//! `encodeIds`: ~2.5 µs of BPE and ~2 µs of boundary), a WordPiece and a SentencePiece-BPE
-//! fast path (BERT, Llama 2 and Gemma run the crate path), load ≤ 100 ms (the crate's
-//! deserializer takes ~0.6 s for a 9 MB file).
+//! - SentencePiece BPE cut into words (sentencepiece.rs) instead of one heap merge over each
+//!   whole stretch of text, as the crate does: Llama 2, long English text, encode in Rust
+//!   2.6 → 33 MB/s, Chinese 6.0 → 49, mixed code 3.4 → 29 [`profile_count` on
+//!   ../shared/corpus/long/*, FERROTOK_NO_FAST=1 for the crate path].
+//! - Post-processor affixes learned once from a probe (`Engine::affixes`), so `encode_ids`
+//!   with BOS/EOS does not build and post-process an Encoding per call.
+//!
+//! Not reached yet (issue #4): ≤ 1 µs for a 100-char prompt from JS (2.4 µs p50 with
+//! `encodeIds` in the benchmark; the profile above puts ~2 µs of a 4.7 µs count in the napi
+//! call and argument copy, the rest in BPE and the whole-piece lookup — both must shrink), a
+//! WordPiece fast path (BERT runs the crate path), load ≤ 100 ms and RSS ≤ 100 MB (the
+//! crate's deserializer takes ~0.6 s and keeps its own vocab and merges beside ours).
 
 pub mod added;
 pub mod bpe;
@@ -54,5 +62,81 @@ pub mod bytelevel;
 pub mod differential;
 mod hash;
 pub mod pretok;
+pub mod sentencepiece;
 pub mod unicode;
 mod unicode_tables;
+
+use crate::pipeline::HfTokenizer;
+use bytelevel::{ByteLevelBpe, Tok};
+use sentencepiece::SentencePieceBpe;
+use std::ops::ControlFlow;
+use tokenizers::Encoding;
+
+/// The fast path chosen for a tokenizer at load. Every method returns None (or false) when
+/// this input needs the crate path after all.
+pub enum FastPath {
+    ByteLevel(ByteLevelBpe),
+    SentencePiece(SentencePieceBpe),
+}
+
+impl FastPath {
+    pub fn build(tok: &HfTokenizer, json: &[u8]) -> Option<Self> {
+        ByteLevelBpe::build(tok, json)
+            .map(FastPath::ByteLevel)
+            .or_else(|| SentencePieceBpe::build(tok, json).map(FastPath::SentencePiece))
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            FastPath::ByteLevel(_) => "byte-level BPE",
+            FastPath::SentencePiece(_) => "SentencePiece BPE",
+        }
+    }
+
+    /// Calls `f` for every token until it returns `Break`; false → use the crate path.
+    pub fn tokenize(&self, text: &str, plain_special: bool, f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
+        match self {
+            FastPath::ByteLevel(b) => b.tokenize(text, plain_special, f),
+            FastPath::SentencePiece(s) => {
+                s.tokenize(text, plain_special, f);
+                true
+            }
+        }
+    }
+
+    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
+        match self {
+            FastPath::ByteLevel(b) => b.encode(text, type_id, plain_special),
+            FastPath::SentencePiece(s) => Some(s.encode(text, type_id, plain_special)),
+        }
+    }
+
+    pub fn count(&self, text: &str, plain_special: bool, limit: usize) -> Option<usize> {
+        match self {
+            FastPath::ByteLevel(b) => b.count(text, plain_special, limit),
+            FastPath::SentencePiece(s) => Some(s.count(text, plain_special, limit)),
+        }
+    }
+
+    /// Byte spans of the tokens, each covering whole characters.
+    pub fn spans(&self, text: &str, plain_special: bool) -> Option<Vec<(usize, usize)>> {
+        match self {
+            FastPath::ByteLevel(b) => b.spans(text, plain_special),
+            FastPath::SentencePiece(_) => {
+                let mut spans = Vec::new();
+                self.tokenize(text, plain_special, |t| {
+                    spans.push((t.start, t.end));
+                    ControlFlow::Continue(())
+                });
+                Some(spans)
+            }
+        }
+    }
+
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
+        match self {
+            FastPath::ByteLevel(b) => b.decode(ids, skip_special_tokens),
+            FastPath::SentencePiece(_) => None,
+        }
+    }
+}

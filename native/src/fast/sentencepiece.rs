@@ -1,0 +1,265 @@
+//! The fast path for SentencePiece-style BPE tokenizers (Llama 2, Mistral, Gemma): added
+//! tokens → `▁` for spaces (and a leading `▁`) → character BPE with byte fallback, producing
+//! exactly the `Encoding` the crate's path produces, or just the ids.
+//!
+//! The crate runs these as one BPE "word" per stretch of text between added tokens: the
+//! normalizer turns spaces into `▁`, there is no pre-tokenizer split, so `merge_all` runs over
+//! the whole stretch — a heap over every character of a long document. We cut the stretch
+//! into words before each `▁` instead, and merge each word alone (small-piece scan, whole-word
+//! hits). That is exact when no merge can join a symbol ending before such a cut to one
+//! starting at it: such a merge would need a right side that starts with `▁`, and its left
+//! side would end in the character before the cut. `build` collects the last characters of
+//! the left sides of all merges whose right side starts with `▁` (Llama 2: none; Gemma 3:
+//! `>`, from `> ▁</`), and `words` never cuts after one of them, nor between two `▁`.
+//! Merges inside a word then happen in the same order as in the whole stretch (lowest rank,
+//! leftmost), so the tokens are the same.
+//!
+//! Offsets: each normalized character maps to the original character it came from (`▁` from
+//! a space maps to the space; the leading `▁` to the first character, as `Prepend` aligns
+//! it), and a byte-fallback token to its whole character, as the crate's alignments do.
+//!
+//! `build` accepts: normalizer `Replace(" " → "▁")`, optionally after `Prepend("▁")`;
+//! pre-tokenizer none or `Split(" ", MergedWithPrevious)` (a no-op once spaces are gone);
+//! a BPE model with byte fallback and all 256 `<0xXX>` tokens, no dropout, affixes or
+//! `ignore_merges`; added
+//! tokens all matched on raw text (not `normalized`), without lstrip/rstrip/single_word.
+
+use super::added::{AddedEntry, AddedMatcher, Segment};
+use super::bpe::{Alphabet, Bpe, Piece};
+use super::bytelevel::{load_merges, Tok};
+use super::hash::{FxHashMap, FxHashSet};
+use crate::pipeline::HfTokenizer;
+use serde_json::{json, Value};
+use std::ops::ControlFlow;
+use tokenizers::{Encoding, ModelWrapper};
+
+const SPACE: char = '▁';
+
+pub struct SentencePieceBpe {
+    prepend: bool,
+    bpe: Bpe,
+    added: AddedMatcher,
+    tokens: Vec<Box<str>>,
+    /// Characters after which a `▁` does not start a new word (see the module notes).
+    glue: FxHashSet<char>,
+}
+
+impl SentencePieceBpe {
+    pub fn build(tok: &HfTokenizer, json: &[u8]) -> Option<Self> {
+        let prepend = normalizer_prepends(&serde_json::to_value(tok.get_normalizer()?).ok()?)?;
+        if let Some(pre) = tok.get_pre_tokenizer() {
+            let pre = serde_json::to_value(pre).ok()?;
+            let noop = json!({"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": false});
+            if pre != noop {
+                return None;
+            }
+        }
+        let ModelWrapper::BPE(model) = tok.get_model() else { return None };
+        let no_affix = |a: &Option<String>| a.as_deref().is_none_or(str::is_empty);
+        // ignore_merges makes the crate look the whole stretch up before merging, which
+        // cutting it into words would change.
+        let plain = model.dropout.is_none_or(|d| d == 0.0) && !model.ignore_merges;
+        if !(model.byte_fallback && plain && no_affix(&model.continuing_subword_prefix) && no_affix(&model.end_of_word_suffix)) {
+            return None;
+        }
+        let added = added_matcher(tok)?;
+        let vocab = model.get_vocab();
+        let mut tokens = vec![Box::<str>::from(""); vocab.values().map(|&i| i as usize + 1).max()?];
+        let mut chars = FxHashMap::default();
+        let mut whole: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
+        for (token, &id) in &vocab {
+            tokens[id as usize] = token.as_str().into();
+            let mut it = token.chars();
+            if let (Some(c), None) = (it.next(), it.next()) {
+                chars.insert(c, id);
+            }
+            if !is_byte_token(token) {
+                whole.insert(token.as_bytes().into(), id);
+            }
+        }
+        let mut fallback = [0u32; 256];
+        for (b, slot) in fallback.iter_mut().enumerate() {
+            *slot = *vocab.get(&format!("<0x{b:02X}>"))?;
+        }
+        let merges = load_merges(json, &vocab)?;
+        let bpe = Bpe::new(merges, Alphabet::Chars { chars, fallback }, whole, false);
+        let glue = glue_chars(&bpe, &tokens);
+        Some(SentencePieceBpe { prepend, bpe, added, tokens, glue })
+    }
+
+    /// Calls `f` for every token of `text` until it returns `Break`. `plain_special`:
+    /// special tokens are encoded as ordinary text.
+    pub fn tokenize(&self, text: &str, plain_special: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) {
+        let mut word = 0u32;
+        let mut stopped = false;
+        let mut scratch = Scratch::default();
+        self.added.segments(text, plain_special, |seg| {
+            if stopped {
+                return;
+            }
+            match seg {
+                Segment::Added { id, start, end } => {
+                    stopped = f(Tok { id, start, end, word, added: true }).is_break();
+                }
+                Segment::Text { start, end } => {
+                    stopped = self.stretch(text, start, end, word, &mut scratch, &mut f).is_break();
+                }
+            }
+            word += 1;
+        });
+    }
+
+    /// The tokens of one stretch between added tokens: normalized and merged word by word.
+    fn stretch(&self, text: &str, start: usize, end: usize, word: u32, s: &mut Scratch, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+        let stretch = &text[start..end];
+        let mut first = true;
+        for (ws, we) in self.words(stretch) {
+            s.normalize(stretch, ws, we, first && self.prepend, start);
+            first = false;
+            s.pieces.clear();
+            self.bpe.encode(s.norm.as_bytes(), &mut s.pieces);
+            for p in &s.pieces {
+                let (a, b) = (s.origin[p.start as usize], s.origin[p.end as usize - 1]);
+                f(Tok { id: p.id, start: a.0, end: b.1, word, added: false })?;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Word boundaries in a stretch: before each space that follows neither a space nor a
+    /// glue character.
+    fn words<'a>(&'a self, stretch: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let mut cuts = stretch.char_indices().scan(None::<char>, move |prev, (i, c)| {
+            let cut = c == ' ' && prev.is_some_and(|p| p != ' ' && !self.glue.contains(&p));
+            *prev = Some(c);
+            Some((i, cut))
+        });
+        let mut start = 0;
+        let mut done = stretch.is_empty();
+        std::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            for (i, cut) in cuts.by_ref() {
+                if cut && i > start {
+                    let w = (start, i);
+                    start = i;
+                    return Some(w);
+                }
+            }
+            done = true;
+            Some((start, stretch.len()))
+        })
+    }
+
+    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Encoding {
+        let (mut ids, mut tokens, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
+        self.tokenize(text, plain_special, |t| {
+            ids.push(t.id);
+            tokens.push(if t.added { text[t.start..t.end].to_string() } else { self.tokens[t.id as usize].to_string() });
+            offsets.push((t.start, t.end));
+            words.push(Some(t.word));
+            ControlFlow::Continue(())
+        });
+        let n = ids.len();
+        Encoding::new(ids, vec![type_id; n], tokens, words, offsets, vec![0; n], vec![1; n], vec![], Default::default())
+    }
+
+    pub fn count(&self, text: &str, plain_special: bool, limit: usize) -> usize {
+        let mut n = 0;
+        self.tokenize(text, plain_special, |_| {
+            n += 1;
+            if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        n
+    }
+}
+
+/// Reused buffers: a word's normalized text, and for each of its bytes the original byte
+/// span of the character it came from.
+#[derive(Default)]
+struct Scratch {
+    norm: String,
+    origin: Vec<(usize, usize)>,
+    pieces: Vec<Piece>,
+}
+
+impl Scratch {
+    /// `stretch[ws..we]` with spaces as `▁`, after a `▁` if `prepend`; `base` is the
+    /// stretch's offset in the whole text.
+    fn normalize(&mut self, stretch: &str, ws: usize, we: usize, prepend: bool, base: usize) {
+        self.norm.clear();
+        self.origin.clear();
+        let word = &stretch[ws..we];
+        if prepend {
+            let first = word.chars().next().map_or(0, char::len_utf8);
+            self.push(SPACE, (base + ws, base + ws + first));
+        }
+        for (i, c) in word.char_indices() {
+            let span = (base + ws + i, base + ws + i + c.len_utf8());
+            self.push(if c == ' ' { SPACE } else { c }, span);
+        }
+    }
+
+    fn push(&mut self, c: char, span: (usize, usize)) {
+        self.norm.push(c);
+        self.origin.extend(std::iter::repeat_n(span, c.len_utf8()));
+    }
+}
+
+/// `Replace(" " → "▁")` → Some(false); `Sequence[Prepend("▁"), Replace(" " → "▁")]` →
+/// Some(true); anything else → None.
+fn normalizer_prepends(n: &Value) -> Option<bool> {
+    let replace = json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"});
+    let prepend = json!({"type": "Prepend", "prepend": "▁"});
+    if *n == replace {
+        return Some(false);
+    }
+    match n["normalizers"].as_array().map(Vec::as_slice) {
+        Some([p, r]) if n["type"] == "Sequence" && *p == prepend && *r == replace => Some(true),
+        Some([r]) if n["type"] == "Sequence" && *r == replace => Some(false),
+        _ => None,
+    }
+}
+
+fn is_byte_token(t: &str) -> bool {
+    t.len() == 6 && t.starts_with("<0x") && t.ends_with('>')
+}
+
+/// Last characters of the left sides of merges whose right side starts with `▁`.
+fn glue_chars(bpe: &Bpe, tokens: &[Box<str>]) -> FxHashSet<char> {
+    let name = |id: u32| tokens.get(id as usize).map_or("", |t| &**t);
+    bpe.merges()
+        .filter(|&(_, r)| name(r).starts_with(SPACE))
+        .filter_map(|(l, _)| name(l).chars().next_back())
+        .collect()
+}
+
+fn added_matcher(tok: &HfTokenizer) -> Option<AddedMatcher> {
+    if tok.get_added_vocabulary().get_encode_special_tokens() {
+        return None;
+    }
+    let mut raw: Vec<AddedEntry> = vec![];
+    for (id, t) in tok.get_added_vocabulary().get_added_tokens_decoder() {
+        if t.lstrip || t.rstrip || t.single_word || t.normalized {
+            return None;
+        }
+        raw.push((*id, t.content.clone(), t.special));
+    }
+    raw.sort_unstable_by_key(|t| t.0);
+    AddedMatcher::new(&raw, &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizers_we_take() {
+        assert_eq!(normalizer_prepends(&json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"})), Some(false));
+        let llama = json!({"type": "Sequence", "normalizers": [
+            {"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]});
+        assert_eq!(normalizer_prepends(&llama), Some(true));
+        assert_eq!(normalizer_prepends(&json!({"type": "NFKC"})), None);
+    }
+}
