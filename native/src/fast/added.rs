@@ -12,6 +12,7 @@
 //! normalizer, the fast path is only built when no token is `normalized`.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::ops::ControlFlow;
 
 pub struct AddedMatcher {
     raw: Option<Automaton>,
@@ -65,6 +66,18 @@ impl AddedMatcher {
         scan(&self.raw, text, 0, text.len(), plain_special, &mut |seg| match seg {
             Segment::Text { start, end } => scan(&self.normalized, text, start, end, plain_special, &mut f),
             added => f(added),
+        });
+    }
+}
+
+impl AddedMatcher {
+    /// `segments`, until `f` returns `Break` (a count that passed its limit).
+    pub fn try_segments(&self, text: &str, plain_special: bool, mut f: impl FnMut(Segment) -> ControlFlow<()>) {
+        let mut stopped = false;
+        self.segments(text, plain_special, |seg| {
+            if !stopped {
+                stopped = f(seg).is_break();
+            }
         });
     }
 }

@@ -95,30 +95,22 @@ impl ByteLevelBpe {
         }
         let mut word = 0u32;
         let mut pieces = Vec::new();
-        let mut stopped = false;
-        self.added.segments(text, plain_special, |seg| {
-            if stopped {
-                return;
+        self.added.try_segments(text, plain_special, |seg| match seg {
+            Segment::Added { id, start, end } => {
+                word += 1;
+                f(Tok { id, start, end, word: word - 1, added: true })
             }
-            match seg {
-                Segment::Added { id, start, end } => {
-                    stopped = f(Tok { id, start, end, word, added: true }).is_break();
+            Segment::Text { start, end } => {
+                for (ps, pe) in self.pattern.splits(&text[start..end]) {
+                    let base = start + ps;
+                    pieces.clear();
+                    self.bpe.encode(&text.as_bytes()[base..start + pe], &mut pieces);
+                    for &Piece { id, start: s, end: e } in &pieces {
+                        f(Tok { id, start: base + s as usize, end: base + e as usize, word, added: false })?;
+                    }
                     word += 1;
                 }
-                Segment::Text { start, end } => {
-                    for (ps, pe) in self.pattern.splits(&text[start..end]) {
-                        let base = start + ps;
-                        pieces.clear();
-                        self.bpe.encode(&text.as_bytes()[base..start + pe], &mut pieces);
-                        for &Piece { id, start: s, end: e } in &pieces {
-                            if f(Tok { id, start: base + s as usize, end: base + e as usize, word, added: false }).is_break() {
-                                stopped = true;
-                                return;
-                            }
-                        }
-                        word += 1;
-                    }
-                }
+                ControlFlow::Continue(())
             }
         });
         true

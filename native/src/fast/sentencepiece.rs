@@ -91,21 +91,14 @@ impl SentencePieceBpe {
     /// special tokens are encoded as ordinary text.
     pub fn tokenize(&self, text: &str, plain_special: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) {
         let mut word = 0u32;
-        let mut stopped = false;
         let mut scratch = Scratch::default();
-        self.added.segments(text, plain_special, |seg| {
-            if stopped {
-                return;
-            }
-            match seg {
-                Segment::Added { id, start, end } => {
-                    stopped = f(Tok { id, start, end, word, added: true }).is_break();
-                }
-                Segment::Text { start, end } => {
-                    stopped = self.stretch(text, start, end, word, &mut scratch, &mut f).is_break();
-                }
-            }
+        self.added.try_segments(text, plain_special, |seg| {
+            let flow = match seg {
+                Segment::Added { id, start, end } => f(Tok { id, start, end, word, added: true }),
+                Segment::Text { start, end } => self.stretch(text, start, end, word, &mut scratch, &mut f),
+            };
             word += 1;
+            flow
         });
     }
 
