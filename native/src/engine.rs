@@ -28,6 +28,10 @@ pub struct Engine {
     affixes: OnceLock<Option<(Vec<u32>, Vec<u32>)>>,
 }
 
+/// Ids-only encodes of texts at least this long are split and run in parallel: below it the
+/// pool's hand-off costs more than it saves.
+pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
 /// Options of `count_with`.
 #[derive(Clone, Debug)]
 pub struct CountOptions {
@@ -143,13 +147,19 @@ impl Engine {
         self.check_special(text, opts.special_tokens)?;
         let plain = opts.special_tokens == SpecialTokens::Plain;
         let mut ids = Vec::new();
-        let fast = self.fast.as_ref().is_some_and(|f| {
-            ids.reserve(text.len() / 3);
-            f.tokenize(text, plain, |t| {
-                ids.push(t.id);
-                std::ops::ControlFlow::Continue(())
-            })
-        });
+        let fast = match self.parallel_ids(text, plain) {
+            Some(all) => {
+                ids = all;
+                true
+            }
+            None => self.fast.as_ref().is_some_and(|f| {
+                ids.reserve(text.len() / 3);
+                f.tokenize(text, plain, |t| {
+                    ids.push(t.id);
+                    std::ops::ControlFlow::Continue(())
+                })
+            }),
+        };
         let special = opts.add_special_tokens && self.special_tokens_added() > 0;
         if fast && !special {
             return Ok(ids);
@@ -171,6 +181,34 @@ impl Engine {
             return Ok(enc.get_ids().to_vec());
         }
         Ok(pipeline::post_process(&self.tok, enc, None, true, None, None)?.get_ids().to_vec())
+    }
+
+    /// A long text's ids, from pieces cut where the pre-tokenizer is sure to split (see
+    /// `ByteLevelBpe::cuts`) and tokenized on rayon's pool; None → tokenize it in one go.
+    fn parallel_ids(&self, text: &str, plain: bool) -> Option<Vec<u32>> {
+        use rayon::prelude::*;
+        let Some(FastPath::ByteLevel(fast)) = &self.fast else { return None };
+        let threads = rayon::current_num_threads();
+        if text.len() < PARALLEL_MIN_BYTES || threads < 2 {
+            return None;
+        }
+        let ranges = fast.cuts(text, plain, threads * 4);
+        if ranges.len() < 2 {
+            return None;
+        }
+        let parts: Vec<Option<Vec<u32>>> = ranges
+            .par_iter()
+            .map(|&(s, e)| {
+                let mut ids = Vec::with_capacity((e - s) / 3);
+                let ok = fast.tokenize(&text[s..e], plain, |t| {
+                    ids.push(t.id);
+                    std::ops::ControlFlow::Continue(())
+                });
+                ok.then_some(ids)
+            })
+            .collect();
+        let parts: Vec<Vec<u32>> = parts.into_iter().collect::<Option<_>>()?;
+        Some(parts.concat())
     }
 
     /// Byte spans in `text` of the tokens of `text` alone (no special tokens added), without

@@ -158,3 +158,25 @@ fn adversarial_repeats() {
         }
     }
 }
+
+/// Long texts take the parallel ids-only path (cut at guaranteed splits): same ids as the
+/// crate, including special tokens placed right at candidate cuts.
+#[test]
+fn long_text_split_in_parallel() {
+    use ferrotok_native::engine::{CountOptions, PARALLEL_MIN_BYTES};
+    let mut text = String::new();
+    for b in corpus_blocks().iter().cycle() {
+        text.push_str(b);
+        text.push_str("\n<|endoftext|>\nword\n<|im_end|>x\n");
+        if text.len() > PARALLEL_MIN_BYTES * 3 {
+            break;
+        }
+    }
+    for p in pairs().iter().filter(|p| p.fast.fast_path() == Some("byte-level BPE")) {
+        for special_tokens in [SpecialTokens::Allow, SpecialTokens::Plain] {
+            let opts = CountOptions { add_special_tokens: true, special_tokens, ..Default::default() };
+            let want = p.reference.encode_ids(&text, &opts).unwrap();
+            assert_eq!(p.fast.encode_ids(&text, &opts).unwrap(), want, "{} {special_tokens:?}", p.name);
+        }
+    }
+}

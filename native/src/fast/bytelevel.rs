@@ -116,6 +116,40 @@ impl ByteLevelBpe {
         true
     }
 
+    /// Up to `parts` pieces of `text` that tokenize independently to exactly the tokens of the
+    /// whole, as `[start, end)` byte ranges in order (fewer when no cut is found).
+    ///
+    /// A cut goes before an ASCII letter that follows `\n`, outside every added-token match.
+    /// All four split patterns end a match there: `\n` can only be taken by the whitespace
+    /// alternatives (`\s*[\r\n]+`, `\s+(?!\S)`, `\s+`), which cannot go on into a letter,
+    /// and no alternative that takes a letter may start with `\n` (their optional prefixes
+    /// exclude `\r\n`). Added-token matching restarts cleanly at a point no match spans, and
+    /// NFC is local to the text around an ASCII letter.
+    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut added = Vec::new();
+        self.added.segments(text, plain_special, |seg| {
+            if let Segment::Added { start, end, .. } = seg {
+                added.push((start, end));
+            }
+        });
+        let inside = |p: usize| {
+            let i = added.partition_point(|&(_, end)| end <= p);
+            added.get(i).is_some_and(|&(start, _)| start < p)
+        };
+        let mut starts = vec![0];
+        for k in 1..parts {
+            let from = (text.len() * k / parts).max(starts[starts.len() - 1] + 1);
+            let cut = (from..bytes.len()).find(|&p| bytes[p - 1] == b'\n' && bytes[p].is_ascii_alphabetic() && !inside(p));
+            match cut {
+                Some(p) => starts.push(p),
+                None => break,
+            }
+        }
+        let ends = starts.iter().skip(1).copied().chain([text.len()]);
+        starts.iter().copied().zip(ends).collect()
+    }
+
     /// The Encoding of one sequence, byte offsets into `text`; None → use the crate path.
     pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
         let bytes = text.as_bytes();

@@ -47,13 +47,19 @@
 //!   whole stretch of text, as the crate does: Llama 2, long English text, encode in Rust
 //!   2.6 → 33 MB/s, Chinese 6.0 → 49, mixed code 3.4 → 29 [`profile_count` on
 //!   ../shared/corpus/long/*, FERROTOK_NO_FAST=1 for the crate path].
+//! - One long text split at guaranteed pre-tokenizer boundaries (`ByteLevelBpe::cuts`) and
+//!   tokenized on rayon's pool, for ids-only encodes from 256 KiB: 2.9 MB of mixed documents
+//!   from JS, Llama 3 40 → 70 MB/s, o200k 38 → 63 MB/s on 2 cores [`node benches/long-split.mjs`
+//!   with `RAYON_NUM_THREADS=1` and unset]. Not 2×: the
+//!   UTF-16 → UTF-8 copy and the added-token scan that places the cuts stay serial.
 //! - Post-processor affixes learned once from a probe (`Engine::affixes`), so `encode_ids`
 //!   with BOS/EOS does not build and post-process an Encoding per call.
 //!
 //! Not reached yet (issue #4): ≤ 1 µs for a 100-char prompt from JS (2.4 µs p50 with
 //! `encodeIds` in the benchmark; the profile above puts ~2 µs of a 4.7 µs count in the napi
 //! call and argument copy, the rest in BPE and the whole-piece lookup — both must shrink), a
-//! WordPiece fast path (BERT runs the crate path), load ≤ 100 ms and RSS ≤ 100 MB (the
+//! WordPiece fast path (BERT runs the crate path), the parallel split for full Encodings and
+//! for SentencePiece (its leading `▁` is added per stretch, so a cut needs a flag), load ≤ 100 ms and RSS ≤ 100 MB (the
 //! crate's deserializer takes ~0.6 s and keeps its own vocab and merges beside ours).
 
 pub mod added;
