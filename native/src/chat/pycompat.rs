@@ -52,36 +52,31 @@ fn write_repr(out: &mut String, value: &Value, depth: usize) {
         }
         ValueKind::Number => out.push_str(&py_float(f64::try_from(value.clone()).unwrap_or(f64::NAN))),
         ValueKind::String => write_str_repr(out, value.as_str().unwrap_or_default()),
-        ValueKind::Seq | ValueKind::Iterable => {
-            out.push('[');
-            if let Ok(items) = value.try_iter() {
-                for (i, item) in items.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    write_repr(out, &item, depth + 1);
-                }
-            }
-            out.push(']');
-        }
-        ValueKind::Map => {
-            out.push('{');
-            if let Ok(keys) = value.try_iter() {
-                for (i, key) in keys.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    write_repr(out, &key, depth + 1);
-                    out.push_str(": ");
-                    write_repr(out, &value.get_item(&key).unwrap_or_default(), depth + 1);
-                }
-            }
-            out.push('}');
-        }
+        ValueKind::Seq | ValueKind::Iterable => write_joined(out, ('[', ']'), value, |out, item| write_repr(out, item, depth + 1)),
+        ValueKind::Map => write_joined(out, ('{', '}'), value, |out, key| {
+            write_repr(out, key, depth + 1);
+            out.push_str(": ");
+            write_repr(out, &value.get_item(key).unwrap_or_default(), depth + 1);
+        }),
         _ => {
             let _ = write!(out, "{value}");
         }
     }
+}
+
+/// `value`'s items (a sequence's elements, a map's keys) written by `item`, comma-separated
+/// between `brackets`, as Python's list and dict reprs are.
+fn write_joined(out: &mut String, brackets: (char, char), value: &Value, mut item: impl FnMut(&mut String, &Value)) {
+    out.push(brackets.0);
+    if let Ok(items) = value.try_iter() {
+        for (i, v) in items.enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            item(out, &v);
+        }
+    }
+    out.push(brackets.1);
 }
 
 /// Python's string repr: single quotes unless the text has `'` and no `"`.
