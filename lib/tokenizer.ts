@@ -58,6 +58,10 @@ export const DEFAULT_MAX_INPUT_LENGTH = 32 * 1024 * 1024;
 
 export class Tokenizer {
   readonly #native: NativeTokenizerType;
+  /** Raw per-call functions for countTokens/encodeIds (native/src/napi/hot.rs). */
+  readonly #hot: HotFunctions;
+  /** encodeIds writes here; the caller gets a copy of the used part. */
+  readonly #scratch = new Uint32Array(SCRATCH_IDS);
   readonly #files: ConfigFiles;
   readonly #maxInputLength: number;
   readonly #defaults: DefaultsSource;
@@ -67,6 +71,7 @@ export class Tokenizer {
 
   private constructor(native: NativeTokenizerType, files: ConfigFiles, options: LoadOptions | undefined) {
     this.#native = native;
+    this.#hot = native.hotFunctions();
     this.#files = files;
     this.#maxInputLength = checkMaxInputLength(options?.maxInputLength);
     const padToken = specialTokensOf(files, (t) => this.tokenToId(t)).pad?.content;
@@ -168,8 +173,12 @@ export class Tokenizer {
    * truncation and padding: it counts the whole text. */
   countTokens(text: string, options?: CountOptions): number {
     this.#checkText(text, 'text');
-    const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
-    return callNative(() => this.#native.countTokens(text, addSpecial(options), mode === 'allow' ? undefined : mode));
+    const flags = countFlags(options);
+    try {
+      return this.#hot.count(text, flags);
+    } catch (e) {
+      throw fromNative(e);
+    }
   }
 
   /**
@@ -179,8 +188,14 @@ export class Tokenizer {
    */
   encodeIds(text: string, options?: CountOptions): Uint32Array {
     this.#checkText(text, 'text');
-    const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
-    return callNative(() => this.#native.encodeIds(text, addSpecial(options), mode === 'allow' ? undefined : mode));
+    const flags = countFlags(options);
+    let r: number | Uint32Array;
+    try {
+      r = this.#hot.encodeIds(text, flags, this.#scratch);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    return typeof r === 'number' ? this.#scratch.slice(0, r) : r;
   }
 
   /** `encodeIds` for many texts, in parallel, into one flat buffer (see `FlatIds`). */
@@ -381,6 +396,19 @@ function checkMaxInputLength(v: number | undefined): number {
   if (v === undefined) return DEFAULT_MAX_INPUT_LENGTH;
   if (v === Infinity) return v;
   return checkUint(v, 'maxInputLength', 1);
+}
+
+/** Ids that fit encodeIds' scratch buffer (16 KiB); longer results come back in a new array. */
+const SCRATCH_IDS = 4096;
+
+type HotFunctions = ReturnType<NativeTokenizerType['hotFunctions']>;
+
+const MODE_FLAGS = { allow: 0, plain: 2, error: 4 } as const;
+
+/** The hot functions' `flags`: bit 0 add special tokens, bits 1–2 the special-token mode. */
+function countFlags(options: CountOptions | undefined): number {
+  const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
+  return (addSpecial(options) ? 1 : 0) | MODE_FLAGS[mode];
 }
 
 function addSpecial(options: CountOptions | undefined): boolean {

@@ -65,6 +65,7 @@
 pub mod added;
 pub mod bpe;
 pub mod bytelevel;
+mod cache;
 pub mod differential;
 mod hash;
 pub mod pretok;

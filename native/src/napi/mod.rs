@@ -7,6 +7,7 @@ mod budget;
 mod chat;
 mod encoding;
 mod error;
+mod hot;
 mod options;
 mod stream;
 mod tasks;

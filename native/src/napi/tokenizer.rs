@@ -3,6 +3,7 @@
 
 use super::encoding::{NativeBatch, NativeEncoding};
 use super::error::run;
+use super::hot::HotFunctions;
 use super::options::{self, encode_options, padding_to_js, truncation_to_js, NativeEncodeOptions, NativePadding, NativeTruncation};
 use super::tasks::{inputs, EncodeBatchTask, NativeCancel};
 use crate::engine::{CountOptions, Engine, Input};
@@ -111,6 +112,13 @@ impl NativeTokenizer {
             let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
             self.engine.count_with(&text, &opts).map(|n| n as u32)
         })
+    }
+
+    /// `count` and `encodeIds` as raw Node-API functions bound to this engine (see hot.rs):
+    /// the per-call path for short prompts.
+    #[napi(ts_return_type = "{ count(text: string, flags: number): number; encodeIds(text: string, flags: number, out: Uint32Array): number | Uint32Array }")]
+    pub fn hot_functions(&self) -> HotFunctions {
+        HotFunctions(self.engine.clone())
     }
 
     /// Ids only (tiktoken-style): no tokens, offsets or masks are built.
