@@ -17,7 +17,13 @@ use std::sync::OnceLock;
 use tokenizers::{AddedVocabulary, Encoding, OffsetType, PaddingParams, TruncationParams};
 
 pub struct Engine {
+    /// Every component but the model's encoding: normalizer, pre-tokenizer, added
+    /// vocabulary, post-processor, decoder, vocabulary, truncation and padding. With a fast
+    /// path this is spec.rs's shell (the crate's tokenizer over a WordLevel model with the same
+    /// vocabulary: no merges to build); without one, the crate tokenizer itself.
     tok: HfTokenizer,
+    /// The crate tokenizer with its real model, for the crate-path encode.
+    model: ModelTokenizer,
     /// Built on first use (decode validation, vocab size): load stays cheap.
     vocab: OnceLock<VocabIndex>,
     /// Our own path for this configuration, if we have one (see fast/).
@@ -26,6 +32,15 @@ pub struct Engine {
     special: OnceLock<SpecialGuard>,
     /// The ids the post-processor puts before and after one sequence, for `encode_ids`.
     affixes: OnceLock<Option<(Vec<u32>, Vec<u32>)>>,
+}
+
+enum ModelTokenizer {
+    /// `tok` is the full crate tokenizer.
+    Same,
+    /// Built from the kept tokenizer.json on first need: an input the fast path hands back
+    /// (NFC with non-NFC input, truncation) or `toJSON`. Most fast-path users never need it,
+    /// and skipping it is most of the load time and memory (spec.rs).
+    Lazy { json: Box<[u8]>, full: OnceLock<std::result::Result<HfTokenizer, String>> },
 }
 
 /// Ids-only encodes of texts at least this long are split and run in parallel: below it the
@@ -77,14 +92,45 @@ impl Default for EncodeOptions {
 impl Engine {
     /// An engine that runs everything through the `tokenizers` crate: the reference.
     pub fn new(tok: HfTokenizer) -> Self {
-        Engine { tok, vocab: OnceLock::new(), fast: None, special: OnceLock::new(), affixes: OnceLock::new() }
+        Engine { tok, model: ModelTokenizer::Same, vocab: OnceLock::new(), fast: None, special: OnceLock::new(), affixes: OnceLock::new() }
     }
 
-    /// An engine that uses our fast paths where the configuration allows. `json` is the
-    /// tokenizer.json `tok` was loaded from.
-    pub fn with_fast_paths(tok: HfTokenizer, json: &[u8]) -> Self {
-        let fast = FastPath::build(&tok, json);
-        Engine { tok, vocab: OnceLock::new(), fast, special: OnceLock::new(), affixes: OnceLock::new() }
+    /// The crate tokenizer, with a fast path beside it where one reproduces this model
+    /// (`FastPath::from_crate`: WordPiece).
+    pub fn with_crate_fast_path(tok: HfTokenizer) -> Self {
+        let fast = FastPath::from_crate(&tok);
+        Engine { fast, ..Engine::new(tok) }
+    }
+
+    /// An engine on a fast path: `shell` (spec.rs) for everything but the model, the full
+    /// crate tokenizer built from `json` only if an input needs it.
+    pub fn with_fast_path(shell: HfTokenizer, fast: FastPath, json: Box<[u8]>) -> Self {
+        let model = ModelTokenizer::Lazy { json, full: OnceLock::new() };
+        Engine { tok: shell, model, vocab: OnceLock::new(), fast: Some(fast), special: OnceLock::new(), affixes: OnceLock::new() }
+    }
+
+    /// The crate tokenizer with its model (see `ModelTokenizer`).
+    fn model_tok(&self) -> Result<&HfTokenizer> {
+        match &self.model {
+            ModelTokenizer::Same => Ok(&self.tok),
+            ModelTokenizer::Lazy { json, full } => full
+                .get_or_init(|| serde_json::from_slice::<HfTokenizer>(json).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(|e| Error::new(Code::Internal, format!("the tokenizer's model could not be built: {e}"))),
+        }
+    }
+
+    /// Whether the full crate tokenizer has been built (always, without a fast path).
+    pub fn model_loaded(&self) -> bool {
+        match &self.model {
+            ModelTokenizer::Same => true,
+            ModelTokenizer::Lazy { full, .. } => full.get().is_some(),
+        }
+    }
+
+    /// The tokenizer serialized as the crate writes it.
+    pub fn to_json(&self, pretty: bool) -> Result<String> {
+        self.model_tok()?.to_string(pretty).map_err(|e| Error::new(Code::Internal, e.to_string()))
     }
 
     /// Which fast path serves this tokenizer, if any.
@@ -92,7 +138,8 @@ impl Engine {
         self.fast.as_ref().map(FastPath::name)
     }
 
-    /// The crate tokenizer, for read-only queries (vocabulary, serialization, defaults).
+    /// The crate tokenizer, for read-only queries (vocabulary, added tokens, defaults); it may
+    /// be the shell, which cannot encode.
     pub fn tokenizer(&self) -> &HfTokenizer {
         &self.tok
     }
@@ -134,7 +181,7 @@ impl Engine {
         if let Some(n) = self.fast.as_ref().and_then(|f| f.count(text, plain, limit)) {
             return Ok(n + special);
         }
-        let enc = pipeline::encode_sequence(&self.tok, self.added(opts.special_tokens), text, 0, None, OffsetType::None)?;
+        let enc = pipeline::encode_sequence(self.model_tok()?, self.added(opts.special_tokens), text, 0, None, OffsetType::None)?;
         if !opts.add_special_tokens {
             return Ok(enc.len());
         }
@@ -175,7 +222,7 @@ impl Engine {
             let n = ids.len();
             Encoding::new(ids, vec![0; n], vec![String::new(); n], vec![None; n], vec![(0, 0); n], vec![0; n], vec![1; n], vec![], Default::default())
         } else {
-            pipeline::encode_sequence(&self.tok, self.added(opts.special_tokens), text, 0, None, OffsetType::None)?
+            pipeline::encode_sequence(self.model_tok()?, self.added(opts.special_tokens), text, 0, None, OffsetType::None)?
         };
         if !opts.add_special_tokens {
             return Ok(enc.get_ids().to_vec());
@@ -218,13 +265,13 @@ impl Engine {
         if let Some(spans) = self.fast.as_ref().and_then(|f| f.spans(text, mode == SpecialTokens::Plain)) {
             return Ok(spans);
         }
-        let enc = pipeline::encode_sequence(&self.tok, self.added(mode), text, 0, None, OffsetType::Byte)?;
+        let enc = pipeline::encode_sequence(self.model_tok()?, self.added(mode), text, 0, None, OffsetType::Byte)?;
         Ok(enc.get_offsets().to_vec())
     }
 
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
         self.vocab().check_ids(ids)?;
-        if let Some(text) = self.fast.as_ref().and_then(|f| f.decode(ids, skip_special_tokens)) {
+        if let Some(text) = self.fast.as_ref().and_then(|f| f.decode(&self.tok, ids, skip_special_tokens)) {
             return Ok(text);
         }
         self.tok
@@ -239,7 +286,7 @@ impl Engine {
         let fast = if t.is_none() { self.fast.as_ref().and_then(|f| f.encode(text, type_id, plain)) } else { None };
         let mut enc = match fast {
             Some(enc) => enc,
-            None => pipeline::encode_sequence(&self.tok, self.added(mode), text, type_id, t, OffsetType::Byte)?,
+            None => pipeline::encode_sequence(self.model_tok()?, self.added(mode), text, type_id, t, OffsetType::Byte)?,
         };
         let mut mapper = Utf16Mapper::new(text);
         for span in enc.get_offsets_mut() {

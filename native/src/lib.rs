@@ -16,6 +16,7 @@ pub mod fast;
 pub mod load;
 pub mod offsets;
 pub mod pipeline;
+pub mod spec;
 pub mod special;
 pub mod stream;
 pub mod tensor;

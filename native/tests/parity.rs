@@ -29,7 +29,8 @@ fn pairs() -> Vec<Pair> {
         ("gpt4o", lenml("gpt4o"), true),
         ("llama2", lenml("llama2"), true),
         ("gemma3", lenml("gemma3"), true),
-        ("bert", repo().join("../shared/models/bert-base-uncased/tokenizer.json"), false),
+        ("bert", repo().join("../shared/models/bert-base-uncased/tokenizer.json"), true),
+        ("minilm", repo().join("models/all-minilm-l6-v2/tokenizer.json"), true),
     ];
     let mut out = vec![];
     for (name, path, expect_fast) in files {

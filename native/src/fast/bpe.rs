@@ -76,9 +76,10 @@ const UNREACHABLE: u8 = 2;
 /// splits) are looked up as one u128 — the bytes, zero-padded, with the length in the top
 /// byte — so a probe hashes two words and compares one integer instead of hashing a slice
 /// and calling memcmp (which took 14% of a prompt encode, perf on Llama 3).
-struct Whole {
+pub struct Whole {
     short: FxHashMap<u128, u32>,
     long: FxHashMap<Box<[u8]>, u32>,
+    max_id: Option<u32>,
 }
 
 const SHORT: usize = 15;
@@ -92,15 +93,24 @@ fn short_key(piece: &[u8]) -> u128 {
 }
 
 impl Whole {
+    pub fn with_capacity(n: usize) -> Self {
+        let mut w = Whole { short: FxHashMap::default(), long: FxHashMap::default(), max_id: None };
+        w.short.reserve(n);
+        w
+    }
+
+    #[cfg(test)]
     fn new(all: FxHashMap<Box<[u8]>, u32>) -> Self {
-        let mut w = Whole { short: FxHashMap::default(), long: FxHashMap::default() };
+        let mut w = Whole::with_capacity(all.len());
         for (piece, id) in all {
             w.insert(&piece, id);
         }
         w
     }
 
-    fn insert(&mut self, piece: &[u8], id: u32) {
+    /// Adds a piece (a later insert of the same piece wins, as in the crate's vocabulary map).
+    pub fn insert(&mut self, piece: &[u8], id: u32) {
+        self.max_id = self.max_id.max(Some(id));
         if piece.len() <= SHORT {
             self.short.insert(short_key(piece), id);
         } else {
@@ -109,7 +119,7 @@ impl Whole {
     }
 
     #[inline]
-    fn get(&self, piece: &[u8]) -> Option<u32> {
+    pub fn get(&self, piece: &[u8]) -> Option<u32> {
         if piece.len() <= SHORT {
             self.short.get(&short_key(piece)).copied()
         } else {
@@ -124,15 +134,15 @@ fn key(a: u32, b: u32) -> u64 {
 }
 
 impl Bpe {
-    pub fn new(merges: FxHashMap<u64, (u32, u32)>, alphabet: Alphabet, whole: FxHashMap<Box<[u8]>, u32>, ignore_merges: bool) -> Self {
-        let slots = whole.values().map(|&id| id as usize + 1).max().unwrap_or(0);
+    pub fn new(merges: FxHashMap<u64, (u32, u32)>, alphabet: Alphabet, whole: Whole, ignore_merges: bool) -> Self {
+        let slots = whole.max_id.map_or(0, |id| id as usize + 1);
         let reachable = (0..slots).map(|_| AtomicU8::new(UNKNOWN)).collect();
         let byte_pairs = match &alphabet {
             Alphabet::Bytes(ids) => Some(byte_pair_table(&merges, ids)),
             Alphabet::Chars { .. } => None,
         };
         let owner = NEXT_OWNER.fetch_add(1, Ordering::Relaxed);
-        Bpe { merges, alphabet, whole: Whole::new(whole), ignore_merges, reachable, byte_pairs, owner }
+        Bpe { merges, alphabet, whole, ignore_merges, reachable, byte_pairs, owner }
     }
 
     /// Every merge: (left id, right id) → (rank, merged id).
@@ -392,7 +402,7 @@ mod tests {
         merges.insert(key(302, c), (3, 303)); // abc
         merges.insert(key(300, 300), (4, 304)); // aaaa
         merges.insert(key(b, c), (2, 305)); // bc, same rank as ab: leftmost wins
-        Bpe::new(merges, Alphabet::Bytes(byte_ids), FxHashMap::default(), false)
+        Bpe::new(merges, Alphabet::Bytes(byte_ids), Whole::with_capacity(0), false)
     }
 
     fn ids(bpe: &Bpe, s: &[u8]) -> Vec<u32> {

@@ -11,16 +11,14 @@
 //! crate path (NFC would move offsets; the check is the crate's own normalizer code).
 
 use super::added::{AddedMatcher, Segment};
-use super::bpe::{Alphabet, Bpe, Piece};
-use super::hash::FxHashMap;
+use super::bpe::{Alphabet, Bpe, Piece, Whole};
+use super::{MergeTable, Merges};
 use super::pretok::{Pattern, GPT2_REGEX};
 use crate::pipeline::HfTokenizer;
-use serde::Deserialize;
+use crate::spec::{BpeSpec, TokenIds};
 use serde_json::Value;
-use std::borrow::Cow;
 use std::ops::ControlFlow;
-use tokenizers::models::bpe::BPE;
-use tokenizers::{Encoding, ModelWrapper};
+use tokenizers::Encoding;
 
 pub struct ByteLevelBpe {
     pattern: Pattern,
@@ -29,8 +27,9 @@ pub struct ByteLevelBpe {
     added: AddedMatcher,
     /// Model vocabulary strings by id (the `tokens` of an Encoding).
     tokens: Vec<Box<str>>,
-    /// Decoding, when the decoder is plain ByteLevel: see `DecodeTable`.
-    decode: Option<DecodeTable>,
+    /// Decoding, when the decoder is plain ByteLevel: see `DecodeTable`. Built on the first
+    /// decode (~25 ms on Llama 3, which load need not pay).
+    decode: std::sync::OnceLock<Option<DecodeTable>>,
 }
 
 /// What `Tokenizer::decode` does with each id under a ByteLevel decoder, precomputed: the
@@ -54,9 +53,9 @@ pub struct Tok {
 }
 
 impl ByteLevelBpe {
-    /// The fast path for `tok`, or None when its configuration is not one we reproduce.
-    /// `json` is the tokenizer.json it was loaded from (the crate keeps the merges private).
-    pub fn build(tok: &HfTokenizer, json: &[u8]) -> Option<Self> {
+    /// The fast path for `tok` (the shell or the crate tokenizer: everything but the model
+    /// is read from it) with `model`, or None when the configuration is not one we reproduce.
+    pub fn build(tok: &HfTokenizer, model: &BpeSpec, merges: &Merges) -> Option<Self> {
         // No normalizer, or exactly NFC; any other normalizer (lowercase, NFKC, …) is not
         // reproduced here, so the crate path keeps it.
         let nfc = match tok.get_normalizer() {
@@ -65,26 +64,33 @@ impl ByteLevelBpe {
             Some(_) => return None,
         };
         let pattern = pattern_of(&serde_json::to_value(tok.get_pre_tokenizer()?).ok()?)?;
-        let ModelWrapper::BPE(model) = tok.get_model() else { return None };
-        check_model(model)?;
+        if !model.is_plain() || model.byte_fallback() {
+            return None;
+        }
         let added = added_matcher(tok, nfc)?;
-        let vocab = model.get_vocab();
-        let mut tokens = vec![Box::<str>::from(""); vocab.values().map(|&i| i as usize + 1).max()?];
-        let mut raw_vocab: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
-        for (token, &id) in &vocab {
-            tokens[id as usize] = token.as_str().into();
-            if let Some(raw) = byte_level_decode(token) {
-                raw_vocab.insert(raw.into_boxed_slice(), id);
+        let mut tokens = vec![Box::<str>::from(""); model.vocab.iter().map(|&(_, i)| i as usize + 1).max()?];
+        // The vocabulary by raw bytes (the GPT-2 alphabet decoded), without a heap string
+        // per token: most entries are short and keyed inline (bpe.rs `Whole`).
+        let mut whole = Whole::with_capacity(model.vocab.len());
+        let mut byte_ids = [u32::MAX; 256];
+        let mut raw = Vec::new();
+        for (token, id) in &model.vocab {
+            let id = *id;
+            tokens[id as usize] = token.as_ref().into();
+            raw.clear();
+            if byte_level_decode_into(token, &mut raw) {
+                whole.insert(&raw, id);
+                if let [b] = raw[..] {
+                    byte_ids[b as usize] = id;
+                }
             }
         }
-        let mut byte_ids = [0u32; 256];
-        for b in 0..=255u8 {
-            byte_ids[b as usize] = *raw_vocab.get(&[b][..])?;
+        if byte_ids.contains(&u32::MAX) {
+            return None;
         }
-        let merges = load_merges(json, &vocab)?;
-        let decode = decode_table(tok, &tokens);
-        let bpe = Bpe::new(merges, Alphabet::Bytes(byte_ids), raw_vocab, model.ignore_merges);
-        Some(ByteLevelBpe { pattern, nfc, bpe, added, tokens, decode })
+        let merges = merges.take()?;
+        let bpe = Bpe::new(merges, Alphabet::Bytes(byte_ids), whole, model.ignore_merges());
+        Some(ByteLevelBpe { pattern, nfc, bpe, added, tokens, decode: Default::default() })
     }
 
     /// Calls `f` for every token of `text` until it returns `Break`; false when the input
@@ -170,8 +176,9 @@ impl ByteLevelBpe {
     }
 
     /// `Tokenizer::decode` for ids already checked to exist; None → use the crate path.
-    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
-        let table = self.decode.as_ref()?;
+    /// `tok` is the tokenizer this path was built with.
+    pub fn decode(&self, tok: &HfTokenizer, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
+        let table = self.decode.get_or_init(|| decode_table(tok, &self.tokens)).as_ref()?;
         let mut out = Vec::with_capacity(ids.len() * 4);
         for &id in ids {
             let i = id as usize;
@@ -272,15 +279,6 @@ fn decode_table(tok: &HfTokenizer, model_tokens: &[Box<str>]) -> Option<DecodeTa
     Some(DecodeTable { bytes, special })
 }
 
-fn check_model(m: &BPE) -> Option<()> {
-    let no_affix = |a: &Option<String>| a.as_deref().is_none_or(str::is_empty);
-    let ok = m.dropout.is_none_or(|d| d == 0.0)
-        && !m.byte_fallback
-        && no_affix(&m.continuing_subword_prefix)
-        && no_affix(&m.end_of_word_suffix);
-    ok.then_some(())
-}
-
 fn added_matcher(tok: &HfTokenizer, nfc: bool) -> Option<AddedMatcher> {
     let vocab = tok.get_added_vocabulary();
     // A tokenizer.json cannot set encode_special_tokens; per-call 'plain' is a flag instead.
@@ -303,52 +301,78 @@ fn added_matcher(tok: &HfTokenizer, nfc: bool) -> Option<AddedMatcher> {
 /// GPT-2's byte ↔ printable-char table: bytes 33–126, 161–172, 174–255 are themselves; the
 /// other 68 map to U+0100.. in byte order.
 fn byte_level_decode(token: &str) -> Option<Vec<u8>> {
-    token.chars().map(char_to_byte).collect()
+    let mut out = Vec::with_capacity(token.len());
+    byte_level_decode_into(token, &mut out).then_some(out)
 }
+
+/// Appends `token`'s bytes to `out`; false (with `out` partly written) if a char is outside
+/// the alphabet.
+fn byte_level_decode_into(token: &str, out: &mut Vec<u8>) -> bool {
+    for c in token.chars() {
+        match char_to_byte(c) {
+            Some(b) => out.push(b),
+            None => return false,
+        }
+    }
+    true
+}
+
+const fn printable(b: u32) -> bool {
+    (33 <= b && b <= 126) || (161 <= b && b <= 172) || (174 <= b && b <= 255)
+}
+
+/// The 68 non-printable bytes in order: U+0100 + k stands for `SHIFTED[k]`.
+const SHIFTED: [u8; 68] = {
+    let mut out = [0u8; 68];
+    let (mut b, mut k) = (0u32, 0);
+    while b < 256 {
+        if !printable(b) {
+            out[k] = b as u8;
+            k += 1;
+        }
+        b += 1;
+    }
+    out
+};
 
 fn char_to_byte(c: char) -> Option<u8> {
     let cp = c as u32;
-    let printable = |b: u32| (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
     if cp < 256 && printable(cp) {
         return Some(cp as u8);
     }
-    let k = cp.checked_sub(256)? as usize;
-    (0..=255u32).filter(|&b| !printable(b)).nth(k).map(|b| b as u8)
+    SHIFTED.get(cp.checked_sub(256)? as usize).copied()
 }
 
-#[derive(Deserialize)]
-struct File<'a> {
-    #[serde(borrow)]
-    model: ModelMerges<'a>,
+// The merge table as the crate builds it (`BPE::build`): rank = position in the file, a
+// later duplicate overwrites an earlier one; no table where the crate would refuse the file
+// (a merge of, or into, a token outside the vocabulary). load.rs puts the two steps together.
+
+/// Ids of `model.merges[range]`: (pair key, (rank, merged id)), or None if one cannot be
+/// resolved. Memory-bound (three vocabulary probes per merge), so load.rs runs parts of the
+/// list on two threads.
+pub fn resolve_merges(model: &BpeSpec, range: std::ops::Range<usize>, ids: &TokenIds) -> Option<Vec<(u64, (u32, u32))>> {
+    let mut merged = String::new();
+    let first = range.start;
+    model.merges[range]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let (a, b) = model.pair(m)?;
+            merged.clear();
+            merged.push_str(a);
+            merged.push_str(b);
+            let (ia, ib, im) = (ids.get(a)?, ids.get(b)?, ids.get(&merged)?);
+            Some((Bpe::pair_key(ia, ib), ((first + i) as u32, im)))
+        })
+        .collect()
 }
 
-#[derive(Deserialize)]
-struct ModelMerges<'a> {
-    #[serde(default, borrow)]
-    merges: Vec<Merge<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Merge<'a> {
-    Joined(#[serde(borrow)] Cow<'a, str>),
-    Pair(#[serde(borrow)] Cow<'a, str>, #[serde(borrow)] Cow<'a, str>),
-}
-
-/// The merge table as the crate builds it (`BPE::build`): rank = position in the file, a
-/// later duplicate overwrites an earlier one.
-pub(super) fn load_merges(json: &[u8], vocab: &std::collections::HashMap<String, u32>) -> Option<FxHashMap<u64, (u32, u32)>> {
-    let file: File = serde_json::from_slice(json).ok()?;
-    let mut merges = FxHashMap::default();
-    merges.reserve(file.model.merges.len());
-    for (rank, m) in file.model.merges.iter().enumerate() {
-        let (a, b) = match m {
-            Merge::Pair(a, b) => (a.as_ref(), b.as_ref()),
-            Merge::Joined(s) => s.split_once(' ').filter(|(_, b)| !b.contains(' '))?,
-        };
-        let merged = format!("{a}{b}");
-        let (ia, ib, im) = (vocab.get(a)?, vocab.get(b)?, vocab.get(&merged)?);
-        merges.insert(Bpe::pair_key(*ia, *ib), (rank as u32, *im));
+/// Resolved merge lists, in rank order, into one table (a later duplicate wins).
+pub fn merge_table<const N: usize>(parts: [Vec<(u64, (u32, u32))>; N]) -> Option<MergeTable> {
+    let mut merges = MergeTable::default();
+    merges.reserve(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        merges.extend(part);
     }
     Some(merges)
 }

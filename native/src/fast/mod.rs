@@ -7,21 +7,52 @@
 //!
 //! Numbers from this 2-core EPYC machine (shared, so ±15%); commands in brackets.
 //!
-//! Where the time goes now, Llama 3, 200 prompt lines of ~100 chars, count only
-//! [`cargo run --release --no-default-features --example profile_count -- <llama3 json>
-//! <lines> 200 lines` under `perf record`]: 2.5 µs per line in Rust; `Bpe::merge` 24%,
-//! `Bpe::encode` 16%, memcmp 16% (comparing piece bytes in the whole-piece hash lookup),
-//! memmove 5%. From JS the same call is 4.7 µs p50: the other ~2 µs are the napi call and
-//! the UTF-16 → UTF-8 copy of the argument.
+//! Where the time goes now [`cargo run --release --no-default-features --example
+//! profile_count -- <json> <text> N [lines]` under `perf record`; it prints the best and
+//! median of N passes]:
+//! - Llama 3, a 100-char prompt: 0.63 µs in Rust (was 0.69 before the u128 piece keys).
+//!   From JS, `countTokens` 0.64 µs and `encodeIds` 1.14 µs p50 (quick loop); about 0.3 µs
+//!   of the latter is V8 allocating the result Uint32Array (an ArrayBuffer per call).
+//! - Long documents, warm, best pass: English 150 MB/s, code 110, Russian 64, Chinese 37.
+//!   Chinese and Japanese spend ~55% in `Bpe::merge`: their letter runs are 20–100 bytes
+//!   (few whole-vocabulary hits) with ~8.5k distinct pieces per 300 KB, so the piece cache
+//!   hits at most 65%; each merge step is a probe of the 280k-entry merge table, a cache
+//!   miss. That is the next thing to attack (a denser merge table, or per-character
+//!   pre-merging proven safe per character).
 //!
 //! Kept, with what they bought:
 //! - Whole-piece hit before merging (bpe.rs): o200k long-document encode in Rust 11.9 →
 //!   65 MB/s (commit 3afc4e5). Most pre-tokenizer pieces are whole vocabulary entries.
 //! - Ids-only path (`Engine::encode_ids`, JS `encodeIds`): a 100-char prompt from JS
-//!   16.5 → 6.5 µs p50 against `encode().ids` in a quick loop (2.4 µs p50 in the benchmark's
-//!   harness), which builds token strings, offsets and masks nobody read.
+//!   16.5 → 6.5 µs p50 against `encode().ids` in a quick loop, which builds token strings,
+//!   offsets and masks nobody read.
+//! - Raw Node-API functions for `countTokens`/`encodeIds` (napi/hot.rs): the `#[napi]`
+//!   method's per-call `napi_unwrap`, class-identity check, native-borrow registry and
+//!   argument `String` were 0.45 µs of a 1.3 µs count; with the engine as callback data,
+//!   the text read into a reused buffer and ids written to a scratch array, an empty-string
+//!   count is 0.12 µs. 100-char prompt p50: count 1.30 → 0.64 µs, encodeIds 2.63 → 1.14.
+//! - Short pieces (≤ 15 bytes) keyed by one u128 in the whole-piece map: memcmp was 14% of a
+//!   prompt encode. Rust prompt 0.69 → 0.63 µs, 200 prompt lines 33.8 → 39.9 MB/s.
+//! - A per-thread, direct-mapped cache of merged pieces of 3–31 bytes (cache.rs; 256 KiB per
+//!   thread, keyed by table id too). It replaces the rejection below, made when English was
+//!   the only measure: on Russian, code and prompt lines most pieces that miss the vocabulary
+//!   repeat. Warm, best pass: Russian 38 → 64 MB/s, code 68 → 110, English 85 → 150, 200
+//!   prompt lines 43 → 88. A first pass over unseen text gains less (the cache is cold).
+//! - Byte-pair rank table (256×256, 512 KiB) for a piece's first pairs, merges in place
+//!   with index links instead of `Vec::remove`, and the heap on per-thread scratch: together
+//!   Chinese 28 → 37 MB/s.
 //! - Batch ids into one flat buffer (`encodeBatchIds`): 40k prompt lines 2.2–2.6× faster
 //!   than `encodeBatch` + reading every row's ids [`npm run bench:threads`].
+//! - Loading without the crate's BPE (spec.rs, load.rs): the file is read once into our own
+//!   borrowed structures; a shell tokenizer (crate components over a WordLevel model with the
+//!   same vocabulary) serves ids, decoding and post-processing; the full crate tokenizer is
+//!   built only if an input needs the crate path. Llama 3 load in Rust 540 → 99 ms best
+//!   (130 cold) [`cargo run --release --no-default-features --example load_time -- <json>`],
+//!   from: merges resolved on two threads (the shell built beside them), vocabulary probes by
+//!   inline u128 keys (string keys scattered over the JSON cost ~100 ms of cache misses),
+//!   a hand-written merge deserializer (serde's untagged enum buffered every element: parse
+//!   54 → 22 ms), the GPT-2 alphabet by table, no heap string per raw token, and the decode
+//!   table built on first decode.
 //!
 //! Rejected:
 //! - A lock around a shared crate `Tokenizer` with per-call truncation set on it (what the
@@ -29,13 +60,13 @@
 //!   `EncodeOptions` instead, and the engine is immutable.
 //! - A byte → UTF-16 table for offsets: 4 bytes per input byte (800 MB for a 200 MB string);
 //!   offsets.rs's cursor with checkpoints is O(n) without it.
-//! - A per-thread piece → tokens cache (the crate keeps one): with the whole-piece hit and
-//!   the small-piece rank scan, a hit costs a hash of the piece plus a compare — what
-//!   merging a short piece costs. Not built; the memcmp share above is the same cost, paid
-//!   once instead of twice.
-//! - A heap for every piece: below `bpe::SMALL` (48) symbols a rescan of a flat rank array
-//!   has no allocation and stays in cache; the heap keeps long pieces (1 MB of one byte)
-//!   O(n log n). The threshold was not tuned separately.
+//! - Two-pass minimum search in `merge_small` (vectorised min, then the first index with it):
+//!   Chinese 36.8 → 34.7 MB/s, slower than one scalar pass.
+//! - `bpe::SMALL` at 16 (heap sooner): Chinese 33.7 → 28.2 MB/s; 20–24 is within noise of 48
+//!   since the heap runs on scratch; 24 kept.
+//! - A pooled slab for `encodeIds` results (views into one shared ArrayBuffer, as Node's
+//!   Buffer pool does): 300 → 35 ns per result, but transferring one result's `.buffer` to
+//!   a worker would detach every other result from the same slab. Not worth silent data loss.
 //! - A second Aho-Corasick automaton without special tokens for `specialTokens: 'plain'`:
 //!   not for speed but exactness — the crate skips special *matches*, which differs when a
 //!   special token overlaps a non-special one (added.rs has the case).
@@ -55,48 +86,72 @@
 //! - Post-processor affixes learned once from a probe (`Engine::affixes`), so `encode_ids`
 //!   with BOS/EOS does not build and post-process an Encoding per call.
 //!
-//! Not reached yet (issue #4): ≤ 1 µs for a 100-char prompt from JS (2.4 µs p50 with
-//! `encodeIds` in the benchmark; the profile above puts ~2 µs of a 4.7 µs count in the napi
-//! call and argument copy, the rest in BPE and the whole-piece lookup — both must shrink), a
-//! WordPiece fast path (BERT runs the crate path), the parallel split for full Encodings and
-//! for SentencePiece (its leading `▁` is added per stretch, so a cut needs a flag), load ≤ 100 ms and RSS ≤ 100 MB (the
-//! crate's deserializer takes ~0.6 s and keeps its own vocab and merges beside ours).
+//! Not reached yet (issue #4): see the README's performance section for the current
+//! benchmark against each target. Not built: a WordPiece fast path (BERT runs the crate
+//! path), the parallel split for full Encodings and for SentencePiece (its leading `▁` is
+//! added per stretch, so a cut needs a flag).
 
 pub mod added;
 pub mod bpe;
 pub mod bytelevel;
 mod cache;
 pub mod differential;
-mod hash;
+pub(crate) mod hash;
 pub mod pretok;
 pub mod sentencepiece;
 pub mod unicode;
 mod unicode_tables;
+pub mod wordpiece;
 
 use crate::pipeline::HfTokenizer;
+use crate::spec::BpeSpec;
 use bytelevel::{ByteLevelBpe, Tok};
 use sentencepiece::SentencePieceBpe;
+use wordpiece::WordPiece;
 use std::ops::ControlFlow;
 use tokenizers::Encoding;
+
+/// (left id, right id) key → (rank, merged id).
+pub type MergeTable = hash::FxHashMap<u64, (u32, u32)>;
+
+/// The merge table, handed to whichever fast path accepts the configuration.
+pub struct Merges(std::cell::Cell<Option<MergeTable>>);
+
+impl Merges {
+    fn take(&self) -> Option<MergeTable> {
+        self.0.take()
+    }
+}
 
 /// The fast path chosen for a tokenizer at load. Every method returns None (or false) when
 /// this input needs the crate path after all.
 pub enum FastPath {
     ByteLevel(ByteLevelBpe),
     SentencePiece(SentencePieceBpe),
+    WordPiece(WordPiece),
 }
 
 impl FastPath {
-    pub fn build(tok: &HfTokenizer, json: &[u8]) -> Option<Self> {
-        ByteLevelBpe::build(tok, json)
+    /// `tok` gives every component but the model (it may be the shell, spec.rs); `merges`
+    /// is the model's merge table (`bytelevel::resolve_merges` + `merge_table`), which load.rs
+    /// builds beside the shell, on two threads.
+    pub fn build(tok: &HfTokenizer, model: &BpeSpec, merges: Option<MergeTable>) -> Option<Self> {
+        let merges = Merges(std::cell::Cell::new(merges));
+        ByteLevelBpe::build(tok, model, &merges)
             .map(FastPath::ByteLevel)
-            .or_else(|| SentencePieceBpe::build(tok, json).map(FastPath::SentencePiece))
+            .or_else(|| SentencePieceBpe::build(tok, model, &merges).map(FastPath::SentencePiece))
+    }
+
+    /// The fast path for a tokenizer loaded by the crate (models other than BPE).
+    pub fn from_crate(tok: &HfTokenizer) -> Option<Self> {
+        WordPiece::build(tok).map(FastPath::WordPiece)
     }
 
     pub fn name(&self) -> &'static str {
         match self {
             FastPath::ByteLevel(_) => "byte-level BPE",
             FastPath::SentencePiece(_) => "SentencePiece BPE",
+            FastPath::WordPiece(_) => "WordPiece",
         }
     }
 
@@ -108,6 +163,7 @@ impl FastPath {
                 s.tokenize(text, plain_special, f);
                 true
             }
+            FastPath::WordPiece(w) => w.tokenize(text, plain_special, f),
         }
     }
 
@@ -115,6 +171,7 @@ impl FastPath {
         match self {
             FastPath::ByteLevel(b) => b.encode(text, type_id, plain_special),
             FastPath::SentencePiece(s) => Some(s.encode(text, type_id, plain_special)),
+            FastPath::WordPiece(w) => w.encode(text, type_id, plain_special),
         }
     }
 
@@ -122,6 +179,14 @@ impl FastPath {
         match self {
             FastPath::ByteLevel(b) => b.count(text, plain_special, limit),
             FastPath::SentencePiece(s) => Some(s.count(text, plain_special, limit)),
+            FastPath::WordPiece(_) => {
+                let mut n = 0;
+                let ok = self.tokenize(text, plain_special, |_| {
+                    n += 1;
+                    if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+                });
+                ok.then_some(n)
+            }
         }
     }
 
@@ -129,21 +194,22 @@ impl FastPath {
     pub fn spans(&self, text: &str, plain_special: bool) -> Option<Vec<(usize, usize)>> {
         match self {
             FastPath::ByteLevel(b) => b.spans(text, plain_special),
-            FastPath::SentencePiece(_) => {
+            FastPath::SentencePiece(_) | FastPath::WordPiece(_) => {
                 let mut spans = Vec::new();
-                self.tokenize(text, plain_special, |t| {
+                let ok = self.tokenize(text, plain_special, |t| {
                     spans.push((t.start, t.end));
                     ControlFlow::Continue(())
                 });
-                Some(spans)
+                ok.then_some(spans)
             }
         }
     }
 
-    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
+    /// `tok` is the tokenizer this path was built with.
+    pub fn decode(&self, tok: &HfTokenizer, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
         match self {
-            FastPath::ByteLevel(b) => b.decode(ids, skip_special_tokens),
-            FastPath::SentencePiece(_) => None,
+            FastPath::ByteLevel(b) => b.decode(tok, ids, skip_special_tokens),
+            FastPath::SentencePiece(_) | FastPath::WordPiece(_) => None,
         }
     }
 }

@@ -25,13 +25,15 @@
 //! tokens all matched on raw text (not `normalized`), without lstrip/rstrip/single_word.
 
 use super::added::{AddedEntry, AddedMatcher, Segment};
-use super::bpe::{Alphabet, Bpe, Piece};
-use super::bytelevel::{load_merges, Tok};
+use super::bpe::{Alphabet, Bpe, Piece, Whole};
+use super::bytelevel::Tok;
+use super::Merges;
 use super::hash::{FxHashMap, FxHashSet};
 use crate::pipeline::HfTokenizer;
 use serde_json::{json, Value};
 use std::ops::ControlFlow;
-use tokenizers::{Encoding, ModelWrapper};
+use crate::spec::BpeSpec;
+use tokenizers::Encoding;
 
 const SPACE: char = '▁';
 
@@ -45,7 +47,7 @@ pub struct SentencePieceBpe {
 }
 
 impl SentencePieceBpe {
-    pub fn build(tok: &HfTokenizer, json: &[u8]) -> Option<Self> {
+    pub fn build(tok: &HfTokenizer, model: &BpeSpec, merges: &Merges) -> Option<Self> {
         let prepend = normalizer_prepends(&serde_json::to_value(tok.get_normalizer()?).ok()?)?;
         if let Some(pre) = tok.get_pre_tokenizer() {
             let pre = serde_json::to_value(pre).ok()?;
@@ -54,34 +56,32 @@ impl SentencePieceBpe {
                 return None;
             }
         }
-        let ModelWrapper::BPE(model) = tok.get_model() else { return None };
-        let no_affix = |a: &Option<String>| a.as_deref().is_none_or(str::is_empty);
         // ignore_merges makes the crate look the whole stretch up before merging, which
         // cutting it into words would change.
-        let plain = model.dropout.is_none_or(|d| d == 0.0) && !model.ignore_merges;
-        if !(model.byte_fallback && plain && no_affix(&model.continuing_subword_prefix) && no_affix(&model.end_of_word_suffix)) {
+        if !(model.byte_fallback() && model.is_plain() && !model.ignore_merges()) {
             return None;
         }
-        let added = added_matcher(tok)?;
-        let vocab = model.get_vocab();
-        let mut tokens = vec![Box::<str>::from(""); vocab.values().map(|&i| i as usize + 1).max()?];
+        let added = raw_added_matcher(tok)?;
+        let vocab = &model.vocab;
+        let ids = crate::spec::TokenIds::new(vocab);
+        let mut tokens = vec![Box::<str>::from(""); vocab.iter().map(|&(_, i)| i as usize + 1).max()?];
         let mut chars = FxHashMap::default();
-        let mut whole: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
-        for (token, &id) in &vocab {
-            tokens[id as usize] = token.as_str().into();
+        let mut whole = Whole::with_capacity(vocab.len());
+        for (token, &id) in vocab.iter().map(|(t, id)| (t, id)) {
+            tokens[id as usize] = token.as_ref().into();
             let mut it = token.chars();
             if let (Some(c), None) = (it.next(), it.next()) {
                 chars.insert(c, id);
             }
             if !is_byte_token(token) {
-                whole.insert(token.as_bytes().into(), id);
+                whole.insert(token.as_bytes(), id);
             }
         }
         let mut fallback = [0u32; 256];
         for (b, slot) in fallback.iter_mut().enumerate() {
-            *slot = *vocab.get(&format!("<0x{b:02X}>"))?;
+            *slot = ids.get(&format!("<0x{b:02X}>"))?;
         }
-        let merges = load_merges(json, &vocab)?;
+        let merges = merges.take()?;
         let bpe = Bpe::new(merges, Alphabet::Chars { chars, fallback }, whole, false);
         let glue = glue_chars(&bpe, &tokens);
         Some(SentencePieceBpe { prepend, bpe, added, tokens, glue })
@@ -228,7 +228,9 @@ fn glue_chars(bpe: &Bpe, tokens: &[Box<str>]) -> FxHashSet<char> {
         .collect()
 }
 
-fn added_matcher(tok: &HfTokenizer) -> Option<AddedMatcher> {
+/// Added tokens all matched on raw text (none `normalized`, none with lstrip, rstrip or
+/// single_word), or None.
+pub(super) fn raw_added_matcher(tok: &HfTokenizer) -> Option<AddedMatcher> {
     if tok.get_added_vocabulary().get_encode_special_tokens() {
         return None;
     }

