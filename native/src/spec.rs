@@ -242,12 +242,7 @@ pub struct TokenIds<'a> {
 
 #[inline]
 fn short_key(s: &[u8]) -> Option<u128> {
-    (s.len() <= 15).then(|| {
-        let mut b = [0u8; 16];
-        b[..s.len()].copy_from_slice(s);
-        b[15] = s.len() as u8;
-        u128::from_le_bytes(b)
-    })
+    (s.len() <= 15).then(|| crate::fast::hash::short_key(s))
 }
 
 impl<'a> TokenIds<'a> {

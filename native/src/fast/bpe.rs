@@ -24,7 +24,7 @@
 //! about what merging a short piece costs — measure before adding one.
 
 use super::cache;
-use super::hash::FxHashMap;
+use super::hash::{short_key, FxHashMap};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -84,13 +84,6 @@ pub struct Whole {
 
 const SHORT: usize = 15;
 
-#[inline]
-fn short_key(piece: &[u8]) -> u128 {
-    let mut b = [0u8; 16];
-    b[..piece.len()].copy_from_slice(piece);
-    b[15] = piece.len() as u8;
-    u128::from_le_bytes(b)
-}
 
 impl Whole {
     pub fn with_capacity(n: usize) -> Self {

@@ -12,6 +12,7 @@
 //!
 //! Measured (Llama 3, `profile_count` on ../shared/corpus/long, Rust): see fast/mod.rs.
 
+use super::hash::word_of;
 use std::cell::RefCell;
 
 /// Longest piece cached, in bytes (the key holds the bytes and their length in 32 bytes).
@@ -37,14 +38,14 @@ thread_local! {
     static SLOTS_OF_THREAD: RefCell<Option<Box<[Slot]>>> = const { RefCell::new(None) };
 }
 
-/// The cache key of a piece of at most `MAX_PIECE` bytes: its bytes, zero-padded, with the
-/// length in the last byte.
+/// The cache key of a piece of at most `MAX_PIECE` bytes: its bytes in four little-endian
+/// words, zero-padded, with the length in the last byte.
 #[inline]
 pub fn key_of(piece: &[u8]) -> [u64; 4] {
-    let mut b = [0u8; 32];
-    b[..piece.len()].copy_from_slice(piece);
-    b[31] = piece.len() as u8;
-    std::array::from_fn(|i| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap()))
+    let n = piece.len();
+    let mut key: [u64; 4] = std::array::from_fn(|i| word_of(&piece[(8 * i).min(n)..(8 * i + 8).min(n)]));
+    key[3] |= (n as u64) << 56;
+    key
 }
 
 #[inline]

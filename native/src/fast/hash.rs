@@ -64,6 +64,53 @@ impl Hasher for FxHasher {
     }
 }
 
+/// Bytes 0..n (n ≤ 8) of `p` as a little-endian word, zero above: loads of the bytes in
+/// place (one, two or three of them, overlapping) rather than a copy into a zeroed stack
+/// buffer, whose byte stores the following word load cannot forward from — that stall was a
+/// quarter of `Bpe::encode` on a prompt.
+#[inline]
+pub fn word_of(p: &[u8]) -> u64 {
+    let n = p.len();
+    let u32_at = |i: usize| u32::from_le_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]) as u64;
+    match n {
+        8.. => u64::from_le_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]),
+        4..=7 => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
+        1..=3 => p[0] as u64 | (p[n / 2] as u64) << (8 * (n / 2)) | (p[n - 1] as u64) << (8 * (n - 1)),
+        0 => 0,
+    }
+}
+
+/// A key for byte strings of at most 15 bytes: the bytes (little-endian, zero-padded) and
+/// the length in the top byte.
+#[inline]
+pub fn short_key(p: &[u8]) -> u128 {
+    debug_assert!(p.len() <= 15);
+    let n = p.len();
+    let (lo, hi) = if n > 8 { (word_of(&p[..8]), word_of(&p[8..])) } else { (word_of(p), 0) };
+    lo as u128 | (hi as u128) << 64 | (n as u128) << 120
+}
+
 pub type FxBuild = BuildHasherDefault<FxHasher>;
 pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
 pub type FxHashSet<K> = std::collections::HashSet<K, FxBuild>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_the_bytes_and_length() {
+        for n in 0..=15 {
+            let p: Vec<u8> = (0..n as u8).map(|i| i.wrapping_mul(37).wrapping_add(1)).collect();
+            let mut b = [0u8; 16];
+            b[..n].copy_from_slice(&p);
+            b[15] = n as u8;
+            assert_eq!(short_key(&p), u128::from_le_bytes(b), "{n}");
+            if n <= 8 {
+                let mut w = [0u8; 8];
+                w[..n].copy_from_slice(&p);
+                assert_eq!(word_of(&p), u64::from_le_bytes(w), "{n}");
+            }
+        }
+    }
+}
