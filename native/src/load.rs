@@ -14,26 +14,33 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
+    from_json(std::borrow::Cow::Borrowed(bytes))
+}
+
+/// `from_bytes`, keeping `bytes` without a copy when they are owned (a file just read).
+fn from_json(bytes: std::borrow::Cow<[u8]>) -> Result<Engine> {
     // FERROTOK_NO_FAST=1 keeps every input on the crate path (for comparisons).
     if std::env::var_os("FERROTOK_NO_FAST").is_none() {
-        if let Some(engine) = on_fast_path(bytes) {
-            return Ok(engine);
+        if let Some((shell, fast)) = on_fast_path(&bytes) {
+            return Ok(Engine::with_fast_path(shell, fast, bytes.into_owned().into_boxed_slice()));
         }
     }
-    match serde_json::from_slice::<HfTokenizer>(bytes) {
+    match serde_json::from_slice::<HfTokenizer>(&bytes) {
         Ok(tok) if std::env::var_os("FERROTOK_NO_FAST").is_some() => Ok(Engine::new(tok)),
         Ok(tok) => Ok(Engine::with_crate_fast_path(tok)),
-        Err(e) => Err(diagnose(bytes, &e)),
+        Err(e) => Err(diagnose(&bytes, &e)),
     }
 }
 
-/// A BPE tokenizer one of our fast paths reproduces, loaded without the crate's BPE model
-/// (spec.rs); None → load it the crate's way (which also reports what is wrong with a file).
+/// The shell and fast path of a BPE tokenizer one of our fast paths reproduces, built
+/// without the crate's BPE model (spec.rs); None → load it the crate's way (which also
+/// reports what is wrong with a file). The parsed file is dropped on return, before the
+/// engine takes the JSON bytes.
 ///
 /// The merge table (the biggest part of the fast path: three vocabulary probes per merge)
 /// is resolved on two threads, the second also building the shell: 70% of the merges on the
 /// spawned thread, the rest after the shell here (~29 ms) balance them on Llama 3.
-fn on_fast_path(bytes: &[u8]) -> Option<Engine> {
+fn on_fast_path(bytes: &[u8]) -> Option<(HfTokenizer, FastPath)> {
     let (components, model) = spec::read(bytes)?;
     let ids = TokenIds::new(&model.vocab);
     let cut = model.merges.len() * 7 / 10;
@@ -46,14 +53,14 @@ fn on_fast_path(bytes: &[u8]) -> Option<Engine> {
     });
     let shell = shell?;
     let fast = FastPath::build(&shell, &model, merges)?;
-    Some(Engine::with_fast_path(shell, fast, bytes.into()))
+    Some((shell, fast))
 }
 
 /// Accepts a tokenizer.json path or a folder that holds one.
 pub fn from_path(path: &Path) -> Result<Engine> {
     let file = tokenizer_json_path(path)?;
     let bytes = std::fs::read(&file).map_err(|e| io_error(&file, &e))?;
-    from_bytes(&bytes).map_err(|e| Error::new(e.code, format!("{}: {}", file.display(), e.message)))
+    from_json(std::borrow::Cow::Owned(bytes)).map_err(|e| Error::new(e.code, format!("{}: {}", file.display(), e.message)))
 }
 
 pub fn tokenizer_json_path(path: &Path) -> Result<PathBuf> {
