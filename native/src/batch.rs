@@ -98,14 +98,15 @@ pub fn count_batch(engine: &Engine, texts: &[&str], opts: &CountOptions, threads
 /// this way, a chunk at a time).
 pub type TextChunk = (Vec<u8>, Vec<(usize, usize)>);
 
-/// How many texts a thread's share is cut into: eight chunks per thread balance the load.
+/// How many texts a chunk holds: 32 chunks per thread keep the last one short (the pool
+/// idles while the slowest chunk finishes).
 pub fn chunk_len(texts: usize, threads: Threads) -> usize {
     let workers = match threads {
         Threads::Current => 1,
         Threads::Global => rayon::current_num_threads(),
         Threads::Pool(n) => n,
     };
-    texts.div_ceil(workers * 8).max(1)
+    texts.div_ceil(workers * 32).max(1)
 }
 
 /// `encode_ids` of every text, flat: `ids` and row `offsets`. `next_chunk` produces the texts
