@@ -20,6 +20,10 @@ use serde_json::Value;
 use std::ops::ControlFlow;
 use tokenizers::Encoding;
 
+thread_local! {
+    static PIECES: std::cell::RefCell<Vec<Piece>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 pub struct ByteLevelBpe {
     pattern: Pattern,
     nfc: bool,
@@ -99,24 +103,35 @@ impl ByteLevelBpe {
         if self.nfc && !is_nfc(text) {
             return false;
         }
-        let mut word = 0u32;
-        let mut pieces = Vec::new();
-        self.added.try_segments(text, plain_special, |seg| match seg {
-            Segment::Added { id, start, end } => {
-                word += 1;
-                f(Tok { id, start, end, word: word - 1, added: true })
-            }
-            Segment::Text { start, end } => {
-                for (ps, pe) in self.pattern.splits(&text[start..end]) {
-                    let base = start + ps;
-                    pieces.clear();
-                    self.bpe.encode(&text.as_bytes()[base..start + pe], &mut pieces);
-                    for &Piece { id, start: s, end: e } in &pieces {
-                        f(Tok { id, start: base + s as usize, end: base + e as usize, word, added: false })?;
-                    }
+        PIECES.with(|cell| {
+            // A reused buffer: a 100-char prompt otherwise pays an allocation per call. A
+            // nested call on the same thread (none today) would get a fresh one.
+            let (mut borrowed, mut fresh) = (cell.try_borrow_mut(), Vec::new());
+            let pieces = match &mut borrowed {
+                Ok(p) => &mut **p,
+                Err(_) => &mut fresh,
+            };
+            let mut word = 0u32;
+            self.added.try_segments(text, plain_special, |seg| match seg {
+                Segment::Added { id, start, end } => {
                     word += 1;
+                    f(Tok { id, start, end, word: word - 1, added: true })
                 }
-                ControlFlow::Continue(())
+                Segment::Text { start, end } => {
+                    for (ps, pe) in self.pattern.splits(&text[start..end]) {
+                        let base = start + ps;
+                        pieces.clear();
+                        self.bpe.encode(&text.as_bytes()[base..start + pe], pieces);
+                        for &Piece { id, start: s, end: e } in pieces.iter() {
+                            f(Tok { id, start: base + s as usize, end: base + e as usize, word, added: false })?;
+                        }
+                        word += 1;
+                    }
+                    ControlFlow::Continue(())
+                }
+            });
+            if pieces.capacity() > 1 << 16 {
+                *pieces = Vec::new();
             }
         });
         true
