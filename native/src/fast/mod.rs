@@ -10,9 +10,10 @@
 //! Where the time goes now [`cargo run --release --no-default-features --example
 //! profile_count -- <json> <text> N [lines]` under `perf record`; it prints the best and
 //! median of N passes]:
-//! - Llama 3, a 100-char prompt: 0.63 µs in Rust (was 0.69 before the u128 piece keys).
-//!   From JS, `countTokens` 0.64 µs and `encodeIds` 1.14 µs p50 (quick loop); about 0.3 µs
-//!   of the latter is V8 allocating the result Uint32Array (an ArrayBuffer per call).
+//! - Llama 3, a 100-char prompt: 0.38 µs in Rust. From JS (`npm run bench`, p50 of single
+//!   timed calls), `encodeIds` 1.01 µs, `countTokens` ~0.55 µs: the difference is mostly V8
+//!   allocating the result Uint32Array (an off-heap ArrayBuffer above 64 bytes, ~0.3 µs
+//!   with its share of GC) — see the rejected slab below.
 //! - Long documents, warm, best pass: English 150 MB/s, code 110, Russian 64, Chinese 37.
 //!   Chinese and Japanese spend ~55% in `Bpe::merge`: their letter runs are 20–100 bytes
 //!   (few whole-vocabulary hits) with ~8.5k distinct pieces per 300 KB, so the piece cache
@@ -32,7 +33,19 @@
 //!   the text read into a reused buffer and ids written to a scratch array, an empty-string
 //!   count is 0.12 µs. 100-char prompt p50: count 1.30 → 0.64 µs, encodeIds 2.63 → 1.14.
 //! - Short pieces (≤ 15 bytes) keyed by one u128 in the whole-piece map: memcmp was 14% of a
-//!   prompt encode. Rust prompt 0.69 → 0.63 µs, 200 prompt lines 33.8 → 39.9 MB/s.
+//!   prompt encode. Rust prompt 0.69 → 0.63 µs, 200 prompt lines 33.8 → 39.9 MB/s. Building
+//!   that key by loading the piece's bytes in place (`hash::word_of`) instead of copying them
+//!   into a zeroed stack buffer removed a store-forwarding stall (a quarter of
+//!   `Bpe::encode`): prompt 0.63 → 0.38 µs, English 150 → 163 MB/s.
+//! - Ids streamed into the caller's buffer (`Engine::encode_ids_into`/`extend_ids`): no
+//!   vector per call or per batch row.
+//! - `encodeBatchIds` reading its texts in chunks on the JS thread while the pool encodes the
+//!   chunks already read (batch.rs `encode_ids_chunks`): reading 10k JS strings is ~1.9 ms,
+//!   serial, of a ~20 ms two-thread batch; with napi-rs' `Vec<String>` and a vector per row
+//!   the two-thread run was 1.5–1.8× the one-thread run, now 1.9–2.1× [`npm run bench`].
+//! - WordPiece (wordpiece.rs): bert-base-uncased in Rust, English 6.0 → 105 MB/s, code
+//!   4.8 → 58, 100-char prompt 18.4 → 0.84 µs; text that is not printable ASCII keeps the
+//!   crate's speed (it runs the crate pipeline per stretch).
 //! - A per-thread, direct-mapped cache of merged pieces of 3–31 bytes (cache.rs; 256 KiB per
 //!   thread, keyed by table id too). It replaces the rejection below, made when English was
 //!   the only measure: on Russian, code and prompt lines most pieces that miss the vocabulary
@@ -64,6 +77,10 @@
 //!   Chinese 36.8 → 34.7 MB/s, slower than one scalar pass.
 //! - `bpe::SMALL` at 16 (heap sooner): Chinese 33.7 → 28.2 MB/s; 20–24 is within noise of 48
 //!   since the heap runs on scratch; 24 kept.
+//! - A 4× larger piece cache (8192 slots, 1 MiB per thread): one document encoded again and
+//!   again looked 30% faster (Chinese 37 → 49 MB/s), but that was the cache remembering the
+//!   previous pass; on all nine long documents in one text (2.9 MB) it gained 5% (63.8 →
+//!   66.8 MB/s). Not worth four times the memory on every thread.
 //! - A pooled slab for `encodeIds` results (views into one shared ArrayBuffer, as Node's
 //!   Buffer pool does): 300 → 35 ns per result, but transferring one result's `.buffer` to
 //!   a worker would detach every other result from the same slab. Not worth silent data loss.
@@ -86,8 +103,11 @@
 //! - Post-processor affixes learned once from a probe (`Engine::affixes`), so `encode_ids`
 //!   with BOS/EOS does not build and post-process an Encoding per call.
 //!
-//! Not reached yet (issue #4): see the README's performance section for the current
-//! benchmark against each target. Not built: a WordPiece fast path (BERT runs the crate
+//! Not reached yet (issue #4), from `npm run bench` at commit 1713f8f: long documents at
+//! 40× the official `tokenizers` binding (20–23×: our single-thread Rust does 52–160 MB/s
+//! by script, Chinese lowest, while the binding does 2–2.8 MB/s), a 100-char prompt at
+//! ≤ 1 µs p50 (1.01 Llama 3, 1.13 o200k: the result array's allocation), load ≤ 100 ms
+//! (141 ms; ~100 ms in Rust alone, best of several) and peak RSS ≤ 100 MB (145 MB). Not built: a WordPiece fast path (BERT runs the crate
 //! path), the parallel split for full Encodings and for SentencePiece (its leading `▁` is
 //! added per stretch, so a cut needs a flag).
 
