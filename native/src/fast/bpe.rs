@@ -273,13 +273,8 @@ impl Bpe {
                 (rank[p], merged[p]) = self.rank(s[p].id, s[best].id).unwrap_or(NONE);
             }
         }
-        let (mut w, mut i) = (0, 0);
-        while i < n {
-            s[w] = s[i];
-            w += 1;
-            i = next[i] as usize;
-        }
-        syms.truncate(base + w);
+        let kept = compact(s, |i| next[i] as usize);
+        syms.truncate(base + kept);
     }
 
     /// The crate's algorithm: doubly linked symbols, a min-heap of (rank, position, merged id),
@@ -335,18 +330,24 @@ impl Bpe {
                     }
                 }
             }
-            let (mut w, mut i) = (0, 0);
-            while i < n {
-                s[w] = s[i];
-                w += 1;
-                i = next[i] as usize;
-            }
-            syms.truncate(base + w);
+            let kept = compact(s, |i| next[i] as usize);
+            syms.truncate(base + kept);
             if next.capacity() > 1 << 20 {
                 *scratch = HeapScratch::default();
             }
         })
     }
+}
+
+/// Moves the live symbols (from 0, following `next`) to the front; returns how many.
+fn compact(s: &mut [Piece], next: impl Fn(usize) -> usize) -> usize {
+    let (mut w, mut i) = (0, 0);
+    while i < s.len() {
+        s[w] = s[i];
+        w += 1;
+        i = next(i);
+    }
+    w
 }
 
 #[derive(Default)]

@@ -18,7 +18,6 @@ use crate::pipeline::HfTokenizer;
 use crate::spec::{BpeSpec, TokenIds};
 use serde_json::Value;
 use std::ops::ControlFlow;
-use tokenizers::Encoding;
 
 thread_local! {
     static PIECES: std::cell::RefCell<Vec<Piece>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -171,25 +170,6 @@ impl ByteLevelBpe {
         starts.iter().copied().zip(ends).collect()
     }
 
-    /// The Encoding of one sequence, byte offsets into `text`; None → use the crate path.
-    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
-        let bytes = text.as_bytes();
-        let (mut ids, mut tokens, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
-        let ok = self.tokenize(text, plain_special, |t| {
-            ids.push(t.id);
-            tokens.push(if t.added { text[t.start..t.end].to_string() } else { self.tokens[t.id as usize].to_string() });
-            // A token that covers part of a multi-byte character spans the whole character.
-            offsets.push((floor_char(bytes, t.start), ceil_char(bytes, t.end)));
-            words.push(Some(t.word));
-            ControlFlow::Continue(())
-        });
-        if !ok {
-            return None;
-        }
-        let n = ids.len();
-        Some(Encoding::new(ids, vec![type_id; n], tokens, words, offsets, vec![0; n], vec![1; n], vec![], Default::default()))
-    }
-
     /// `Tokenizer::decode` for ids already checked to exist; None → use the crate path.
     /// `tok` is the tokenizer this path was built with.
     pub fn decode(&self, tok: &HfTokenizer, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
@@ -208,27 +188,8 @@ impl ByteLevelBpe {
         })
     }
 
-    /// Number of tokens of one sequence, counting no further than `limit`; None → use the
-    /// crate path.
-    pub fn count(&self, text: &str, plain_special: bool, limit: usize) -> Option<usize> {
-        let mut n = 0;
-        let ok = self.tokenize(text, plain_special, |_| {
-            n += 1;
-            if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-        });
-        ok.then_some(n)
-    }
-
-    /// Byte spans of the tokens of one sequence (each widened to whole characters, as the
-    /// Encoding's offsets are); None → use the crate path.
-    pub fn spans(&self, text: &str, plain_special: bool) -> Option<Vec<(usize, usize)>> {
-        let bytes = text.as_bytes();
-        let mut spans = Vec::new();
-        let ok = self.tokenize(text, plain_special, |t| {
-            spans.push((floor_char(bytes, t.start), ceil_char(bytes, t.end)));
-            ControlFlow::Continue(())
-        });
-        ok.then_some(spans)
+    pub fn tokens(&self) -> &[Box<str>] {
+        &self.tokens
     }
 }
 

@@ -125,11 +125,16 @@ pub mod wordpiece;
 
 use crate::pipeline::HfTokenizer;
 use crate::spec::BpeSpec;
-use bytelevel::{ByteLevelBpe, Tok};
+use bytelevel::{ceil_char, floor_char, ByteLevelBpe, Tok};
 use sentencepiece::SentencePieceBpe;
 use wordpiece::WordPiece;
 use std::ops::ControlFlow;
 use tokenizers::Encoding;
+
+/// A token's byte span widened to whole characters.
+fn whole_chars(bytes: &[u8], t: &Tok) -> (usize, usize) {
+    (floor_char(bytes, t.start), ceil_char(bytes, t.end))
+}
 
 /// (left id, right id) key → (rank, merged id).
 pub type MergeTable = hash::FxHashMap<u64, (u32, u32)>;
@@ -187,42 +192,51 @@ impl FastPath {
         }
     }
 
+    /// Vocabulary strings by id: an Encoding's `tokens`.
+    fn tokens(&self) -> &[Box<str>] {
+        match self {
+            FastPath::ByteLevel(b) => b.tokens(),
+            FastPath::SentencePiece(s) => s.tokens(),
+            FastPath::WordPiece(w) => w.tokens(),
+        }
+    }
+
+    /// The Encoding of one sequence, byte offsets into `text`; None → use the crate path.
+    /// A byte-level token that covers part of a multi-byte character spans the whole
+    /// character (the other paths' tokens are whole characters already).
     pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
-        match self {
-            FastPath::ByteLevel(b) => b.encode(text, type_id, plain_special),
-            FastPath::SentencePiece(s) => Some(s.encode(text, type_id, plain_special)),
-            FastPath::WordPiece(w) => w.encode(text, type_id, plain_special),
-        }
+        let (bytes, tokens) = (text.as_bytes(), self.tokens());
+        let (mut ids, mut strings, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
+        let ok = self.tokenize(text, plain_special, |t| {
+            ids.push(t.id);
+            strings.push(if t.added { text[t.start..t.end].to_string() } else { tokens[t.id as usize].to_string() });
+            offsets.push(whole_chars(bytes, &t));
+            words.push(Some(t.word));
+            ControlFlow::Continue(())
+        });
+        let n = ids.len();
+        ok.then(|| Encoding::new(ids, vec![type_id; n], strings, words, offsets, vec![0; n], vec![1; n], vec![], Default::default()))
     }
 
+    /// Number of tokens of one sequence, counting no further than `limit`; None → use the
+    /// crate path.
     pub fn count(&self, text: &str, plain_special: bool, limit: usize) -> Option<usize> {
-        match self {
-            FastPath::ByteLevel(b) => b.count(text, plain_special, limit),
-            FastPath::SentencePiece(s) => Some(s.count(text, plain_special, limit)),
-            FastPath::WordPiece(_) => {
-                let mut n = 0;
-                let ok = self.tokenize(text, plain_special, |_| {
-                    n += 1;
-                    if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-                });
-                ok.then_some(n)
-            }
-        }
+        let mut n = 0;
+        let ok = self.tokenize(text, plain_special, |_| {
+            n += 1;
+            if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        ok.then_some(n)
     }
 
-    /// Byte spans of the tokens, each covering whole characters.
+    /// Byte spans of the tokens, each covering whole characters (as an Encoding's offsets).
     pub fn spans(&self, text: &str, plain_special: bool) -> Option<Vec<(usize, usize)>> {
-        match self {
-            FastPath::ByteLevel(b) => b.spans(text, plain_special),
-            FastPath::SentencePiece(_) | FastPath::WordPiece(_) => {
-                let mut spans = Vec::new();
-                let ok = self.tokenize(text, plain_special, |t| {
-                    spans.push((t.start, t.end));
-                    ControlFlow::Continue(())
-                });
-                ok.then_some(spans)
-            }
-        }
+        let mut spans = Vec::new();
+        let ok = self.tokenize(text, plain_special, |t| {
+            spans.push(whole_chars(text.as_bytes(), &t));
+            ControlFlow::Continue(())
+        });
+        ok.then_some(spans)
     }
 
     /// `tok` is the tokenizer this path was built with.

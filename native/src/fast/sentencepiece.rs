@@ -33,7 +33,6 @@ use crate::pipeline::HfTokenizer;
 use serde_json::{json, Value};
 use std::ops::ControlFlow;
 use crate::spec::BpeSpec;
-use tokenizers::Encoding;
 
 const SPACE: char = '▁';
 
@@ -145,26 +144,8 @@ impl SentencePieceBpe {
         })
     }
 
-    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Encoding {
-        let (mut ids, mut tokens, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
-        self.tokenize(text, plain_special, |t| {
-            ids.push(t.id);
-            tokens.push(if t.added { text[t.start..t.end].to_string() } else { self.tokens[t.id as usize].to_string() });
-            offsets.push((t.start, t.end));
-            words.push(Some(t.word));
-            ControlFlow::Continue(())
-        });
-        let n = ids.len();
-        Encoding::new(ids, vec![type_id; n], tokens, words, offsets, vec![0; n], vec![1; n], vec![], Default::default())
-    }
-
-    pub fn count(&self, text: &str, plain_special: bool, limit: usize) -> usize {
-        let mut n = 0;
-        self.tokenize(text, plain_special, |_| {
-            n += 1;
-            if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-        });
-        n
+    pub fn tokens(&self) -> &[Box<str>] {
+        &self.tokens
     }
 }
 

@@ -21,7 +21,7 @@ use super::bpe::Whole;
 use super::bytelevel::Tok;
 use crate::pipeline::{self, HfTokenizer};
 use std::ops::ControlFlow;
-use tokenizers::{AddedVocabulary, Encoding, ModelWrapper, OffsetType};
+use tokenizers::{AddedVocabulary, ModelWrapper, OffsetType};
 
 /// The ASCII whitespace the pre-tokenizer always splits at (form feed is not one of them:
 /// `clean_text` deletes it, joining its neighbours).
@@ -186,20 +186,7 @@ impl WordPiece {
         ControlFlow::Continue(())
     }
 
-    /// The Encoding of one sequence (byte offsets); None → use the crate path.
-    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
-        let (mut ids, mut tokens, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
-        let ok = self.tokenize(text, plain_special, |t| {
-            ids.push(t.id);
-            tokens.push(if t.added { text[t.start..t.end].to_string() } else { self.tokens[t.id as usize].to_string() });
-            offsets.push((t.start, t.end));
-            words.push(Some(t.word));
-            ControlFlow::Continue(())
-        });
-        if !ok {
-            return None;
-        }
-        let n = ids.len();
-        Some(Encoding::new(ids, vec![type_id; n], tokens, words, offsets, vec![0; n], vec![1; n], vec![], Default::default()))
+    pub fn tokens(&self) -> &[Box<str>] {
+        &self.tokens
     }
 }
