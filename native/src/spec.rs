@@ -28,22 +28,18 @@ use tokenizers::{AddedToken, ModelWrapper, PaddingParams, TokenizerBuilder, Trun
 use crate::fast::hash::FxHashMap;
 use crate::pipeline::HfTokenizer;
 
-/// tokenizer.json with a BPE model, as read for a fast-path load.
+/// tokenizer.json with a BPE model, as read for a fast-path load. (A missing `Option` field
+/// reads as None; `Components` repeats these fields because `#[serde(flatten)]` would buffer
+/// the whole file in serde's `Content` first.)
 #[derive(Deserialize)]
 pub struct FileSpec<'a> {
-    #[serde(default)]
     truncation: Option<TruncationParams>,
-    #[serde(default)]
     padding: Option<PaddingParams>,
     #[serde(default)]
     added_tokens: Vec<AddedTokenSpec>,
-    #[serde(default)]
     normalizer: Option<NormalizerWrapper>,
-    #[serde(default)]
     pre_tokenizer: Option<PreTokenizerWrapper>,
-    #[serde(default)]
     post_processor: Option<PostProcessorWrapper>,
-    #[serde(default)]
     decoder: Option<DecoderWrapper>,
     #[serde(borrow)]
     model: BpeSpec<'a>,
@@ -94,19 +90,12 @@ fn yes() -> bool {
 pub struct BpeSpec<'a> {
     #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(default)]
     pub dropout: Option<f32>,
-    #[serde(default)]
     pub unk_token: Option<String>,
-    #[serde(default)]
     pub continuing_subword_prefix: Option<String>,
-    #[serde(default)]
     pub end_of_word_suffix: Option<String>,
-    #[serde(default)]
     pub fuse_unk: Option<bool>,
-    #[serde(default)]
     pub byte_fallback: Option<bool>,
-    #[serde(default)]
     pub ignore_merges: Option<bool>,
     /// (token, id) in file order; a repeated token keeps its last id, as the crate's map
     /// does (`TokenIds` applies them in order).

@@ -55,6 +55,14 @@ pub struct Tok {
     pub added: bool,
 }
 
+impl Tok {
+    /// An added token, which is a word of its own: takes word index `*word` and moves it on.
+    pub fn added_word(id: u32, start: usize, end: usize, word: &mut u32) -> Tok {
+        *word += 1;
+        Tok { id, start, end, word: *word - 1, added: true }
+    }
+}
+
 impl ByteLevelBpe {
     /// The fast path for `tok` (the shell or the crate tokenizer: everything but the model
     /// is read from it) with `model`, or None when the configuration is not one we reproduce.
@@ -112,10 +120,7 @@ impl ByteLevelBpe {
             };
             let mut word = 0u32;
             self.added.try_segments(text, plain_special, |seg| match seg {
-                Segment::Added { id, start, end } => {
-                    word += 1;
-                    f(Tok { id, start, end, word: word - 1, added: true })
-                }
+                Segment::Added { id, start, end } => f(Tok::added_word(id, start, end, &mut word)),
                 Segment::Text { start, end } => {
                     for (ps, pe) in self.pattern.splits(&text[start..end]) {
                         let base = start + ps;

@@ -85,10 +85,7 @@ impl WordPiece {
         let bytes = text.as_bytes();
         let mut word = 0u32;
         self.added.try_segments(text, plain_special, |seg| match seg {
-            Segment::Added { id, start, end } => {
-                word += 1;
-                f(Tok { id, start, end, word: word - 1, added: true })
-            }
+            Segment::Added { id, start, end } => f(Tok::added_word(id, start, end, &mut word)),
             Segment::Text { start, end } => {
                 let mut i = start;
                 while i < end {
