@@ -119,6 +119,36 @@ fn random_unicode_and_bytes() {
     }
 }
 
+/// Random strings over the characters real text uses (every distinct character of the
+/// corpus, with spaces): letters of one script meet letters of another, spaces and digits in
+/// every order, which is where per-character pre-merging (premerge.rs) depends on its
+/// neighbours.
+#[test]
+fn corpus_characters_in_random_order() {
+    let mut seen = std::collections::BTreeSet::new();
+    for b in corpus_blocks() {
+        seen.extend(b.chars().filter(|c| !c.is_control()));
+    }
+    let palette: Vec<char> = seen.into_iter().collect();
+    assert!(palette.len() > 2000, "{}", palette.len());
+    let mut rng = Rng(0xD1B54A32D192ED03);
+    let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path().is_some()).collect();
+    for _ in 0..3000 {
+        // Runs from one neighbourhood of the palette (mostly one script), and spaces.
+        let len = 1 + (rng.next() % 30) as usize;
+        let centre = (rng.next() % palette.len() as u64) as usize;
+        let text: String = (0..len)
+            .map(|_| match rng.next() % 8 {
+                0 => ' ',
+                _ => palette[(centre + (rng.next() % 64) as usize) % palette.len()],
+            })
+            .collect();
+        for p in &pairs {
+            compare(p, &text);
+        }
+    }
+}
+
 #[test]
 fn special_tokens_inside_text() {
     for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {

@@ -118,6 +118,7 @@ mod cache;
 pub mod differential;
 pub(crate) mod hash;
 pub mod pretok;
+mod premerge;
 pub mod sentencepiece;
 pub mod unicode;
 mod unicode_tables;
