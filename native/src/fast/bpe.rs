@@ -508,7 +508,7 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let chars = ["é", "ü", "中", "丸", "ж", " ", "a"];
+        let chars = ["é", "ü", "中", "丸", "가", "ж", " ", "a"];
         let alphabet: Vec<u8> = chars.iter().flat_map(|c| c.bytes()).collect();
         let (mut checked, mut exercised) = (0, 0);
         for _table in 0..300 {
