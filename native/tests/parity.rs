@@ -190,16 +190,16 @@ fn adversarial_repeats() {
     }
 }
 
-/// Long texts take the parallel ids-only path (cut at guaranteed splits): same ids as the
-/// crate, including special tokens placed right at candidate cuts.
+/// Long texts take the parallel ids-only and count paths (cut at guaranteed splits): same ids
+/// and count as the crate, including special tokens placed right at candidate cuts.
 #[test]
 fn long_text_split_in_parallel() {
     use ferrotok_native::engine::{CountOptions, PARALLEL_MIN_BYTES};
     let mut text = String::new();
     for b in corpus_blocks().iter().cycle() {
         text.push_str(b);
-        text.push_str("\n<|endoftext|>\nword\n<|im_end|>x\n");
-        if text.len() > PARALLEL_MIN_BYTES * 3 {
+        text.push_str("\n<|endoftext|>\nword\n<|im_end|>x\n中文\n<|im_end|>中\n\n語");
+        if text.len() > PARALLEL_MIN_BYTES * 8 {
             break;
         }
     }
@@ -208,6 +208,7 @@ fn long_text_split_in_parallel() {
             let opts = CountOptions { add_special_tokens: true, special_tokens, ..Default::default() };
             let want = p.reference.encode_ids(&text, &opts).unwrap();
             assert_eq!(p.fast.encode_ids(&text, &opts).unwrap(), want, "{} {special_tokens:?}", p.name);
+            assert_eq!(p.fast.count_with(&text, &opts).unwrap(), want.len(), "{} {special_tokens:?} count", p.name);
         }
     }
 }

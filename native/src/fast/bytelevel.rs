@@ -144,12 +144,15 @@ impl ByteLevelBpe {
     /// Up to `parts` pieces of `text` that tokenize independently to exactly the tokens of the
     /// whole, as `[start, end)` byte ranges in order (fewer when no cut is found).
     ///
-    /// A cut goes before an ASCII letter that follows `\n`, outside every added-token match.
-    /// All four split patterns end a match there: `\n` can only be taken by the whitespace
-    /// alternatives (`\s*[\r\n]+`, `\s+(?!\S)`, `\s+`), which cannot go on into a letter,
-    /// and no alternative that takes a letter may start with `\n` (their optional prefixes
-    /// exclude `\r\n`). Added-token matching restarts cleanly at a point no match spans, and
-    /// NFC is local to the text around an ASCII letter.
+    /// A cut goes before an ASCII letter or a CJK ideograph (U+4E00–U+9FFF) that follows
+    /// `\n`, outside every added-token match. All four split patterns end a match there: `\n`
+    /// can only be taken by the whitespace alternatives (`\s*[\r\n]+`, `\s+(?!\S)`, `\s+`),
+    /// which cannot go on into a letter, and no alternative that takes a letter may start with
+    /// `\n` (their optional prefixes exclude `\r\n`). Added-token matching restarts cleanly at
+    /// a point no match spans, and NFC is local to the text around either kind of letter (both
+    /// are starters that never compose with what precedes them). Ideographs count because
+    /// Chinese lines rarely start with an ASCII letter: 39 cuts in the first 68 KB of the
+    /// corpus's Chinese document, up to 6 KB apart; 146 with ideographs.
     pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
         let mut added = Vec::new();
@@ -165,7 +168,7 @@ impl ByteLevelBpe {
         let mut starts = vec![0];
         for k in 1..parts {
             let from = (text.len() * k / parts).max(starts[starts.len() - 1] + 1);
-            let cut = (from..bytes.len()).find(|&p| bytes[p - 1] == b'\n' && bytes[p].is_ascii_alphabetic() && !inside(p));
+            let cut = (from..bytes.len()).find(|&p| bytes[p - 1] == b'\n' && (bytes[p].is_ascii_alphabetic() || ideograph_at(bytes, p)) && !inside(p));
             match cut {
                 Some(p) => starts.push(p),
                 None => break,
@@ -322,6 +325,15 @@ fn char_to_byte(c: char) -> Option<u8> {
         return Some(cp as u8);
     }
     SHIFTED.get(cp.checked_sub(256)? as usize).copied()
+}
+
+/// Whether a CJK unified ideograph (U+4E00–U+9FFF: E4 B8 80 to E9 BF BF) starts at `p`.
+fn ideograph_at(bytes: &[u8], p: usize) -> bool {
+    match bytes[p..] {
+        [0xE4, b, ..] => b >= 0xB8,
+        [0xE5..=0xE9, ..] => true,
+        _ => false,
+    }
 }
 
 // The merge table as the crate builds it (`BPE::build`): rank = position in the file, a
