@@ -341,8 +341,8 @@ fn ideograph_at(bytes: &[u8], p: usize) -> bool {
 // (a merge of, or into, a token outside the vocabulary). load.rs puts the two steps together.
 
 /// Ids of `model.merges[range]`: (pair key, (rank, merged id)), or None if one cannot be
-/// resolved. Memory-bound (three vocabulary probes per merge), so load.rs runs parts of the
-/// list on two threads.
+/// resolved. Memory-bound (three vocabulary probes per merge), so load.rs runs it on a
+/// thread of its own, beside the shell.
 pub fn resolve_merges(model: &BpeSpec, range: std::ops::Range<usize>, ids: &TokenIds) -> Option<Vec<(u64, (u32, u32))>> {
     let mut merged = String::new();
     let first = range.start;

@@ -60,8 +60,9 @@
 //!   borrowed structures; a shell tokenizer (crate components over a WordLevel model with the
 //!   same vocabulary) serves ids, decoding and post-processing; the full crate tokenizer is
 //!   built only if an input needs the crate path. Llama 3 load in Rust 540 → 99 ms best
-//!   (130 cold) [`cargo run --release --no-default-features --example load_time -- <json>`],
-//!   from: merges resolved on two threads (the shell built beside them), vocabulary probes by
+//!   (130 cold), then 83 best (94 cold) with all the merges resolved on a second thread
+//!   while the shell is built (load.rs) [`cargo run --release --no-default-features
+//!   --example load_time -- <json>`], from: merges resolved beside the shell, vocabulary probes by
 //!   inline u128 keys (string keys scattered over the JSON cost ~100 ms of cache misses),
 //!   a hand-written merge deserializer (serde's untagged enum buffered every element: parse
 //!   54 → 22 ms), the GPT-2 alphabet by table, no heap string per raw token, and the decode
@@ -160,7 +161,7 @@ pub enum FastPath {
 impl FastPath {
     /// `tok` gives every component but the model (it may be the shell, spec.rs); `merges`
     /// is the model's merge table (`bytelevel::resolve_merges` + `merge_table`), which load.rs
-    /// builds beside the shell, on two threads.
+    /// builds on a second thread beside the shell.
     pub fn build(tok: &HfTokenizer, model: &BpeSpec, merges: Option<MergeTable>) -> Option<Self> {
         let merges = Merges(std::cell::Cell::new(merges));
         ByteLevelBpe::build(tok, model, &merges)
