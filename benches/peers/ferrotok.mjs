@@ -13,6 +13,9 @@ export async function load(spec) {
     encode: (text) => tok.encodeIds(text, NO_SPECIAL),
     count: (text) => tok.countTokens(text, NO_SPECIAL),
     decode: (ids) => tok.decode(ids),
+    // encodeIds cuts one long text where the pre-tokenizer must split and encodes the parts on
+    // the pool (Engine::parallel_parts): the batch group times the documents again at 2 threads.
+    splitsDocs: true,
     batch: {
       encodeBatch: { parallel: true, run: (texts) => rows(tok.encodeBatch(texts, NO_SPECIAL)) },
       encodeBatchIds: { parallel: true, run: (texts) => Array.from(tok.encodeBatchIds(texts, NO_SPECIAL)) },
