@@ -203,7 +203,7 @@ async function runBatch() {
   }
   part('batch', batch);
   // One document over several threads, for a library that splits it (the others cannot).
-  if (job.group === 'batch' && peer.splitsDocs && want('docs')) {
+  if (job.group === 'batch' && peer.splitsDocs?.() && want('docs')) {
     phase('docs, all threads');
     await mapAll(readDocs(), (d) => peer.encode(d)); // warm the pool's threads
     part('docsParallel', (await encodeDocs()).row);

@@ -1,4 +1,5 @@
 /** ferrotok, as a user imports it (the package's own name resolves to this repo's dist/). */
+import { readFileSync } from 'node:fs';
 import { Tokenizer } from 'ferrotok';
 
 const NO_SPECIAL = { addSpecialTokens: false };
@@ -14,12 +15,18 @@ export async function load(spec) {
     count: (text) => tok.countTokens(text, NO_SPECIAL),
     decode: (ids) => tok.decode(ids),
     // encodeIds cuts one long text where the pre-tokenizer must split and encodes the parts on
-    // the pool (Engine::parallel_parts): the batch group times the documents again at 2 threads.
-    splitsDocs: true,
+    // the pool (Engine::parallel_parts), for byte-level BPE: the batch group then times the
+    // documents again at 2 threads. Asked outside the timed load.
+    splitsDocs: () => byteLevelBpe(spec.file),
     batch: {
       encodeBatch: { parallel: true, run: (texts) => rows(tok.encodeBatch(texts, NO_SPECIAL)) },
       encodeBatchIds: { parallel: true, run: (texts) => Array.from(tok.encodeBatchIds(texts, NO_SPECIAL)) },
       encodeBatchAsync: { parallel: true, async: true, run: async (texts) => rows(await tok.encodeBatchAsync(texts, NO_SPECIAL)) },
     },
   };
+}
+
+function byteLevelBpe(file) {
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  return json.model?.type === 'BPE' && JSON.stringify(json.pre_tokenizer ?? null).includes('"ByteLevel"');
 }

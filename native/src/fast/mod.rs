@@ -245,7 +245,8 @@ impl FastPath {
     pub fn decode(&self, tok: &HfTokenizer, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
         match self {
             FastPath::ByteLevel(b) => b.decode(tok, ids, skip_special_tokens),
-            FastPath::SentencePiece(_) | FastPath::WordPiece(_) => None,
+            FastPath::WordPiece(w) => w.decode(tok, ids, skip_special_tokens),
+            FastPath::SentencePiece(_) => None,
         }
     }
 }
