@@ -44,12 +44,11 @@ fn from_json(bytes: std::borrow::Cow<[u8]>) -> Result<Engine> {
 /// first load in Rust 128 → 94 ms [`cargo run --release --no-default-features --example
 /// load_time -- <json>`].
 fn on_fast_path(bytes: &[u8]) -> Option<(HfTokenizer, FastPath)> {
-    let (components, model) = spec::read(bytes)?;
+    let (components, mut model) = spec::read(bytes)?;
+    let list = model.take_merges();
     let (shell, merges) = std::thread::scope(|s| {
-        let merges = s.spawn(|| {
-            let ids = TokenIds::new(&model.vocab);
-            bytelevel::resolve_merges(&model, 0..model.merges.len(), &ids).and_then(|all| bytelevel::merge_table([all]))
-        });
+        let vocab = &model.vocab;
+        let merges = s.spawn(move || bytelevel::merge_table(list, &TokenIds::new(vocab)));
         let shell = components.shell(&model.vocab, model.unk_token.as_deref());
         (shell, merges.join().ok().flatten())
     });

@@ -144,7 +144,37 @@ impl<'de: 'a, 'a> Deserialize<'de> for Merge<'a> {
     }
 }
 
-impl BpeSpec<'_> {
+/// A model's merge list in rank order, with the file's format.
+pub struct MergeList<'a> {
+    merges: Vec<Merge<'a>>,
+    legacy: bool,
+}
+
+impl MergeList<'_> {
+    pub fn len(&self) -> usize {
+        self.merges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.merges.is_empty()
+    }
+
+    /// Merge `rank` as (left, right), or None where the crate would reject the list.
+    pub fn pair(&self, rank: usize) -> Option<(&str, &str)> {
+        pair_of(&self.merges[rank], self.legacy)
+    }
+}
+
+#[inline]
+fn pair_of<'m>(m: &'m Merge, legacy: bool) -> Option<(&'m str, &'m str)> {
+    match (m, legacy) {
+        (Merge::Pair(a, b), false) => Some((a.as_ref(), b.as_ref())),
+        (Merge::Joined(s), true) => s.split_once(' ').filter(|(_, b)| !b.contains(' ')),
+        _ => None,
+    }
+}
+
+impl<'a> BpeSpec<'a> {
     /// The merges as (left, right) strings in rank order, or None where the crate would
     /// reject the list (a legacy line without exactly one space, or both formats mixed).
     pub fn merge_pairs(&self) -> Option<Vec<(&str, &str)>> {
@@ -154,11 +184,15 @@ impl BpeSpec<'_> {
     /// One merge as (left, right), as `merge_pairs` reads it.
     #[inline]
     pub fn pair<'m>(&self, m: &'m Merge) -> Option<(&'m str, &'m str)> {
-        match (m, self.legacy_merges()) {
-            (Merge::Pair(a, b), false) => Some((a.as_ref(), b.as_ref())),
-            (Merge::Joined(s), true) => s.split_once(' ').filter(|(_, b)| !b.contains(' ')),
-            _ => None,
-        }
+        pair_of(m, self.legacy_merges())
+    }
+
+    /// The merges, moved out (the model keeps an empty list): load.rs resolves them on
+    /// another thread and frees them there, before the fast path's tables are built — at the
+    /// peak of a load, 280k parsed merges are ~15 MB (Llama 3).
+    pub fn take_merges(&mut self) -> MergeList<'a> {
+        let legacy = self.legacy_merges();
+        MergeList { merges: std::mem::take(&mut self.merges), legacy }
     }
 
     /// The file's merge format: its first merge decides (the crate reads the whole list as

