@@ -60,8 +60,8 @@ export class Tokenizer {
   readonly #native: NativeTokenizerType;
   /** Raw per-call functions for countTokens/encodeIds (native/src/napi/hot.rs). */
   readonly #hot: HotFunctions;
-  /** encodeIds writes here; the caller gets a copy of the used part. */
-  readonly #scratch = new Uint32Array(SCRATCH_IDS);
+  /** encodeIds' native side writes here (its own array, hot.rs); the caller gets a copy of the used part. */
+  readonly #scratch: Uint32Array;
   readonly #files: ConfigFiles;
   readonly #maxInputLength: number;
   readonly #defaults: DefaultsSource;
@@ -72,6 +72,7 @@ export class Tokenizer {
   private constructor(native: NativeTokenizerType, files: ConfigFiles, options: LoadOptions | undefined) {
     this.#native = native;
     this.#hot = native.hotFunctions();
+    this.#scratch = this.#hot.scratch;
     this.#files = files;
     this.#maxInputLength = checkMaxInputLength(options?.maxInputLength);
     const padToken = specialTokensOf(files, (t) => this.tokenToId(t)).pad?.content;
@@ -194,7 +195,7 @@ export class Tokenizer {
     const flags = countFlags(options);
     let r: number | Uint32Array;
     try {
-      r = this.#hot.encodeIds(text, flags, this.#scratch);
+      r = this.#hot.encodeIds(text, flags);
     } catch (e) {
       throw fromNative(e);
     }
@@ -405,9 +406,6 @@ function checkMaxInputLength(v: number | undefined): number {
   if (v === Infinity) return v;
   return checkUint(v, 'maxInputLength', 1);
 }
-
-/** Ids that fit encodeIds' scratch buffer (16 KiB); longer results come back in a new array. */
-const SCRATCH_IDS = 4096;
 
 type HotFunctions = ReturnType<NativeTokenizerType['hotFunctions']>;
 

@@ -4,14 +4,17 @@
 //! about 0.45 µs of a 1.3 µs `countTokens` of a 100-char prompt (perf, Llama 3). These
 //! functions carry the engine as their own callback data instead (one `Arc` per function,
 //! dropped by a finalizer when the function is collected), read the text into a reused
-//! per-thread buffer, and write ids into a caller-owned Uint32Array, so the common call
-//! allocates nothing on either side.
+//! per-thread buffer, and write ids into a scratch Uint32Array made here with the functions,
+//! so the common call allocates nothing on either side.
 //!
 //! JS signatures (lib/tokenizer.ts is the only caller; it validates first):
 //! - `count(text: string, flags: number): number`
-//! - `encodeIds(text: string, flags: number, out: Uint32Array): number | Uint32Array` —
-//!   the ids are written to `out` and their number returned; when they do not fit, a new
-//!   Uint32Array holding them is returned instead (no second encode).
+//! - `encodeIds(text: string, flags: number): number | Uint32Array` — the ids are written
+//!   to `scratch` (a property of the same object, `SCRATCH_IDS` long) and their number
+//!   returned; when they do not fit, a new Uint32Array holding them is returned instead (no
+//!   second encode). The function keeps the scratch's memory (a reference to its
+//!   ArrayBuffer, dropped with the function), so no call looks it up: taking the caller's
+//!   array as an argument cost a `napi_get_typedarray_info` per call.
 //!
 //! - `encodeIdsBatch(texts: string[], flags: number, threads: number | undefined):
 //!   [ids: Uint32Array, offsets: Uint32Array]` — every text is read into one buffer (no
@@ -34,6 +37,9 @@ use std::sync::Arc;
 /// A buffer above this is not kept for the next call.
 const KEEP_BYTES: usize = 1 << 20;
 
+/// Ids `encodeIds` writes to its scratch array (16 KiB); more come back in a new array.
+const SCRATCH_IDS: usize = 4096;
+
 thread_local! {
     static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -54,9 +60,12 @@ impl napi::bindgen_prelude::ToNapiValue for HotFunctions {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
         let mut obj = ptr::null_mut();
         status(unsafe { sys::napi_create_object(env, &mut obj) })?;
-        let fns: [(&std::ffi::CStr, Callback); 3] = [(c"count", count), (c"encodeIds", encode_ids), (c"encodeIdsBatch", encode_ids_batch)];
-        for (name, cb) in fns {
-            let f = unsafe { bound_function(env, name, cb, val.0.clone())? };
+        let (scratch_array, scratch) = unsafe { scratch_array(env)? };
+        status(unsafe { sys::napi_set_named_property(env, obj, c"scratch".as_ptr(), scratch_array) })?;
+        let fns: [(&std::ffi::CStr, Callback, Option<Scratch>); 3] =
+            [(c"count", count, None), (c"encodeIds", encode_ids, Some(scratch)), (c"encodeIdsBatch", encode_ids_batch, None)];
+        for (name, cb, scratch) in fns {
+            let f = unsafe { bound_function(env, name, cb, Bound { engine: val.0.clone(), scratch })? };
             status(unsafe { sys::napi_set_named_property(env, obj, name.as_ptr(), f) })?;
         }
         Ok(obj)
@@ -65,20 +74,45 @@ impl napi::bindgen_prelude::ToNapiValue for HotFunctions {
 
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
-/// A JS function calling `cb` with `engine` as its data, released when the function is.
-unsafe fn bound_function(env: sys::napi_env, name: &std::ffi::CStr, cb: Callback, engine: Arc<Engine>) -> napi::Result<sys::napi_value> {
-    let data = Arc::into_raw(engine) as *mut c_void;
+/// A function's data: the engine, and for `encodeIds` the scratch array's memory.
+struct Bound {
+    engine: Arc<Engine>,
+    scratch: Option<Scratch>,
+}
+
+/// `SCRATCH_IDS` u32s of a V8 ArrayBuffer, kept alive by a reference the owner deletes.
+struct Scratch {
+    data: *mut u32,
+    buffer: sys::napi_ref,
+}
+
+/// A new Uint32Array of `SCRATCH_IDS`, and its memory (the reference to its buffer is
+/// deleted by `release` with the function that owns it).
+unsafe fn scratch_array(env: sys::napi_env) -> napi::Result<(sys::napi_value, Scratch)> {
+    let (mut buf, mut data, mut arr, mut reference) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+    status(unsafe { sys::napi_create_arraybuffer(env, SCRATCH_IDS * 4, &mut data, &mut buf) })?;
+    status(unsafe { sys::napi_create_typedarray(env, sys::TypedarrayType::uint32_array, SCRATCH_IDS, buf, 0, &mut arr) })?;
+    status(unsafe { sys::napi_create_reference(env, buf, 1, &mut reference) })?;
+    Ok((arr, Scratch { data: data as *mut u32, buffer: reference }))
+}
+
+/// A JS function calling `cb` with `bound` as its data, released when the function is.
+unsafe fn bound_function(env: sys::napi_env, name: &std::ffi::CStr, cb: Callback, bound: Bound) -> napi::Result<sys::napi_value> {
+    let data = Box::into_raw(Box::new(bound)) as *mut c_void;
     let mut f = ptr::null_mut();
     let made = status(unsafe { sys::napi_create_function(env, name.as_ptr(), name.count_bytes() as isize, Some(cb), data, &mut f) })
         .and_then(|()| status(unsafe { sys::napi_add_finalizer(env, f, data, Some(release), ptr::null_mut(), ptr::null_mut()) }));
     if made.is_err() {
-        drop(unsafe { Arc::from_raw(data as *const Engine) });
+        unsafe { release(env, data, ptr::null_mut()) };
     }
     made.map(|()| f)
 }
 
-unsafe extern "C" fn release(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    drop(unsafe { Arc::from_raw(data as *const Engine) });
+unsafe extern "C" fn release(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    let bound = unsafe { Box::from_raw(data as *mut Bound) };
+    if let Some(s) = &bound.scratch {
+        unsafe { sys::napi_delete_reference(env, s.buffer) };
+    }
 }
 
 fn status(s: sys::napi_status) -> napi::Result<()> {
@@ -89,19 +123,24 @@ fn status(s: sys::napi_status) -> napi::Result<()> {
     }
 }
 
-/// The call's arguments: engine, up to three values.
+/// The call's arguments: engine (and scratch), up to three values.
 struct Call {
+    bound: *const Bound,
     engine: *const Engine,
     argv: [sys::napi_value; 3],
     argc: usize,
 }
 
 unsafe fn call_info(env: sys::napi_env, info: sys::napi_callback_info) -> Option<Call> {
-    let mut call = Call { engine: ptr::null(), argv: [ptr::null_mut(); 3], argc: 3 };
+    let mut call = Call { bound: ptr::null(), engine: ptr::null(), argv: [ptr::null_mut(); 3], argc: 3 };
     let mut data = ptr::null_mut();
     let s = unsafe { sys::napi_get_cb_info(env, info, &mut call.argc, call.argv.as_mut_ptr(), ptr::null_mut(), &mut data) };
-    call.engine = data as *const Engine;
-    (s == sys::Status::napi_ok && !data.is_null()).then_some(call)
+    if s != sys::Status::napi_ok || data.is_null() {
+        return None;
+    }
+    call.bound = data as *const Bound;
+    call.engine = Arc::as_ptr(unsafe { &(*call.bound).engine });
+    Some(call)
 }
 
 fn options(flags: u32) -> Result<CountOptions> {
@@ -185,7 +224,9 @@ unsafe extern "C" fn count(env: sys::napi_env, info: sys::napi_callback_info) ->
 unsafe extern "C" fn encode_ids(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let written = unsafe {
         with_text(env, info, |engine, text, opts, call| {
-            let out = typed_u32(env, call.argv[2], call.argc >= 3)?;
+            let scratch = (*call.bound).scratch.as_ref().ok_or_else(|| Error::invalid_argument("no scratch array"))?;
+            // JS is blocked for the call, and the array is private to lib/tokenizer.ts.
+            let out = std::slice::from_raw_parts_mut(scratch.data, SCRATCH_IDS);
             Ok(engine.encode_ids_into(text, opts, out)?.map(|n| n as u32))
         })
     };
@@ -197,23 +238,6 @@ unsafe extern "C" fn encode_ids(env: sys::napi_env, info: sys::napi_callback_inf
         }),
         None => ptr::null_mut(),
     }
-}
-
-/// The caller's Uint32Array, as a slice of its memory (JS is blocked for the call).
-unsafe fn typed_u32<'a>(env: sys::napi_env, value: sys::napi_value, present: bool) -> Result<&'a mut [u32]> {
-    let (mut ty, mut len, mut data, mut offset) = (0, 0usize, ptr::null_mut(), 0usize);
-    let s = if present {
-        unsafe { sys::napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, ptr::null_mut(), &mut offset) }
-    } else {
-        sys::Status::napi_invalid_arg
-    };
-    if s != sys::Status::napi_ok || ty != sys::TypedarrayType::uint32_array {
-        return Err(Error::invalid_argument("out must be a Uint32Array"));
-    }
-    if len == 0 {
-        return Ok(&mut []);
-    }
-    Ok(unsafe { std::slice::from_raw_parts_mut(data as *mut u32, len) })
 }
 
 /// A new Uint32Array (V8-owned memory) holding `ids`.

@@ -113,7 +113,7 @@ impl NativeTokenizer {
 
     /// `count` and `encodeIds` as raw Node-API functions bound to this engine (see hot.rs):
     /// the per-call path for short prompts.
-    #[napi(ts_return_type = "{ count(text: string, flags: number): number; encodeIds(text: string, flags: number, out: Uint32Array): number | Uint32Array; encodeIdsBatch(texts: string[], flags: number, threads: number | undefined): [Uint32Array, Uint32Array] }")]
+    #[napi(ts_return_type = "{ count(text: string, flags: number): number; encodeIds(text: string, flags: number): number | Uint32Array; scratch: Uint32Array; encodeIdsBatch(texts: string[], flags: number, threads: number | undefined): [Uint32Array, Uint32Array] }")]
     pub fn hot_functions(&self) -> HotFunctions {
         HotFunctions(self.engine.clone())
     }
