@@ -10,11 +10,12 @@ use crate::error::{panic_detail, Code, Error, Result};
 use crate::fast::FastPath;
 use crate::offsets::Utf16Mapper;
 use crate::pipeline::{self, HfTokenizer};
+use crate::spec::BpeOptions;
 use crate::special::SpecialGuard;
 pub use crate::special::SpecialTokens;
 use crate::vocab::VocabIndex;
 use std::sync::OnceLock;
-use tokenizers::{AddedVocabulary, Encoding, OffsetType, PaddingParams, TruncationParams};
+use tokenizers::{AddedVocabulary, Encoding, Model, OffsetType, PaddingParams, TruncationParams};
 
 pub struct Engine {
     /// Every component but the model's encoding: normalizer, pre-tokenizer, added
@@ -70,10 +71,13 @@ fn fit(ids: Vec<u32>, out: &mut [u32]) -> std::result::Result<usize, Vec<u32>> {
 enum ModelTokenizer {
     /// `tok` is the full crate tokenizer.
     Same,
-    /// Built from the kept tokenizer.json on first need: an input the fast path hands back
-    /// (NFC with non-NFC input, truncation) or `toJSON`. Most fast-path users never need it,
-    /// and skipping it is most of the load time and memory (spec.rs).
-    Lazy { json: Box<[u8]>, full: OnceLock<std::result::Result<HfTokenizer, String>> },
+    /// Built on first need — an input the fast path hands back (NFC with non-NFC input,
+    /// truncation) or `toJSON` — from what the engine already holds: the shell's vocabulary,
+    /// the fast path's merge table (in rank order) and the model's `options`. Most fast-path
+    /// users never need it, and skipping it is most of the load time and memory (spec.rs).
+    /// Keeping the file's text to parse again instead held 9 MB (Llama 3) for the engine's
+    /// lifetime.
+    Lazy { options: BpeOptions, full: OnceLock<std::result::Result<HfTokenizer, String>> },
 }
 
 /// Ids-only encodes and counts of texts at least this long are split and run in parallel:
@@ -137,10 +141,10 @@ impl Engine {
         Engine { fast, ..Engine::new(tok) }
     }
 
-    /// An engine on a fast path: `shell` (spec.rs) for everything but the model, the full
-    /// crate tokenizer built from `json` only if an input needs it.
-    pub fn with_fast_path(shell: HfTokenizer, fast: FastPath, json: Box<[u8]>) -> Self {
-        let model = ModelTokenizer::Lazy { json, full: OnceLock::new() };
+    /// An engine on a BPE fast path: `shell` (spec.rs) for everything but the model, the full
+    /// crate tokenizer built (with `options`) only if an input needs it.
+    pub fn with_fast_path(shell: HfTokenizer, fast: FastPath, options: BpeOptions) -> Self {
+        let model = ModelTokenizer::Lazy { options, full: OnceLock::new() };
         Engine { tok: shell, model, vocab: OnceLock::new(), fast: Some(fast), special: OnceLock::new(), affixes: OnceLock::new() }
     }
 
@@ -148,11 +152,25 @@ impl Engine {
     fn model_tok(&self) -> Result<&HfTokenizer> {
         match &self.model {
             ModelTokenizer::Same => Ok(&self.tok),
-            ModelTokenizer::Lazy { json, full } => full
-                .get_or_init(|| serde_json::from_slice::<HfTokenizer>(json).map_err(|e| e.to_string()))
+            ModelTokenizer::Lazy { options, full } => full
+                .get_or_init(|| self.full_tokenizer(options).map_err(|e| e.to_string()))
                 .as_ref()
                 .map_err(|e| Error::new(Code::Internal, format!("the tokenizer's model could not be built: {e}"))),
         }
+    }
+
+    /// The shell with the crate's BPE model in place of its WordLevel one: same vocabulary,
+    /// the merges in the fast path's rank order, the file's model options. Added tokens keep
+    /// their ids (the vocabulary they were resolved against is the same).
+    fn full_tokenizer(&self, options: &BpeOptions) -> tokenizers::Result<HfTokenizer> {
+        let bpe = self.fast.as_ref().and_then(FastPath::bpe).ok_or("no BPE fast path")?;
+        let model = self.tok.get_model();
+        let name = |id: u32| model.id_to_token(id).ok_or_else(|| format!("no token for id {id}"));
+        let merges = bpe.ranked_merges().into_iter().map(|(a, b)| Ok((name(a)?, name(b)?))).collect::<std::result::Result<Vec<_>, String>>()?;
+        let vocab = model.get_vocab().into_iter().collect();
+        let mut full = self.tok.clone();
+        full.with_model(tokenizers::ModelWrapper::BPE(options.model(vocab, merges)?));
+        Ok(full)
     }
 
     /// Whether the full crate tokenizer has been built (always, without a fast path).

@@ -9,33 +9,29 @@ use crate::engine::Engine;
 use crate::error::{Code, Error, Result};
 use crate::fast::{bytelevel, FastPath};
 use crate::pipeline::HfTokenizer;
-use crate::spec::{self, TokenIds};
+use crate::spec::{self, BpeOptions, TokenIds};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
-    from_json(std::borrow::Cow::Borrowed(bytes))
-}
-
-/// `from_bytes`, keeping `bytes` without a copy when they are owned (a file just read).
-fn from_json(bytes: std::borrow::Cow<[u8]>) -> Result<Engine> {
     // FERROTOK_NO_FAST=1 keeps every input on the crate path (for comparisons).
     if std::env::var_os("FERROTOK_NO_FAST").is_none() {
-        if let Some((shell, fast)) = on_fast_path(&bytes) {
-            return Ok(Engine::with_fast_path(shell, fast, bytes.into_owned().into_boxed_slice()));
+        if let Some((shell, fast, options)) = on_fast_path(bytes) {
+            return Ok(Engine::with_fast_path(shell, fast, options));
         }
     }
-    match serde_json::from_slice::<HfTokenizer>(&bytes) {
+    match serde_json::from_slice::<HfTokenizer>(bytes) {
         Ok(tok) if std::env::var_os("FERROTOK_NO_FAST").is_some() => Ok(Engine::new(tok)),
         Ok(tok) => Ok(Engine::with_crate_fast_path(tok)),
-        Err(e) => Err(diagnose(&bytes, &e)),
+        Err(e) => Err(diagnose(bytes, &e)),
     }
 }
 
 /// The shell and fast path of a BPE tokenizer one of our fast paths reproduces, built
 /// without the crate's BPE model (spec.rs); None → load it the crate's way (which also
-/// reports what is wrong with a file). The parsed file is dropped on return, before the
-/// engine takes the JSON bytes.
+/// reports what is wrong with a file). The parsed file is dropped on return: the engine keeps
+/// none of the file's text (`Engine::full_tokenizer` rebuilds the crate's model from the
+/// shell and the merge table when it is needed).
 ///
 /// The merge table (the biggest part of the fast path: the vocabulary's ids, then three
 /// probes per merge, ~35 ms on Llama 3) is resolved on a second thread while this one builds
@@ -43,7 +39,7 @@ fn from_json(bytes: std::borrow::Cow<[u8]>) -> Result<Engine> {
 /// the spawned thread idle half the time (this thread's share came after the shell): Llama 3's
 /// first load in Rust 128 → 94 ms [`cargo run --release --no-default-features --example
 /// load_time -- <json>`].
-fn on_fast_path(bytes: &[u8]) -> Option<(HfTokenizer, FastPath)> {
+fn on_fast_path(bytes: &[u8]) -> Option<(HfTokenizer, FastPath, BpeOptions)> {
     let (components, mut model) = spec::read(bytes)?;
     let list = model.take_merges();
     let (shell, merges) = std::thread::scope(|s| {
@@ -54,14 +50,14 @@ fn on_fast_path(bytes: &[u8]) -> Option<(HfTokenizer, FastPath)> {
     });
     let shell = shell?;
     let fast = FastPath::build(&shell, &model, merges)?;
-    Some((shell, fast))
+    Some((shell, fast, model.options()))
 }
 
 /// Accepts a tokenizer.json path or a folder that holds one.
 pub fn from_path(path: &Path) -> Result<Engine> {
     let file = tokenizer_json_path(path)?;
     let bytes = std::fs::read(&file).map_err(|e| io_error(&file, &e))?;
-    from_json(std::borrow::Cow::Owned(bytes)).map_err(|e| Error::new(e.code, format!("{}: {}", file.display(), e.message)))
+    from_bytes(&bytes).map_err(|e| Error::new(e.code, format!("{}: {}", file.display(), e.message)))
 }
 
 pub fn tokenizer_json_path(path: &Path) -> Result<PathBuf> {

@@ -174,7 +174,63 @@ fn pair_of<'m>(m: &'m Merge, legacy: bool) -> Option<(&'m str, &'m str)> {
     }
 }
 
+/// A BPE model's settings besides its vocabulary and merges: what the crate's model needs to
+/// be built again later from the shell's vocabulary and the fast path's merge table
+/// (`Engine::model_tok`), so the file's text need not be kept.
+#[derive(Clone, Debug)]
+pub struct BpeOptions {
+    dropout: Option<f32>,
+    unk_token: Option<String>,
+    continuing_subword_prefix: Option<String>,
+    end_of_word_suffix: Option<String>,
+    fuse_unk: Option<bool>,
+    byte_fallback: Option<bool>,
+    ignore_merges: Option<bool>,
+}
+
+impl BpeOptions {
+    /// The crate's BPE model over `vocab` and `merges` (rank order), set up as `BPEVisitor`
+    /// sets up one it reads from a file: each option only when the file had it.
+    pub fn model(&self, vocab: tokenizers::models::bpe::Vocab, merges: tokenizers::models::bpe::Merges) -> tokenizers::Result<tokenizers::models::bpe::BPE> {
+        let mut b = tokenizers::models::bpe::BPE::builder().vocab_and_merges(vocab, merges);
+        if let Some(d) = self.dropout {
+            b = b.dropout(d);
+        }
+        if let Some(u) = &self.unk_token {
+            b = b.unk_token(u.clone());
+        }
+        if let Some(p) = &self.continuing_subword_prefix {
+            b = b.continuing_subword_prefix(p.clone());
+        }
+        if let Some(s) = &self.end_of_word_suffix {
+            b = b.end_of_word_suffix(s.clone());
+        }
+        if let Some(f) = self.fuse_unk {
+            b = b.fuse_unk(f);
+        }
+        if let Some(f) = self.byte_fallback {
+            b = b.byte_fallback(f);
+        }
+        if let Some(i) = self.ignore_merges {
+            b = b.ignore_merges(i);
+        }
+        b.build()
+    }
+}
+
 impl<'a> BpeSpec<'a> {
+    pub fn options(&self) -> BpeOptions {
+        BpeOptions {
+            dropout: self.dropout,
+            unk_token: self.unk_token.clone(),
+            continuing_subword_prefix: self.continuing_subword_prefix.clone(),
+            end_of_word_suffix: self.end_of_word_suffix.clone(),
+            fuse_unk: self.fuse_unk,
+            byte_fallback: self.byte_fallback,
+            ignore_merges: self.ignore_merges,
+        }
+    }
+
     /// The merges as (left, right) strings in rank order, or None where the crate would
     /// reject the list (a legacy line without exactly one space, or both formats mixed).
     pub fn merge_pairs(&self) -> Option<Vec<(&str, &str)>> {

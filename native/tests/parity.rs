@@ -149,6 +149,26 @@ fn corpus_characters_in_random_order() {
     }
 }
 
+/// A BPE fast path keeps no file text: the crate's model is rebuilt from the shell's
+/// vocabulary and the merge table when needed (truncation, inputs handed back, `toJSON`).
+/// Rebuilt, it must serialize exactly as the file loaded by the crate does, and encode alike
+/// on the crate path (truncation takes it).
+#[test]
+fn model_rebuilt_from_tables_matches_the_file() {
+    use ferrotok_native::engine::EncodeOptions;
+    for p in pairs().iter().filter(|p| p.fast.fast_path().is_some_and(|f| f != "WordPiece")) {
+        assert!(!p.fast.model_loaded(), "{}: the crate model is built only on need", p.name);
+        assert_eq!(p.fast.to_json(false).unwrap(), p.reference.to_json(false).unwrap(), "{}", p.name);
+        let opts = EncodeOptions { truncation: Some(tokenizers::TruncationParams { max_length: 7, ..Default::default() }), ..Default::default() };
+        for text in ["Hello, world! This is a longer sentence than seven tokens.", "中文测试 with mixed text and café"] {
+            let want = p.reference.encode(text.into(), &opts).unwrap();
+            let got = p.fast.encode(text.into(), &opts).unwrap();
+            assert_eq!(got.get_ids(), want.get_ids(), "{} {text}", p.name);
+            assert_eq!(got.get_offsets(), want.get_offsets(), "{} {text}", p.name);
+        }
+    }
+}
+
 #[test]
 fn special_tokens_inside_text() {
     for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {

@@ -161,6 +161,14 @@ impl Bpe {
         self.merges.keys().map(|&k| ((k >> 32) as u32, k as u32))
     }
 
+    /// Every merge as (left id, right id), in rank order (ranks compacted: a later duplicate
+    /// in the file has already replaced the earlier one, as in the crate's table).
+    pub fn ranked_merges(&self) -> Vec<(u32, u32)> {
+        let mut all: Vec<(u32, u32, u32)> = self.merges.iter().map(|(&k, &(rank, _))| (rank, (k >> 32) as u32, k as u32)).collect();
+        all.sort_unstable();
+        all.into_iter().map(|(_, a, b)| (a, b)).collect()
+    }
+
     pub fn pair_key(a: u32, b: u32) -> u64 {
         key(a, b)
     }

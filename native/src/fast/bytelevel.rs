@@ -199,6 +199,10 @@ impl ByteLevelBpe {
     pub fn tokens(&self) -> &[Box<str>] {
         &self.tokens
     }
+
+    pub fn bpe(&self) -> &Bpe {
+        &self.bpe
+    }
 }
 
 pub(super) fn floor_char(bytes: &[u8], mut i: usize) -> usize {

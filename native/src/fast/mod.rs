@@ -169,6 +169,15 @@ impl FastPath {
             .or_else(|| SentencePieceBpe::build(tok, model, &merges).map(FastPath::SentencePiece))
     }
 
+    /// The BPE merge table this path runs, if it is a BPE path.
+    pub fn bpe(&self) -> Option<&bpe::Bpe> {
+        match self {
+            FastPath::ByteLevel(b) => Some(b.bpe()),
+            FastPath::SentencePiece(s) => Some(s.bpe()),
+            FastPath::WordPiece(_) => None,
+        }
+    }
+
     /// The fast path for a tokenizer loaded by the crate (models other than BPE).
     pub fn from_crate(tok: &HfTokenizer) -> Option<Self> {
         WordPiece::build(tok).map(FastPath::WordPiece)

@@ -147,6 +147,10 @@ impl SentencePieceBpe {
     pub fn tokens(&self) -> &[Box<str>] {
         &self.tokens
     }
+
+    pub fn bpe(&self) -> &Bpe {
+        &self.bpe
+    }
 }
 
 /// Reused buffers: a word's normalized text, and for each of its bytes the original byte
