@@ -10,16 +10,17 @@
 //! Where the time goes now [`cargo run --release --no-default-features --example
 //! profile_count -- <json> <text> N [lines]` under `perf record`; it prints the best and
 //! median of N passes]:
-//! - Llama 3, a 100-char prompt: 0.38 µs in Rust. From JS (`npm run bench`, p50 of single
-//!   timed calls), `encodeIds` 1.01 µs, `countTokens` ~0.55 µs: the difference is mostly V8
-//!   allocating the result Uint32Array (an off-heap ArrayBuffer above 64 bytes, ~0.3 µs
-//!   with its share of GC) — see the rejected slab below.
-//! - Long documents, warm, best pass: English 150 MB/s, code 110, Russian 64, Chinese 37.
-//!   Chinese and Japanese spend ~55% in `Bpe::merge`: their letter runs are 20–100 bytes
-//!   (few whole-vocabulary hits) with ~8.5k distinct pieces per 300 KB, so the piece cache
-//!   hits at most 65%; each merge step is a probe of the 280k-entry merge table, a cache
-//!   miss. That is the next thing to attack (a denser merge table, or per-character
-//!   pre-merging proven safe per character).
+//! - Llama 3, a 100-char prompt: 0.38 µs in Rust. From JS (p50 of single timed calls, a
+//!   quiet run), `encodeIds` 0.89 µs, `countTokens` 0.54 µs: the difference is mostly V8
+//!   allocating the result Uint32Array (an off-heap ArrayBuffer above 64 bytes: three
+//!   mallocs, ~0.25 µs with the sweeper's share, perf) — see the rejected slab below. Of the
+//!   count, a fifth is whole-piece probes (`Whole::get`), a tenth the split pattern.
+//! - Long documents, warm, best pass: English 163–173 MB/s, code 125, Arabic 82, Russian 82,
+//!   Chinese 62 (Llama 3; o200k Chinese 64, Japanese 68). Chinese is still ~60% hash probes:
+//!   `Bpe::merge` 31% and `first_pair` 13% (pairs of pre-merged characters, which the byte
+//!   table cannot answer), `Whole::get` 16% — each a miss into a table far larger than the
+//!   caches. 38% of its non-ASCII pieces are not vocabulary entries and 7.4k of those 9.9k
+//!   are distinct, so the piece cache cannot carry it.
 //!
 //! Kept, with what they bought:
 //! - Whole-piece hit before merging (bpe.rs): o200k long-document encode in Rust 11.9 →
@@ -91,6 +92,17 @@
 //! - Lazily materialised Encodings (ids now, tokens/offsets on first access) instead of a
 //!   separate ids-only call: it would speed up `encode().ids` as well, but every Encoding
 //!   would keep its input text alive; `encodeIds` was the smaller change for the same win.
+//! - An open-addressing table with keys and values inline (one slot read per probe instead
+//!   of hashbrown's control byte, then bucket) for the merge table and the whole-piece map:
+//!   English 163 → 173 MB/s and code 125 → 130, but Arabic 82 → 75 and Chinese 65 → 63 (Llama
+//!   3, Rust, alternating runs): most of their probes miss, and hashbrown answers a miss from
+//!   its small control array without touching a bucket. Net slower on the four benchmark
+//!   documents (12.4 → 12.7 ms).
+//! - The byte-level vocabulary tables read on the first thread right after the shell, while
+//!   the merges still resolve: Llama 3 load best 75 → 69 ms, but peak RSS 68 → 77 MB (they
+//!   then live beside the merge list and its resolved copy). Not worth 9 MB.
+//! - Inserting each merge into the table as it is resolved (one pass): ~15 ms slower to load
+//!   Llama 3 than resolving all, then building the table (load.rs).
 //!
 //! - SentencePiece BPE cut into words (sentencepiece.rs) instead of one heap merge over each
 //!   whole stretch of text, as the crate does: Llama 2, long English text, encode in Rust
@@ -103,14 +115,28 @@
 //!   UTF-16 → UTF-8 copy and the added-token scan that places the cuts stay serial.
 //! - Post-processor affixes learned once from a probe (`Engine::affixes`), so `encode_ids`
 //!   with BOS/EOS does not build and post-process an Encoding per call.
+//! - Per-character pre-merging (premerge.rs): a 2- or 3-byte character enters BPE as its one
+//!   token wherever the merge ranks prove that exact, checked per neighbour class and, on
+//!   the right, per lead byte of the next character. In Rust, Llama 3: Chinese 40 → 62 MB/s,
+//!   Arabic 67 → 82, Russian 64 → 82; o200k Chinese 36 → 64, Japanese 55 → 68.
+//! - The parallel split from 32 KiB (was 256 KiB), for counts too, with cuts also before a
+//!   CJK ideograph after a newline (Chinese text had few cuts, so its parts were uneven):
+//!   128 KB of Chinese 1.3× → 1.7× on 2 threads; the four benchmark documents from JS,
+//!   Llama 3, 1 → 2 threads 14.2 → 8.4 ms.
+//! - Load: every merge resolved on the second thread while the first builds the shell (a
+//!   70/30 split left the second thread idle half the time), the merge list freed there once
+//!   resolved, and no tokenizer.json text kept (the crate model is rebuilt from the shell's
+//!   vocabulary and the merge table when needed): Llama 3 first load in Rust ~120 → ~103 ms,
+//!   peak RSS of one load 79 → 69 MB, 9 MB less per engine after it.
+//! - `encodeIds` writing into a scratch array its hot function owns (napi/hot.rs) instead of
+//!   one passed per call: p50 0.92 → 0.89 µs (Llama 3), 0.98 → 0.93 (o200k).
+//! - WordPiece decode by table (wordpiece.rs): bert-base-uncased 6.0 → 187 MB/s from JS.
 //!
-//! Not reached yet (issue #4), from `npm run bench` at commit 1713f8f: long documents at
-//! 40× the official `tokenizers` binding (20–23×: our single-thread Rust does 52–160 MB/s
-//! by script, Chinese lowest, while the binding does 2–2.8 MB/s), a 100-char prompt at
-//! ≤ 1 µs p50 (1.01 Llama 3, 1.13 o200k: the result array's allocation), load ≤ 100 ms
-//! (141 ms; ~100 ms in Rust alone, best of several) and peak RSS ≤ 100 MB (145 MB). Not built: a WordPiece fast path (BERT runs the crate
-//! path), the parallel split for full Encodings and for SentencePiece (its leading `▁` is
-//! added per stretch, so a cut needs a flag).
+//! Not reached yet (issue #4): see the README's performance section for the latest `npm run
+//! bench` figures against each target. Not built: a Unigram fast path, the parallel split
+//! for full Encodings and for SentencePiece (its leading `▁` is added per stretch, so a cut
+//! needs a flag), and a shell without its own copy of the vocabulary (the largest part of
+//! the RSS left: ~19 MB of strings on Llama 3).
 
 pub mod added;
 pub mod bpe;
