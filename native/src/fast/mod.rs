@@ -159,6 +159,17 @@ use wordpiece::WordPiece;
 use std::ops::ControlFlow;
 use tokenizers::Encoding;
 
+/// A xorshift generator for the randomized tests (deterministic: a failure reproduces).
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 /// A token's byte span widened to whole characters.
 fn whole_chars(bytes: &[u8], t: &Tok) -> (usize, usize) {
     (floor_char(bytes, t.start), ceil_char(bytes, t.end))

@@ -357,13 +357,7 @@ mod tests {
 
     #[test]
     fn random_strings_over_the_palette() {
-        let mut seed = 0x2545F4914F6CDD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::fast::xorshift(0x2545F4914F6CDD1D);
         for _ in 0..20_000 {
             let len = (next() % 24) as usize;
             let text: String = (0..len).map(|_| PALETTE[(next() % PALETTE.len() as u64) as usize]).collect();
