@@ -13,8 +13,9 @@
 //!   data. It cannot encode (a WordLevel is not a BPE), and is never asked to.
 //! - the fast path's tables (fast/), from the same vocabulary and merges.
 //!
-//! The full crate tokenizer is still built — from the kept JSON, on first need — for inputs
-//! the fast path hands back and for `toJSON` (engine.rs).
+//! The full crate tokenizer is still built on first need — for inputs the fast path hands
+//! back, truncation and `toJSON` — from the shell's vocabulary, the fast path's merge table
+//! and the model's `BpeOptions`; no file text is kept for it (`Engine::full_tokenizer`).
 
 use serde::Deserialize;
 use std::borrow::Cow;
