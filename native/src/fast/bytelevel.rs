@@ -12,6 +12,7 @@
 
 use super::added::{AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
+use super::strings::TokenStrings;
 use super::{MergeTable, Merges};
 use super::pretok::{Pattern, GPT2_REGEX};
 use crate::pipeline::HfTokenizer;
@@ -29,7 +30,7 @@ pub struct ByteLevelBpe {
     bpe: Bpe,
     added: AddedMatcher,
     /// Model vocabulary strings by id (the `tokens` of an Encoding).
-    tokens: Vec<Box<str>>,
+    tokens: TokenStrings,
     /// Decoding, when the decoder is plain ByteLevel: see `DecodeTable`. Built on the first
     /// decode (~25 ms on Llama 3, which load need not pay).
     decode: std::sync::OnceLock<Option<DecodeTable>>,
@@ -79,7 +80,8 @@ impl ByteLevelBpe {
             return None;
         }
         let added = added_matcher(tok, nfc)?;
-        let mut tokens = vec![Box::<str>::from(""); model.vocab.iter().map(|&(_, i)| i as usize + 1).max()?];
+        let ids = model.vocab.iter().map(|&(_, i)| i as usize + 1).max()?;
+        let tokens = TokenStrings::new(ids, model.vocab.iter().map(|(t, id)| (t.as_ref(), *id)))?;
         // The vocabulary by raw bytes (the GPT-2 alphabet decoded), without a heap string
         // per token: most entries are short and keyed inline (bpe.rs `Whole`).
         let mut whole = Whole::with_capacity(model.vocab.len());
@@ -87,7 +89,6 @@ impl ByteLevelBpe {
         let mut raw = Vec::new();
         for (token, id) in &model.vocab {
             let id = *id;
-            tokens[id as usize] = token.as_ref().into();
             raw.clear();
             if byte_level_decode_into(token, &mut raw) {
                 whole.insert(&raw, id);
@@ -196,7 +197,7 @@ impl ByteLevelBpe {
         })
     }
 
-    pub fn tokens(&self) -> &[Box<str>] {
+    pub fn tokens(&self) -> &TokenStrings {
         &self.tokens
     }
 
@@ -245,7 +246,7 @@ fn pattern_of(pre: &Value) -> Option<Pattern> {
     }
 }
 
-fn decode_table(tok: &HfTokenizer, model_tokens: &[Box<str>]) -> Option<DecodeTable> {
+fn decode_table(tok: &HfTokenizer, model_tokens: &TokenStrings) -> Option<DecodeTable> {
     let decoder = serde_json::to_value(tok.get_decoder()?).ok()?;
     if decoder["type"] != "ByteLevel" {
         return None;
@@ -257,7 +258,7 @@ fn decode_table(tok: &HfTokenizer, model_tokens: &[Box<str>]) -> Option<DecodeTa
     for (id, slot) in bytes.iter_mut().enumerate() {
         let token: Option<&str> = match added_tokens.get(&(id as u32)) {
             Some(t) => Some(t.content.as_str()),
-            None => model_tokens.get(id).map(|t| &**t).filter(|t| !t.is_empty()),
+            None => model_tokens.get(id).filter(|t| !t.is_empty()),
         };
         if let Some(t) = token {
             *slot = Some(byte_level_decode(t).unwrap_or_else(|| t.as_bytes().to_vec()).into_boxed_slice());

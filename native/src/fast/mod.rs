@@ -147,6 +147,7 @@ pub(crate) mod hash;
 pub mod pretok;
 mod premerge;
 pub mod sentencepiece;
+mod strings;
 pub mod unicode;
 mod unicode_tables;
 pub mod wordpiece;
@@ -155,6 +156,7 @@ use crate::pipeline::HfTokenizer;
 use crate::spec::BpeSpec;
 use bytelevel::{ceil_char, floor_char, ByteLevelBpe, Tok};
 use sentencepiece::SentencePieceBpe;
+use strings::TokenStrings;
 use wordpiece::WordPiece;
 use std::ops::ControlFlow;
 use tokenizers::Encoding;
@@ -241,7 +243,7 @@ impl FastPath {
     }
 
     /// Vocabulary strings by id: an Encoding's `tokens`.
-    fn tokens(&self) -> &[Box<str>] {
+    fn tokens(&self) -> &TokenStrings {
         match self {
             FastPath::ByteLevel(b) => b.tokens(),
             FastPath::SentencePiece(s) => s.tokens(),

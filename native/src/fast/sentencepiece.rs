@@ -27,6 +27,7 @@
 use super::added::{AddedEntry, AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
 use super::bytelevel::Tok;
+use super::strings::TokenStrings;
 use super::Merges;
 use super::hash::{FxHashMap, FxHashSet};
 use crate::pipeline::HfTokenizer;
@@ -40,7 +41,7 @@ pub struct SentencePieceBpe {
     prepend: bool,
     bpe: Bpe,
     added: AddedMatcher,
-    tokens: Vec<Box<str>>,
+    tokens: TokenStrings,
     /// Characters after which a `▁` does not start a new word (see the module notes).
     glue: FxHashSet<char>,
 }
@@ -63,11 +64,10 @@ impl SentencePieceBpe {
         let added = raw_added_matcher(tok)?;
         let vocab = &model.vocab;
         let ids = crate::spec::TokenIds::new(vocab);
-        let mut tokens = vec![Box::<str>::from(""); vocab.iter().map(|&(_, i)| i as usize + 1).max()?];
+        let tokens = TokenStrings::new(vocab.iter().map(|&(_, i)| i as usize + 1).max()?, vocab.iter().map(|(t, id)| (t.as_ref(), *id)))?;
         let mut chars = FxHashMap::default();
         let mut whole = Whole::with_capacity(vocab.len());
         for (token, &id) in vocab.iter().map(|(t, id)| (t, id)) {
-            tokens[id as usize] = token.as_ref().into();
             let mut it = token.chars();
             if let (Some(c), None) = (it.next(), it.next()) {
                 chars.insert(c, id);
@@ -144,7 +144,7 @@ impl SentencePieceBpe {
         })
     }
 
-    pub fn tokens(&self) -> &[Box<str>] {
+    pub fn tokens(&self) -> &TokenStrings {
         &self.tokens
     }
 
@@ -205,8 +205,8 @@ fn is_byte_token(t: &str) -> bool {
 }
 
 /// Last characters of the left sides of merges whose right side starts with `▁`.
-fn glue_chars(bpe: &Bpe, tokens: &[Box<str>]) -> FxHashSet<char> {
-    let name = |id: u32| tokens.get(id as usize).map_or("", |t| &**t);
+fn glue_chars(bpe: &Bpe, tokens: &TokenStrings) -> FxHashSet<char> {
+    let name = |id: u32| tokens.get(id as usize).unwrap_or("");
     bpe.merges()
         .filter(|&(_, r)| name(r).starts_with(SPACE))
         .filter_map(|(l, _)| name(l).chars().next_back())

@@ -26,6 +26,7 @@
 use super::added::{AddedMatcher, Segment};
 use super::bpe::Whole;
 use super::bytelevel::Tok;
+use super::strings::TokenStrings;
 use crate::pipeline::{self, HfTokenizer};
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
@@ -50,7 +51,7 @@ pub struct WordPiece {
     unk: u32,
     max_chars: usize,
     added: AddedMatcher,
-    tokens: Vec<Box<str>>,
+    tokens: TokenStrings,
     decode: OnceLock<Option<DecodeTable>>,
 }
 
@@ -71,7 +72,7 @@ struct DecodeEntry {
 
 impl DecodeTable {
     /// None when the decoder is not WordPiece (the crate path decodes).
-    fn build(tok: &HfTokenizer, model_tokens: &[Box<str>]) -> Option<Self> {
+    fn build(tok: &HfTokenizer, model_tokens: &TokenStrings) -> Option<Self> {
         let decoder = serde_json::to_value(tok.get_decoder()?).ok()?;
         if decoder["type"] != "WordPiece" {
             return None;
@@ -91,7 +92,7 @@ impl DecodeTable {
             // As `TokenizerImpl::decode`: the added vocabulary first, then the model's.
             let token: Option<&str> = match added_tokens.get(&(id as u32)) {
                 Some(t) => Some(t.content.as_str()),
-                None => model_tokens.get(id).map(|t| &**t).filter(|t| !t.is_empty()),
+                None => model_tokens.get(id).filter(|t| !t.is_empty()),
             };
             let Some(t) = token else { continue };
             // As `WordPiece::decode_chain`, for a token at index 0 and at any other index.
@@ -123,10 +124,9 @@ impl WordPiece {
         let vocab = tokenizers::Model::get_vocab(model);
         let unk = *vocab.get(&model.unk_token)?;
         let prefix = model.continuing_subword_prefix.as_str();
-        let mut tokens = vec![Box::<str>::from(""); vocab.values().map(|&i| i as usize + 1).max()?];
+        let tokens = TokenStrings::new(vocab.values().map(|&i| i as usize + 1).max()?, vocab.iter().map(|(t, &id)| (t.as_str(), id)))?;
         let (mut start, mut cont) = (Whole::with_capacity(vocab.len()), Whole::with_capacity(vocab.len() / 4));
         for (token, &id) in &vocab {
-            tokens[id as usize] = token.as_str().into();
             start.insert(token.as_bytes(), id);
             if let Some(rest) = token.strip_prefix(prefix) {
                 cont.insert(rest.as_bytes(), id);
@@ -241,7 +241,7 @@ impl WordPiece {
         ControlFlow::Continue(())
     }
 
-    pub fn tokens(&self) -> &[Box<str>] {
+    pub fn tokens(&self) -> &TokenStrings {
         &self.tokens
     }
 
