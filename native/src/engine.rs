@@ -13,15 +13,19 @@ use crate::pipeline::{self, HfTokenizer};
 use crate::spec::BpeOptions;
 use crate::special::SpecialGuard;
 pub use crate::special::SpecialTokens;
-use crate::vocab::VocabIndex;
+use crate::fast::model_vocab::ModelVocab;
+use crate::vocab::{self, VocabIndex};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use tokenizers::{AddedVocabulary, Encoding, Model, OffsetType, PaddingParams, TruncationParams};
 
 pub struct Engine {
-    /// Every component but the model's encoding: normalizer, pre-tokenizer, added
-    /// vocabulary, post-processor, decoder, vocabulary, truncation and padding. With a fast
-    /// path this is spec.rs's shell (the crate's tokenizer over a WordLevel model with the same
-    /// vocabulary: no merges to build); without one, the crate tokenizer itself.
+    /// Every component but the model: normalizer, pre-tokenizer, added vocabulary,
+    /// post-processor, decoder, truncation and padding. With a BPE fast path this is spec.rs's
+    /// shell, whose model (an empty WordLevel) knows no tokens: the model's vocabulary is the
+    /// fast path's `ModelVocab`, so vocabulary questions go through `Engine`'s methods
+    /// (`token_to_id`, `id_to_token`, `get_vocab`, `decode`), never the shell's own. Without a
+    /// fast path, the crate tokenizer itself.
     tok: HfTokenizer,
     /// The crate tokenizer with its real model, for the crate-path encode.
     model: ModelTokenizer,
@@ -163,9 +167,9 @@ impl Engine {
     /// the merges in the fast path's rank order, the file's model options. Added tokens keep
     /// their ids (the vocabulary they were resolved against is the same).
     fn full_tokenizer(&self, options: &BpeOptions) -> tokenizers::Result<HfTokenizer> {
-        let bpe = self.fast.as_ref().and_then(FastPath::bpe).ok_or("no BPE fast path")?;
-        let model = self.tok.get_model();
-        let name = |id: u32| model.id_to_token(id).ok_or_else(|| format!("no token for id {id}"));
+        let fast = self.fast.as_ref().ok_or("no fast path")?;
+        let (bpe, model) = fast.bpe().zip(fast.model_vocab()).ok_or("no BPE fast path")?;
+        let name = |id: u32| model.token(id).map(str::to_string).ok_or_else(|| format!("no token for id {id}"));
         let merges = bpe.ranked_merges().into_iter().map(|(a, b)| Ok((name(a)?, name(b)?))).collect::<std::result::Result<Vec<_>, String>>()?;
         let vocab = model.get_vocab().into_iter().collect();
         let mut full = self.tok.clone();
@@ -191,10 +195,46 @@ impl Engine {
         self.fast.as_ref().map(FastPath::name)
     }
 
-    /// The crate tokenizer, for read-only queries (vocabulary, added tokens, defaults); it may
-    /// be the shell, which cannot encode.
+    /// The crate tokenizer, for read-only queries of its components (added tokens,
+    /// post-processor, truncation, padding). It may be the shell, which can neither encode nor
+    /// answer vocabulary questions: ask the engine's own methods for those.
     pub fn tokenizer(&self) -> &HfTokenizer {
         &self.tok
+    }
+
+    /// The model's vocabulary when the shell does not hold it (a BPE fast path).
+    fn model_vocab(&self) -> Option<&ModelVocab> {
+        match self.model {
+            ModelTokenizer::Same => None,
+            ModelTokenizer::Lazy { .. } => self.fast.as_ref().and_then(FastPath::model_vocab),
+        }
+    }
+
+    /// `Tokenizer::token_to_id`: an added token first, then the model's.
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        let added = self.tok.get_added_vocabulary();
+        match self.model_vocab() {
+            Some(model) => added.token_to_id(token, model),
+            None => added.token_to_id(token, self.tok.get_model()),
+        }
+    }
+
+    /// `Tokenizer::id_to_token`: an added token first (as it decodes), then the model's.
+    pub fn id_to_token(&self, id: u32) -> Option<String> {
+        let added = self.tok.get_added_vocabulary();
+        match self.model_vocab() {
+            Some(model) => vocab::id_to_token_with(model, added, id),
+            None => vocab::id_to_token_with(self.tok.get_model(), added, id),
+        }
+    }
+
+    /// `Tokenizer::get_vocab`.
+    pub fn get_vocab(&self, with_added_tokens: bool) -> HashMap<String, u32> {
+        let added = self.tok.get_added_vocabulary();
+        match self.model_vocab() {
+            Some(model) => vocab::vocab_with(model, added, with_added_tokens),
+            None => vocab::vocab_with(self.tok.get_model(), added, with_added_tokens),
+        }
     }
 
     /// Special tokens the post-processor adds to one input.
@@ -203,7 +243,7 @@ impl Engine {
     }
 
     pub fn vocab(&self) -> &VocabIndex {
-        self.vocab.get_or_init(|| VocabIndex::new(&self.tok))
+        self.vocab.get_or_init(|| self.vocab_index())
     }
 
     /// Encodes with offsets in UTF-16 code units of each input string.
@@ -383,9 +423,26 @@ impl Engine {
         if let Some(text) = self.fast.as_ref().and_then(|f| f.decode(&self.tok, ids, skip_special_tokens)) {
             return Ok(text);
         }
-        self.tok
-            .decode(ids, skip_special_tokens)
-            .map_err(|e| Error::new(Code::DecodeFailed, e.to_string()))
+        let decoded = match self.model_vocab() {
+            Some(model) => vocab::decode_with(&self.tok, model, ids, skip_special_tokens),
+            None => self.tok.decode(ids, skip_special_tokens),
+        };
+        decoded.map_err(|e| Error::new(Code::DecodeFailed, e.to_string()))
+    }
+
+    /// The ids of `get_vocab(true)`, without building its strings where the model's
+    /// vocabulary is ours: the model's tokens an added token does not shadow, then the added.
+    fn vocab_index(&self) -> VocabIndex {
+        let Some(model) = self.model_vocab() else { return VocabIndex::new(self.tok.get_vocab(true).into_values()) };
+        let added = self.tok.get_added_vocabulary().get_vocab();
+        let mut ids = Vec::with_capacity(model.get_vocab_size() + added.len());
+        model.for_each(|token, id| {
+            if !added.contains_key(token) {
+                ids.push(id);
+            }
+        });
+        ids.extend(added.values());
+        VocabIndex::new(ids)
     }
 
     fn sequence(&self, text: &str, type_id: u32, t: Option<&TruncationParams>, mode: SpecialTokens) -> Result<Encoding> {

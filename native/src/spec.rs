@@ -24,9 +24,10 @@ use tokenizers::models::wordlevel::WordLevel;
 use tokenizers::normalizers::NormalizerWrapper;
 use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::processors::PostProcessorWrapper;
-use tokenizers::{AddedToken, ModelWrapper, PaddingParams, TokenizerBuilder, TruncationParams};
+use tokenizers::{AddedToken, AddedVocabulary, ModelWrapper, PaddingParams, TokenizerBuilder, TruncationParams};
 
 use crate::fast::hash::FxHashMap;
+use crate::fast::model_vocab::ModelVocab;
 use crate::pipeline::HfTokenizer;
 
 /// tokenizer.json with a BPE model, as read for a fast-path load. (A missing `Option` field
@@ -281,24 +282,11 @@ pub fn read(json: &[u8]) -> Option<(Components, BpeSpec<'_>)> {
 }
 
 impl Components {
-    /// The shell tokenizer (see the module notes) over `vocab`.
-    pub fn shell(self, vocab: &[(Cow<str>, u32)], unk_token: Option<&str>) -> Option<HfTokenizer> {
-        let mut model = WordLevel::builder().vocab(vocab.iter().map(|(k, v)| (k.to_string(), *v)).collect());
-        if let Some(unk) = unk_token {
-            model = model.unk_token(unk.to_string());
-        }
-        let mut tok: HfTokenizer = TokenizerBuilder::new()
-            .with_model(ModelWrapper::WordLevel(model.build().ok()?))
-            .with_normalizer(self.normalizer)
-            .with_pre_tokenizer(self.pre_tokenizer)
-            .with_post_processor(self.post_processor)
-            .with_decoder(self.decoder)
-            .with_truncation(self.truncation)
-            .with_padding(self.padding)
-            .build()
-            .ok()?
-            .into();
-        let added = self.added_tokens.into_iter().map(|t| AddedToken {
+    /// The shell tokenizer (see the module notes). Its added tokens get their ids from
+    /// `vocab`, the model's vocabulary, exactly as the crate's deserializer assigns them
+    /// from its model (`AddedVocabulary::add_tokens`, all tokens in one call).
+    pub fn shell(self, vocab: &ModelVocab) -> Option<HfTokenizer> {
+        let tokens = self.added_tokens.into_iter().map(|t| AddedToken {
             content: t.content,
             single_word: t.single_word,
             lstrip: t.lstrip,
@@ -306,7 +294,20 @@ impl Components {
             normalized: t.normalized,
             special: t.special,
         });
-        tok.add_tokens(added).ok()?;
+        let mut added = AddedVocabulary::new();
+        added.add_tokens(tokens, vocab, self.normalizer.as_ref()).ok()?;
+        let tok: HfTokenizer = TokenizerBuilder::new()
+            .with_model(ModelWrapper::WordLevel(WordLevel::builder().build().ok()?))
+            .with_normalizer(self.normalizer)
+            .with_pre_tokenizer(self.pre_tokenizer)
+            .with_post_processor(self.post_processor)
+            .with_decoder(self.decoder)
+            .with_truncation(self.truncation)
+            .with_padding(self.padding)
+            .with_added_vocabulary(added)
+            .build()
+            .ok()?
+            .into();
         Some(tok)
     }
 }
@@ -395,8 +396,8 @@ impl<'de> Deserialize<'de> for BorrowedStr<'de> {
 mod tests {
     use super::*;
 
-    /// Byte-level files of the parity set: the shell must answer every vocabulary question
-    /// exactly as the crate's own tokenizer does.
+    /// BPE files of the parity set: the shell, with the model's vocabulary beside it, must
+    /// answer every vocabulary question exactly as the crate's own tokenizer does.
     #[test]
     fn shell_agrees_with_the_crate_on_ids_tokens_and_config() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -405,22 +406,51 @@ mod tests {
             let Ok(json) = std::fs::read(&path) else { continue };
             let full: HfTokenizer = serde_json::from_slice(&json).unwrap();
             let (components, model) = read(&json).expect("a BPE file");
-            let shell = components.shell(&model.vocab, model.unk_token.as_deref()).expect("shell builds");
+            let vocab = ModelVocab::new(&model.vocab).unwrap();
+            let shell = components.shell(&vocab).expect("shell builds");
             let ids = TokenIds::new(&model.vocab);
             for (token, id) in full.get_vocab(false) {
                 assert_eq!(ids.get(&token), Some(id), "{pkg} {token}");
+                assert_eq!(shell.get_added_vocabulary().token_to_id(&token, &vocab), full.token_to_id(&token), "{pkg} {token}");
             }
-            assert_eq!(shell.get_vocab(true), full.get_vocab(true), "{pkg}");
+            assert_eq!(crate::vocab::vocab_with(&vocab, shell.get_added_vocabulary(), true), full.get_vocab(true), "{pkg}");
+            assert_eq!(crate::vocab::vocab_with(&vocab, shell.get_added_vocabulary(), false), full.get_vocab(false), "{pkg}");
             assert_eq!(shell.get_added_tokens_decoder(), full.get_added_tokens_decoder(), "{pkg}");
-            for id in (0..full.get_vocab_size(true) as u32 + 2).step_by(97) {
-                assert_eq!(shell.id_to_token(id), full.id_to_token(id), "{pkg} {id}");
+            for id in (0..full.get_vocab_size(true) as u32 + 2).step_by(97).chain(full.get_added_tokens_decoder().into_keys()) {
+                assert_eq!(crate::vocab::id_to_token_with(&vocab, shell.get_added_vocabulary(), id), full.id_to_token(id), "{pkg} {id}");
             }
             assert_eq!(shell.get_truncation().map(|t| format!("{t:?}")), full.get_truncation().map(|t| format!("{t:?}")), "{pkg}");
             assert_eq!(shell.get_padding().map(|p| format!("{p:?}")), full.get_padding().map(|p| format!("{p:?}")), "{pkg}");
             let ids: Vec<u32> = (0..full.get_vocab_size(true) as u32).step_by(13).collect();
-            assert_eq!(shell.decode(&ids, false).unwrap(), full.decode(&ids, false).unwrap(), "{pkg}");
-            assert_eq!(shell.decode(&ids, true).unwrap(), full.decode(&ids, true).unwrap(), "{pkg}");
+            for skip in [false, true] {
+                let ours = crate::vocab::decode_with(&shell, &vocab, &ids, skip).unwrap();
+                assert_eq!(ours, full.decode(&ids, skip).unwrap(), "{pkg}");
+            }
             assert_eq!(serde_json::to_value(shell.get_post_processor()).unwrap(), serde_json::to_value(full.get_post_processor()).unwrap());
+        }
+    }
+
+    /// The engine's own vocabulary answers (what the JS API asks) on a fast-path load.
+    #[test]
+    fn engine_answers_vocabulary_questions_as_the_crate() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for pkg in ["llama3", "llama2"] {
+            let path = root.join(format!("node_modules/@lenml/tokenizer-{pkg}/models/tokenizer.json"));
+            let Ok(json) = std::fs::read(&path) else { continue };
+            let full: HfTokenizer = serde_json::from_slice(&json).unwrap();
+            let engine = crate::load::from_bytes(&json).unwrap();
+            assert!(engine.fast_path().is_some(), "{pkg}");
+            assert_eq!(engine.get_vocab(true), full.get_vocab(true), "{pkg}");
+            assert_eq!(engine.vocab().size(), full.get_vocab_size(true), "{pkg}");
+            for id in (0..full.get_vocab_size(true) as u32 + 2).step_by(89) {
+                assert_eq!(engine.id_to_token(id), full.id_to_token(id), "{pkg} {id}");
+                assert_eq!(engine.vocab().contains(id), full.id_to_token(id).is_some(), "{pkg} {id}");
+                let token = full.id_to_token(id).unwrap_or_default();
+                assert_eq!(engine.token_to_id(&token), full.token_to_id(&token), "{pkg} {token}");
+            }
+            let ids: Vec<u32> = (0..full.get_vocab_size(true) as u32).step_by(7).collect();
+            assert_eq!(engine.decode(&ids, true).unwrap(), full.decode(&ids, true).unwrap(), "{pkg}");
+            assert_eq!(engine.to_json(false).unwrap(), full.to_string(false).unwrap(), "{pkg}");
         }
     }
 

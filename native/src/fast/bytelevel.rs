@@ -12,8 +12,9 @@
 
 use super::added::{AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
+use super::model_vocab::ModelVocab;
 use super::strings::TokenStrings;
-use super::{MergeTable, Merges};
+use super::{MergeTable, Tables};
 use super::pretok::{Pattern, GPT2_REGEX};
 use crate::pipeline::HfTokenizer;
 use crate::spec::{BpeSpec, MergeList, TokenIds};
@@ -29,8 +30,9 @@ pub struct ByteLevelBpe {
     nfc: bool,
     bpe: Bpe,
     added: AddedMatcher,
-    /// Model vocabulary strings by id (the `tokens` of an Encoding).
-    tokens: TokenStrings,
+    /// The model's vocabulary: strings by id (the `tokens` of an Encoding), and token → id
+    /// for the engine's lookups.
+    vocab: ModelVocab,
     /// Decoding, when the decoder is plain ByteLevel: see `DecodeTable`. Built on the first
     /// decode (~25 ms on Llama 3, which load need not pay).
     decode: std::sync::OnceLock<Option<DecodeTable>>,
@@ -67,7 +69,7 @@ impl Tok {
 impl ByteLevelBpe {
     /// The fast path for `tok` (the shell or the crate tokenizer: everything but the model
     /// is read from it) with `model`, or None when the configuration is not one we reproduce.
-    pub fn build(tok: &HfTokenizer, model: &BpeSpec, merges: &Merges) -> Option<Self> {
+    pub fn build(tok: &HfTokenizer, model: &BpeSpec, tables: &Tables) -> Option<Self> {
         // No normalizer, or exactly NFC; any other normalizer (lowercase, NFKC, …) is not
         // reproduced here, so the crate path keeps it.
         let nfc = match tok.get_normalizer() {
@@ -80,8 +82,6 @@ impl ByteLevelBpe {
             return None;
         }
         let added = added_matcher(tok, nfc)?;
-        let ids = model.vocab.iter().map(|&(_, i)| i as usize + 1).max()?;
-        let tokens = TokenStrings::new(ids, model.vocab.iter().map(|(t, id)| (t.as_ref(), *id)))?;
         // The vocabulary by raw bytes (the GPT-2 alphabet decoded), without a heap string
         // per token: most entries are short and keyed inline (bpe.rs `Whole`).
         let mut whole = Whole::with_capacity(model.vocab.len());
@@ -100,9 +100,9 @@ impl ByteLevelBpe {
         if byte_ids.contains(&u32::MAX) {
             return None;
         }
-        let merges = merges.take()?;
+        let (merges, vocab) = tables.take()?;
         let bpe = Bpe::new(merges, Alphabet::Bytes(byte_ids), whole, model.ignore_merges());
-        Some(ByteLevelBpe { pattern, nfc, bpe, added, tokens, decode: Default::default() })
+        Some(ByteLevelBpe { pattern, nfc, bpe, added, vocab, decode: Default::default() })
     }
 
     /// Calls `f` for every token of `text` until it returns `Break`; false when the input
@@ -182,7 +182,7 @@ impl ByteLevelBpe {
     /// `Tokenizer::decode` for ids already checked to exist; None → use the crate path.
     /// `tok` is the tokenizer this path was built with.
     pub fn decode(&self, tok: &HfTokenizer, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
-        let table = self.decode.get_or_init(|| decode_table(tok, &self.tokens)).as_ref()?;
+        let table = self.decode.get_or_init(|| decode_table(tok, &self.vocab)).as_ref()?;
         let mut out = Vec::with_capacity(ids.len() * 4);
         for &id in ids {
             let i = id as usize;
@@ -198,7 +198,11 @@ impl ByteLevelBpe {
     }
 
     pub fn tokens(&self) -> &TokenStrings {
-        &self.tokens
+        self.vocab.tokens()
+    }
+
+    pub fn model_vocab(&self) -> &ModelVocab {
+        &self.vocab
     }
 
     pub fn bpe(&self) -> &Bpe {
@@ -246,19 +250,19 @@ fn pattern_of(pre: &Value) -> Option<Pattern> {
     }
 }
 
-fn decode_table(tok: &HfTokenizer, model_tokens: &TokenStrings) -> Option<DecodeTable> {
+fn decode_table(tok: &HfTokenizer, vocab: &ModelVocab) -> Option<DecodeTable> {
     let decoder = serde_json::to_value(tok.get_decoder()?).ok()?;
     if decoder["type"] != "ByteLevel" {
         return None;
     }
     let added = tok.get_added_vocabulary();
     let added_tokens = tok.get_added_tokens_decoder();
-    let n = added_tokens.keys().map(|&id| id as usize + 1).max().unwrap_or(0).max(model_tokens.len());
+    let n = added_tokens.keys().map(|&id| id as usize + 1).max().unwrap_or(0).max(vocab.tokens().len());
     let (mut bytes, mut special) = (vec![None; n], vec![false; n]);
     for (id, slot) in bytes.iter_mut().enumerate() {
         let token: Option<&str> = match added_tokens.get(&(id as u32)) {
             Some(t) => Some(t.content.as_str()),
-            None => model_tokens.get(id).filter(|t| !t.is_empty()),
+            None => vocab.token(id as u32),
         };
         if let Some(t) = token {
             *slot = Some(byte_level_decode(t).unwrap_or_else(|| t.as_bytes().to_vec()).into_boxed_slice());

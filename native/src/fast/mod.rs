@@ -142,6 +142,7 @@ pub mod added;
 pub mod bpe;
 pub mod bytelevel;
 mod cache;
+pub mod model_vocab;
 pub mod differential;
 pub(crate) mod hash;
 pub mod pretok;
@@ -155,6 +156,7 @@ pub mod wordpiece;
 use crate::pipeline::HfTokenizer;
 use crate::spec::BpeSpec;
 use bytelevel::{ceil_char, floor_char, ByteLevelBpe, Tok};
+use model_vocab::ModelVocab;
 use sentencepiece::SentencePieceBpe;
 use strings::TokenStrings;
 use wordpiece::WordPiece;
@@ -180,12 +182,20 @@ fn whole_chars(bytes: &[u8], t: &Tok) -> (usize, usize) {
 /// (left id, right id) key → (rank, merged id).
 pub type MergeTable = hash::FxHashMap<u64, (u32, u32)>;
 
-/// The merge table, handed to whichever fast path accepts the configuration.
-pub struct Merges(std::cell::Cell<Option<MergeTable>>);
+type MergesLater<'a> = Box<dyn FnOnce() -> Option<MergeTable> + 'a>;
 
-impl Merges {
-    fn take(&self) -> Option<MergeTable> {
-        self.0.take()
+/// The model's merge table and vocabulary, handed to whichever fast path accepts the
+/// configuration. The merge table comes from a closure (load.rs: joining the thread that
+/// builds it), called only when a path takes the tables: after its own tables are built.
+pub struct Tables<'a> {
+    merges: std::cell::Cell<Option<MergesLater<'a>>>,
+    vocab: std::cell::Cell<Option<ModelVocab>>,
+}
+
+impl Tables<'_> {
+    fn take(&self) -> Option<(MergeTable, ModelVocab)> {
+        let merges = self.merges.take()?();
+        Some((merges?, self.vocab.take()?))
     }
 }
 
@@ -198,14 +208,23 @@ pub enum FastPath {
 }
 
 impl FastPath {
-    /// `tok` gives every component but the model (it may be the shell, spec.rs); `merges`
-    /// is the model's merge table (`bytelevel::merge_table`), which load.rs
-    /// builds on a second thread beside the shell.
-    pub fn build(tok: &HfTokenizer, model: &BpeSpec, merges: Option<MergeTable>) -> Option<Self> {
-        let merges = Merges(std::cell::Cell::new(merges));
-        ByteLevelBpe::build(tok, model, &merges)
+    /// `tok` gives every component but the model (it is the shell, spec.rs); `merges` gives
+    /// the model's merge table (`bytelevel::merge_table`), which load.rs builds on a second
+    /// thread meanwhile, and `vocab` is the model's vocabulary the shell was built on.
+    pub fn build<'a>(tok: &HfTokenizer, model: &BpeSpec, merges: impl FnOnce() -> Option<MergeTable> + 'a, vocab: ModelVocab) -> Option<Self> {
+        let tables = Tables { merges: std::cell::Cell::new(Some(Box::new(merges))), vocab: std::cell::Cell::new(Some(vocab)) };
+        ByteLevelBpe::build(tok, model, &tables)
             .map(FastPath::ByteLevel)
-            .or_else(|| SentencePieceBpe::build(tok, model, &merges).map(FastPath::SentencePiece))
+            .or_else(|| SentencePieceBpe::build(tok, model, &tables).map(FastPath::SentencePiece))
+    }
+
+    /// The model's vocabulary, on the BPE paths (whose shell tokenizer does not hold it).
+    pub fn model_vocab(&self) -> Option<&ModelVocab> {
+        match self {
+            FastPath::ByteLevel(b) => Some(b.model_vocab()),
+            FastPath::SentencePiece(s) => Some(s.model_vocab()),
+            FastPath::WordPiece(_) => None,
+        }
     }
 
     /// The BPE merge table this path runs, if it is a BPE path.

@@ -27,8 +27,9 @@
 use super::added::{AddedEntry, AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
 use super::bytelevel::Tok;
+use super::model_vocab::ModelVocab;
 use super::strings::TokenStrings;
-use super::Merges;
+use super::Tables;
 use super::hash::{FxHashMap, FxHashSet};
 use crate::pipeline::HfTokenizer;
 use serde_json::{json, Value};
@@ -41,13 +42,14 @@ pub struct SentencePieceBpe {
     prepend: bool,
     bpe: Bpe,
     added: AddedMatcher,
-    tokens: TokenStrings,
+    /// The model's vocabulary: strings by id and token → id.
+    vocab: ModelVocab,
     /// Characters after which a `▁` does not start a new word (see the module notes).
     glue: FxHashSet<char>,
 }
 
 impl SentencePieceBpe {
-    pub fn build(tok: &HfTokenizer, model: &BpeSpec, merges: &Merges) -> Option<Self> {
+    pub fn build(tok: &HfTokenizer, model: &BpeSpec, tables: &Tables) -> Option<Self> {
         let prepend = normalizer_prepends(&serde_json::to_value(tok.get_normalizer()?).ok()?)?;
         if let Some(pre) = tok.get_pre_tokenizer() {
             let pre = serde_json::to_value(pre).ok()?;
@@ -62,12 +64,9 @@ impl SentencePieceBpe {
             return None;
         }
         let added = raw_added_matcher(tok)?;
-        let vocab = &model.vocab;
-        let ids = crate::spec::TokenIds::new(vocab);
-        let tokens = TokenStrings::new(vocab.iter().map(|&(_, i)| i as usize + 1).max()?, vocab.iter().map(|(t, id)| (t.as_ref(), *id)))?;
         let mut chars = FxHashMap::default();
-        let mut whole = Whole::with_capacity(vocab.len());
-        for (token, &id) in vocab.iter().map(|(t, id)| (t, id)) {
+        let mut whole = Whole::with_capacity(model.vocab.len());
+        for (token, &id) in model.vocab.iter().map(|(t, id)| (t, id)) {
             let mut it = token.chars();
             if let (Some(c), None) = (it.next(), it.next()) {
                 chars.insert(c, id);
@@ -76,14 +75,16 @@ impl SentencePieceBpe {
                 whole.insert(token.as_bytes(), id);
             }
         }
+        // This is the last path tried, so nothing else wants the tables if the byte
+        // fallback tokens turn out to be missing.
+        let (merges, vocab) = tables.take()?;
         let mut fallback = [0u32; 256];
         for (b, slot) in fallback.iter_mut().enumerate() {
-            *slot = ids.get(&format!("<0x{b:02X}>"))?;
+            *slot = vocab.id(&format!("<0x{b:02X}>"))?;
         }
-        let merges = merges.take()?;
         let bpe = Bpe::new(merges, Alphabet::Chars { chars, fallback }, whole, false);
-        let glue = glue_chars(&bpe, &tokens);
-        Some(SentencePieceBpe { prepend, bpe, added, tokens, glue })
+        let glue = glue_chars(&bpe, vocab.tokens());
+        Some(SentencePieceBpe { prepend, bpe, added, vocab, glue })
     }
 
     /// Calls `f` for every token of `text` until it returns `Break`. `plain_special`:
@@ -145,7 +146,11 @@ impl SentencePieceBpe {
     }
 
     pub fn tokens(&self) -> &TokenStrings {
-        &self.tokens
+        self.vocab.tokens()
+    }
+
+    pub fn model_vocab(&self) -> &ModelVocab {
+        &self.vocab
     }
 
     pub fn bpe(&self) -> &Bpe {

@@ -185,12 +185,12 @@ impl NativeTokenizer {
 
     #[napi(catch_unwind)]
     pub fn token_to_id(&self, token: String) -> Option<u32> {
-        self.engine.tokenizer().token_to_id(&token)
+        self.engine.token_to_id(&token)
     }
 
     #[napi(catch_unwind)]
     pub fn id_to_token(&self, id: u32) -> Option<String> {
-        self.engine.tokenizer().id_to_token(id)
+        self.engine.id_to_token(id)
     }
 
     #[napi(getter, catch_unwind)]
@@ -200,7 +200,7 @@ impl NativeTokenizer {
 
     #[napi(catch_unwind)]
     pub fn get_vocab(&self, with_added_tokens: bool) -> NativeVocab {
-        let mut pairs: Vec<(String, u32)> = self.engine.tokenizer().get_vocab(with_added_tokens).into_iter().collect();
+        let mut pairs: Vec<(String, u32)> = self.engine.get_vocab(with_added_tokens).into_iter().collect();
         pairs.sort_unstable_by_key(|&(_, id)| id);
         let (tokens, ids): (Vec<String>, Vec<u32>) = pairs.into_iter().unzip();
         NativeVocab { tokens, ids: ids.into() }
