@@ -43,10 +43,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
 /// [`cargo run --release --no-default-features --example load_time -- <json>`].
 fn on_fast_path(bytes: &[u8]) -> Option<(HfTokenizer, FastPath, BpeOptions)> {
     let (components, mut model) = spec::read(bytes)?;
-    let list = model.take_merges();
+    let list = model.take_merges()?;
     let (shell, fast) = std::thread::scope(|s| {
         let vocab = &model.vocab;
-        let merges = s.spawn(move || bytelevel::merge_table(list, &TokenIds::new(vocab)));
+        let merges = s.spawn(move || bytelevel::merge_table(list, TokenIds::new(vocab)));
         let vocab = ModelVocab::new(&model.vocab)?;
         let shell = components.shell(&vocab)?;
         let fast = FastPath::build(&shell, &model, || merges.join().ok().flatten(), vocab)?;

@@ -30,6 +30,9 @@ use crate::fast::hash::FxHashMap;
 use crate::fast::model_vocab::ModelVocab;
 use crate::pipeline::HfTokenizer;
 
+mod merges;
+pub use merges::{MergeList, MergeSpans};
+
 /// tokenizer.json with a BPE model, as read for a fast-path load. (A missing `Option` field
 /// reads as None; `Components` repeats these fields because `#[serde(flatten)]` would buffer
 /// the whole file in serde's `Content` first.)
@@ -103,77 +106,10 @@ pub struct BpeSpec<'a> {
     /// does (`TokenIds` applies them in order).
     #[serde(borrow, deserialize_with = "entries")]
     pub vocab: Vec<(Cow<'a, str>, u32)>,
-    #[serde(borrow)]
-    pub merges: Vec<Merge<'a>>,
-}
-
-/// A merge as either file format writes it: `"a b"` (legacy) or `["a", "b"]`.
-pub enum Merge<'a> {
-    Joined(Cow<'a, str>),
-    Pair(Cow<'a, str>, Cow<'a, str>),
-}
-
-/// By hand rather than `#[serde(untagged)]`, which buffers every element into serde's
-/// `Content` first: 280k allocations on Llama 3.
-impl<'de: 'a, 'a> Deserialize<'de> for Merge<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = Merge<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a merge: \"a b\" or [\"a\", \"b\"]")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Merge::Joined(Cow::Borrowed(v)))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Merge::Joined(Cow::Owned(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Merge::Joined(Cow::Owned(v.to_string())))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let missing = || serde::de::Error::invalid_length(0, &"two strings");
-                let a: BorrowedStr<'de> = seq.next_element()?.ok_or_else(missing)?;
-                let b: BorrowedStr<'de> = seq.next_element()?.ok_or_else(missing)?;
-                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    return Err(serde::de::Error::invalid_length(3, &"two strings"));
-                }
-                Ok(Merge::Pair(a.0, b.0))
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// A model's merge list in rank order, with the file's format.
-pub struct MergeList<'a> {
-    merges: Vec<Merge<'a>>,
-    legacy: bool,
-}
-
-impl MergeList<'_> {
-    pub fn len(&self) -> usize {
-        self.merges.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.merges.is_empty()
-    }
-
-    /// Merge `rank` as (left, right), or None where the crate would reject the list.
-    pub fn pair(&self, rank: usize) -> Option<(&str, &str)> {
-        pair_of(&self.merges[rank], self.legacy)
-    }
-}
-
-#[inline]
-fn pair_of<'m>(m: &'m Merge, legacy: bool) -> Option<(&'m str, &'m str)> {
-    match (m, legacy) {
-        (Merge::Pair(a, b), false) => Some((a.as_ref(), b.as_ref())),
-        (Merge::Joined(s), true) => s.split_once(' ').filter(|(_, b)| !b.contains(' ')),
-        _ => None,
-    }
+    merges: MergeSpans,
+    /// The file's text, which the merges' spans point into (set by `read`).
+    #[serde(skip)]
+    text: &'a [u8],
 }
 
 /// A BPE model's settings besides its vocabulary and merges: what the crate's model needs to
@@ -233,30 +169,10 @@ impl<'a> BpeSpec<'a> {
         }
     }
 
-    /// The merges as (left, right) strings in rank order, or None where the crate would
-    /// reject the list (a legacy line without exactly one space, or both formats mixed).
-    pub fn merge_pairs(&self) -> Option<Vec<(&str, &str)>> {
-        self.merges.iter().map(|m| self.pair(m)).collect()
-    }
-
-    /// One merge as (left, right), as `merge_pairs` reads it.
-    #[inline]
-    pub fn pair<'m>(&self, m: &'m Merge) -> Option<(&'m str, &'m str)> {
-        pair_of(m, self.legacy_merges())
-    }
-
     /// The merges, moved out (the model keeps an empty list): load.rs resolves them on
-    /// another thread and frees them there, before the fast path's tables are built — at the
-    /// peak of a load, 280k parsed merges are ~15 MB (Llama 3).
-    pub fn take_merges(&mut self) -> MergeList<'a> {
-        let legacy = self.legacy_merges();
-        MergeList { merges: std::mem::take(&mut self.merges), legacy }
-    }
-
-    /// The file's merge format: its first merge decides (the crate reads the whole list as
-    /// one format or the other).
-    fn legacy_merges(&self) -> bool {
-        matches!(self.merges.first(), Some(Merge::Joined(_)))
+    /// another thread and frees them there, before the fast path's tables are built.
+    pub fn take_merges(&mut self) -> Option<MergeList<'a>> {
+        MergeList::new(std::mem::take(&mut self.merges), self.text)
     }
 
     pub fn ignore_merges(&self) -> bool {
@@ -277,7 +193,8 @@ impl<'a> BpeSpec<'a> {
 
 /// Reads `json` if its model is a BPE; None → load it with the crate's deserializer.
 pub fn read(json: &[u8]) -> Option<(Components, BpeSpec<'_>)> {
-    let spec: FileSpec = serde_json::from_slice(json).ok()?;
+    let mut spec: FileSpec = merges::read_with_text(json, || serde_json::from_slice(json)).ok()?;
+    spec.model.text = json;
     (spec.model.kind.as_deref() == Some("BPE")).then(|| spec.split())
 }
 
@@ -318,7 +235,7 @@ impl Components {
 /// the JSON text made that ~100 ms of cache misses on Llama 3.
 pub struct TokenIds<'a> {
     short: FxHashMap<u128, u32>,
-    long: FxHashMap<&'a str, u32>,
+    long: FxHashMap<&'a [u8], u32>,
 }
 
 #[inline]
@@ -333,15 +250,15 @@ impl<'a> TokenIds<'a> {
         for (token, id) in vocab {
             match short_key(token.as_bytes()) {
                 Some(k) => ids.short.insert(k, *id),
-                None => ids.long.insert(token.as_ref(), *id),
+                None => ids.long.insert(token.as_bytes(), *id),
             };
         }
         ids
     }
 
     #[inline]
-    pub fn get(&self, token: &str) -> Option<u32> {
-        match short_key(token.as_bytes()) {
+    pub fn get(&self, token: &[u8]) -> Option<u32> {
+        match short_key(token) {
             Some(k) => self.short.get(&k).copied(),
             None => self.long.get(token).copied(),
         }
@@ -410,7 +327,7 @@ mod tests {
             let shell = components.shell(&vocab).expect("shell builds");
             let ids = TokenIds::new(&model.vocab);
             for (token, id) in full.get_vocab(false) {
-                assert_eq!(ids.get(&token), Some(id), "{pkg} {token}");
+                assert_eq!(ids.get(token.as_bytes()), Some(id), "{pkg} {token}");
                 assert_eq!(shell.get_added_vocabulary().token_to_id(&token, &vocab), full.token_to_id(&token), "{pkg} {token}");
             }
             assert_eq!(crate::vocab::vocab_with(&vocab, shell.get_added_vocabulary(), true), full.get_vocab(true), "{pkg}");
@@ -457,13 +374,17 @@ mod tests {
     #[test]
     fn mixed_or_malformed_merges_are_refused() {
         let spec = |merges: &str| format!(r#"{{"model":{{"type":"BPE","vocab":{{"a":0,"b":1,"ab":2}},"merges":{merges}}}}}"#);
-        let ok = spec(r#"["a b"]"#);
-        assert_eq!(read(ok.as_bytes()).unwrap().1.merge_pairs(), Some(vec![("a", "b")]));
-        let pairs = spec(r#"[["a","b"]]"#);
-        assert_eq!(read(pairs.as_bytes()).unwrap().1.merge_pairs(), Some(vec![("a", "b")]));
+        let pairs = |json: &str| -> Option<Vec<(String, String)>> {
+            let (_, mut model) = read(json.as_bytes())?;
+            let list = model.take_merges()?;
+            let text = |s: &[u8]| String::from_utf8(s.to_vec()).unwrap();
+            list.pairs().map(|p| p.into_iter().map(|(a, b)| (text(a), text(b))).collect())
+        };
+        let ab = Some(vec![("a".to_string(), "b".to_string())]);
+        assert_eq!(pairs(&spec(r#"["a b"]"#)), ab);
+        assert_eq!(pairs(&spec(r#"[["a","b"]]"#)), ab);
         for bad in [r#"["a b", ["a","b"]]"#, r#"["a b c"]"#, r#"["ab"]"#] {
-            let json = spec(bad);
-            assert!(read(json.as_bytes()).is_none_or(|s| s.1.merge_pairs().is_none()), "{bad}");
+            assert_eq!(pairs(&spec(bad)), None, "{bad}");
         }
         let word_level = r#"{"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}"#;
         assert!(read(word_level.as_bytes()).is_none());
