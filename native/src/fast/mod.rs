@@ -103,6 +103,10 @@
 //!   then live beside the merge list and its resolved copy). Not worth 9 MB.
 //! - Inserting each merge into the table as it is resolved (one pass): ~15 ms slower to load
 //!   Llama 3 than resolving all, then building the table (load.rs).
+//! - Resolving the merges against `ModelVocab`'s index (ids keyed by string hash, the string
+//!   compared in `TokenStrings`) instead of building `TokenIds`: Llama 3's 840k probes take
+//!   35 ms instead of 15 (+6 to build `TokenIds`). `TokenIds` compares a key held in the slot;
+//!   the index reaches the string through two more loads.
 //!
 //! - SentencePiece BPE cut into words (sentencepiece.rs) instead of one heap merge over each
 //!   whole stretch of text, as the crate does: Llama 2, long English text, encode in Rust
@@ -131,12 +135,17 @@
 //! - `encodeIds` writing into a scratch array its hot function owns (napi/hot.rs) instead of
 //!   one passed per call: p50 0.92 → 0.89 µs (Llama 3), 0.98 → 0.93 (o200k).
 //! - WordPiece decode by table (wordpiece.rs): bert-base-uncased 6.0 → 187 MB/s from JS.
+//! - A shell without its own vocabulary (model_vocab.rs: the crate asks our tables through its
+//!   `Model` trait), the merge thread joined only when the fast path takes the merges, the
+//!   merge list as spans (spec/merges.rs), `TokenIds` in 20-byte slots, and `ModelVocab`
+//!   built in one pass when no token or id repeats. From JS (import, load, one encode; a
+//!   /tmp harness, same machine and day): Llama 3 load 130–150 → 77–89 ms, maxRSS 110 →
+//!   86 MB; o200k 146–168 → 85–91 ms, 113 → 89 MB.
 //!
 //! Not reached yet (issue #4): see the README's performance section for the latest `npm run
-//! bench` figures against each target. Not built: a Unigram fast path, the parallel split
+//! bench` figures against each target. Not built: a Unigram fast path, and the parallel split
 //! for full Encodings and for SentencePiece (its leading `▁` is added per stretch, so a cut
-//! needs a flag), and a shell without its own copy of the vocabulary (the largest part of
-//! the RSS left: ~19 MB of strings on Llama 3).
+//! needs a flag).
 
 pub mod added;
 pub mod bpe;

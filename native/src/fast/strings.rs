@@ -38,6 +38,18 @@ impl TokenStrings {
         Some(TokenStrings { text: String::from_utf8(text).ok()?, ends })
     }
 
+    /// From each id's string in id order ("" for an id without one): no per-byte check, as
+    /// `new`'s (UTF-8 validation of the buffer) needs. None past 4 GiB.
+    pub fn in_id_order<'s>(total_len: usize, strings: impl Iterator<Item = &'s str>) -> Option<Self> {
+        let (mut text, mut ends) = (String::with_capacity(total_len), Vec::new());
+        for s in strings {
+            text.push_str(s);
+            ends.push(u32::try_from(text.len()).ok()?);
+        }
+        Some(TokenStrings { text, ends })
+    }
+
+    #[inline]
     fn span(ends: &[u32], id: usize) -> (usize, usize) {
         let start = if id == 0 { 0 } else { ends[id - 1] as usize };
         (start, ends[id] as usize)
@@ -65,6 +77,7 @@ impl TokenStrings {
 impl std::ops::Index<usize> for TokenStrings {
     type Output = str;
 
+    #[inline]
     fn index(&self, id: usize) -> &str {
         let (start, end) = Self::span(&self.ends, id);
         &self.text[start..end]
