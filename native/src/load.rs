@@ -8,7 +8,8 @@
 use crate::engine::Engine;
 use crate::error::{Code, Error, Result};
 use crate::fast::model_vocab::ModelVocab;
-use crate::fast::{bytelevel, FastPath};
+use crate::fast::resolve::MergeResolver;
+use crate::fast::FastPath;
 use crate::pipeline::HfTokenizer;
 use crate::spec::{self, BpeOptions, TokenIds};
 use serde_json::Value;
@@ -35,21 +36,27 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
 /// shell and the merge table when it is needed).
 ///
 /// The merge table (the biggest part of the fast path: the vocabulary's ids, then three
-/// probes per merge, ~50 ms of a first load of Llama 3) is resolved on a second thread while
-/// this one builds the model's vocabulary, the shell and the fast path's other tables; the
-/// fast path joins that thread only when it takes the merges. Splitting the merges 70/30
-/// between the threads instead, as before, left the spawned thread idle half the time (this
+/// probes per merge, ~40 ms of a first load of Llama 3) is resolved on a second thread while
+/// this one builds the model's vocabulary, the shell and the fast path's other tables; when
+/// the fast path takes the merges, this thread resolves what is left beside it (resolve.rs).
+/// A fixed 70/30 split instead, before, left the spawned thread idle half the time (this
 /// thread's share came after the shell): Llama 3's first load in Rust 128 → 94 ms
 /// [`cargo run --release --no-default-features --example load_time -- <json>`].
 fn on_fast_path(bytes: &[u8]) -> Option<(HfTokenizer, FastPath, BpeOptions)> {
     let (components, mut model) = spec::read(bytes)?;
     let list = model.take_merges()?;
+    let resolver = MergeResolver::default();
     let (shell, fast) = std::thread::scope(|s| {
-        let vocab = &model.vocab;
-        let merges = s.spawn(move || bytelevel::merge_table(list, TokenIds::new(vocab)));
+        let (vocab, r) = (&model.vocab, &resolver);
+        let merges = s.spawn(move || r.start(list, TokenIds::new(vocab)));
         let vocab = ModelVocab::new(&model.vocab)?;
         let shell = components.shell(&vocab)?;
-        let fast = FastPath::build(&shell, &model, || merges.join().ok().flatten(), vocab)?;
+        let take = || {
+            resolver.work();
+            merges.join().ok()?;
+            resolver.table()
+        };
+        let fast = FastPath::build(&shell, &model, take, vocab)?;
         Some((shell, fast))
     })?;
     Some((shell, fast, model.options()))

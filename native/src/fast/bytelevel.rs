@@ -14,10 +14,10 @@ use super::added::{AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
 use super::model_vocab::ModelVocab;
 use super::strings::TokenStrings;
-use super::{MergeTable, Tables};
+use super::Tables;
 use super::pretok::{Pattern, GPT2_REGEX};
 use crate::pipeline::HfTokenizer;
-use crate::spec::{BpeSpec, MergeList, TokenIds};
+use crate::spec::BpeSpec;
 use serde_json::Value;
 use std::ops::ControlFlow;
 
@@ -343,38 +343,6 @@ fn ideograph_at(bytes: &[u8], p: usize) -> bool {
         [0xE5..=0xE9, ..] => true,
         _ => false,
     }
-}
-
-// The merge table as the crate builds it (`BPE::build`): rank = position in the file, a
-// later duplicate overwrites an earlier one; no table where the crate would refuse the file
-// (a merge of, or into, a token outside the vocabulary).
-
-/// (pair key → (rank, merged id)) of every merge, or None if one cannot be resolved. The
-/// list is freed once its ids are known, before the table is built. Memory-bound, so load.rs
-/// runs it on a thread of its own, beside the shell.
-///
-/// Two passes on purpose: resolving every merge first (three vocabulary probes each, into a
-/// flat vector), then building the table, loads Llama 3 ~15 ms faster than inserting each
-/// merge as it is resolved — the two big random-access structures then do not share the
-/// caches.
-pub fn merge_table(merges: MergeList, ids: TokenIds) -> Option<MergeTable> {
-    let mut merged = Vec::new();
-    let resolved: Vec<(u64, (u32, u32))> = (0..merges.len())
-        .map(|rank| {
-            let (a, b) = merges.pair(rank)?;
-            merged.clear();
-            merged.extend_from_slice(a);
-            merged.extend_from_slice(b);
-            let (ia, ib, im) = (ids.get(a)?, ids.get(b)?, ids.get(&merged)?);
-            Some((Bpe::pair_key(ia, ib), (rank as u32, im)))
-        })
-        .collect::<Option<_>>()?;
-    // Both freed before the table grows: at that point of a Llama 3 load they are ~13 MB.
-    drop((merges, ids));
-    let mut table = MergeTable::default();
-    table.reserve(resolved.len());
-    table.extend(resolved);
-    Some(table)
 }
 
 #[cfg(test)]

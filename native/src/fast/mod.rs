@@ -155,6 +155,7 @@ pub mod model_vocab;
 pub mod differential;
 pub(crate) mod hash;
 pub mod pretok;
+pub mod resolve;
 mod premerge;
 pub mod sentencepiece;
 mod strings;
