@@ -76,8 +76,8 @@ enum ModelTokenizer {
     /// `tok` is the full crate tokenizer.
     Same,
     /// Built on first need — an input the fast path hands back (NFC with non-NFC input,
-    /// truncation) or `toJSON` — from what the engine already holds: the shell's vocabulary,
-    /// the fast path's merge table (in rank order) and the model's `options`. Most fast-path
+    /// truncation) or `toJSON` — from what the engine already holds: the fast path's
+    /// vocabulary (`ModelVocab`), its merge table (in rank order) and the model's `options`. Most fast-path
     /// users never need it, and skipping it is most of the load time and memory (spec.rs).
     /// Keeping the file's text to parse again instead held 9 MB (Llama 3) for the engine's
     /// lifetime.
@@ -163,8 +163,8 @@ impl Engine {
         }
     }
 
-    /// The shell with the crate's BPE model in place of its WordLevel one: same vocabulary,
-    /// the merges in the fast path's rank order, the file's model options. Added tokens keep
+    /// The shell with the crate's BPE model in place of its empty WordLevel: the fast path's
+    /// vocabulary, the merges in the fast path's rank order, the file's model options. Added tokens keep
     /// their ids (the vocabulary they were resolved against is the same).
     fn full_tokenizer(&self, options: &BpeOptions) -> tokenizers::Result<HfTokenizer> {
         let fast = self.fast.as_ref().ok_or("no fast path")?;

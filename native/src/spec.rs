@@ -4,18 +4,22 @@
 //! BPE: a `String`-keyed vocabulary, a merge map keyed by string pairs, and a word cache —
 //! all of which a fast path replaces with its own tables. So when the model is a BPE, we
 //! read the file once into `FileSpec`: the small components in the crate's own types
-//! (normalizer, pre-tokenizer, post-processor, decoder, truncation, padding), and the model's
-//! vocabulary and merges borrowed from the JSON text. From it come
+//! (normalizer, pre-tokenizer, post-processor, decoder, truncation, padding), the model's
+//! vocabulary borrowed from the JSON text, and its merges as spans of it (spec/merges.rs).
+//! From it come
+//! - the model's vocabulary (`fast::model_vocab::ModelVocab`): token strings by id in one
+//!   buffer and token → id, answered exactly as the crate's BPE model answers them;
 //! - a *shell* tokenizer (`shell`): the crate's `Tokenizer` with every component but the
-//!   model, whose model is a `WordLevel` over the same vocabulary. Added tokens are added to
-//!   it exactly as the crate's deserializer adds them, so ids, `token_to_id`, `id_to_token`,
-//!   decoding, post-processing, truncation and padding are the crate's own code on the same
-//!   data. It cannot encode (a WordLevel is not a BPE), and is never asked to.
+//!   model, whose model is an empty `WordLevel`. Added tokens get their ids from the
+//!   `ModelVocab` (the crate's `Model` trait) exactly as the crate's deserializer assigns
+//!   them, so post-processing, truncation, padding and the added vocabulary are the crate's
+//!   own code on the same data; `Engine` answers token ↔ id and decodes through the crate's
+//!   logic over the `ModelVocab` (vocab.rs). The shell cannot encode and is never asked to.
 //! - the fast path's tables (fast/), from the same vocabulary and merges.
 //!
 //! The full crate tokenizer is still built on first need — for inputs the fast path hands
-//! back, truncation and `toJSON` — from the shell's vocabulary, the fast path's merge table
-//! and the model's `BpeOptions`; no file text is kept for it (`Engine::full_tokenizer`).
+//! back, truncation and `toJSON` — from the `ModelVocab`, the fast path's merge table and
+//! the model's `BpeOptions`; no file text is kept for it (`Engine::full_tokenizer`).
 
 use serde::Deserialize;
 use std::borrow::Cow;
