@@ -61,14 +61,25 @@ impl napi::bindgen_prelude::ToNapiValue for HotFunctions {
         let mut obj = ptr::null_mut();
         status(unsafe { sys::napi_create_object(env, &mut obj) })?;
         let (scratch_array, scratch) = unsafe { scratch_array(env)? };
-        status(unsafe { sys::napi_set_named_property(env, obj, c"scratch".as_ptr(), scratch_array) })?;
-        let fns: [(&std::ffi::CStr, Callback, Option<Scratch>); 3] =
-            [(c"count", count, None), (c"encodeIds", encode_ids, Some(scratch)), (c"encodeIdsBatch", encode_ids_batch, None)];
-        for (name, cb, scratch) in fns {
-            let f = unsafe { bound_function(env, name, cb, Bound { engine: val.0.clone(), scratch })? };
-            status(unsafe { sys::napi_set_named_property(env, obj, name.as_ptr(), f) })?;
+        // The scratch buffer's reference is deleted by whoever holds it last: `encodeIds`'s
+        // finalizer once it owns it, or this function if it fails before handing it over.
+        let mut scratch = Some(scratch);
+        let mut build = || -> napi::Result<sys::napi_value> {
+            status(unsafe { sys::napi_set_named_property(env, obj, c"scratch".as_ptr(), scratch_array) })?;
+            let fns: [(&std::ffi::CStr, Callback, bool); 3] =
+                [(c"count", count, false), (c"encodeIds", encode_ids, true), (c"encodeIdsBatch", encode_ids_batch, false)];
+            for (name, cb, owns_scratch) in fns {
+                let bound = Bound { engine: val.0.clone(), scratch: if owns_scratch { scratch.take() } else { None } };
+                let f = unsafe { bound_function(env, name, cb, bound)? };
+                status(unsafe { sys::napi_set_named_property(env, obj, name.as_ptr(), f) })?;
+            }
+            Ok(obj)
+        };
+        let built = build();
+        if let Some(s) = scratch {
+            unsafe { sys::napi_delete_reference(env, s.buffer) };
         }
-        Ok(obj)
+        built
     }
 }
 
