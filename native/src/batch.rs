@@ -123,7 +123,7 @@ pub fn encode_ids_chunks(
     let encode = |(text, ranges): TextChunk| -> ChunkIds {
         let (mut ids, mut ends) = (Vec::new(), Vec::with_capacity(ranges.len()));
         for (s, e) in ranges {
-            let t = std::str::from_utf8(&text[s..e]).map_err(|_| Error::invalid_argument("a text is not valid UTF-8"))?;
+            let t = simdutf8::basic::from_utf8(&text[s..e]).map_err(|_| Error::invalid_argument("a text is not valid UTF-8"))?;
             engine.extend_ids(t, opts, &mut ids)?;
             ends.push(ids.len());
         }

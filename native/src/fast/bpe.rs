@@ -180,9 +180,21 @@ impl Bpe {
 
     /// Appends the tokens of `piece` (a non-empty pre-tokenizer split) to `out`.
     pub fn encode(&self, piece: &[u8], out: &mut Vec<Piece>) {
-        if let Some(id) = self.whole.get(piece) {
+        let short = (piece.len() <= SHORT).then(|| short_key(piece));
+        if let Some(id) = short.and_then(|key| cache::hot_get(self.owner, key)) {
+            out.push(Piece { id, start: 0, end: piece.len() as u32 });
+            return;
+        }
+        let whole = match short {
+            Some(key) => self.whole.short.get(&key).copied(),
+            None => self.whole.long.get(piece).copied(),
+        };
+        if let Some(id) = whole {
             let state = if self.ignore_merges { REACHABLE } else { self.reachable[id as usize].load(Ordering::Relaxed) };
             if state == REACHABLE {
+                if let Some(key) = short {
+                    cache::hot_put(self.owner, key, id);
+                }
                 out.push(Piece { id, start: 0, end: piece.len() as u32 });
                 return;
             }

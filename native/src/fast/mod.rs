@@ -142,6 +142,22 @@
 //!   /tmp harness, same machine and day): Llama 3 load 130–150 → 77–89 ms, maxRSS 110 →
 //!   86 MB; o200k 146–168 → 85–91 ms, 113 → 89 MB.
 //!
+//! - WordPiece loaded without the crate's model (spec.rs reads the model section into
+//!   borrowed entries; load.rs builds `ModelVocab`, the shell and our tables; the crate's
+//!   model is built on first need): bert-base-uncased in Rust, first load 29.3 → 5.2 ms,
+//!   best 19.4 → 2.7 ms; from JS (import, load, one encode) 31.5 → 6.4 ms and RSS 66 → 53
+//!   MB. The crate's deserializer buffered the model in serde's `Content` (a BTreeMap insert
+//!   per entry), built two `String` maps, and our path then cloned the whole tokenizer.
+//! - UTF-8 validation of text read from JS with simdutf8 (napi/hot.rs, batch.rs): core's
+//!   `from_utf8` was 3.7–4.0% of the four long documents encoded from JS (perf), at ~1.6
+//!   GB/s on their non-ASCII text; it no longer shows in the profile.
+//! - A per-thread hot-piece table (cache.rs `hot_get`, 4096 slots, 128 KiB): short pieces
+//!   that are whole vocabulary entries answered from a slot already in cache, before the
+//!   ~8 MB whole-piece map, whose probes are two cache misses (perf: ~60% of `Whole::get`,
+//!   itself a fifth of a long-document encode). 73% of Llama 3's pieces on the four long
+//!   documents hit it. In Rust, alternating runs: English 161 → 168 MB/s, Arabic 82.6 →
+//!   84.0, the four documents in one text within noise (87.6 → 88.7).
+//!
 //! Not reached yet (issue #4): see the README's performance section for the latest `npm run
 //! bench` figures against each target. Not built: a Unigram fast path, and the parallel split
 //! for full Encodings and for SentencePiece (its leading `▁` is added per stretch, so a cut
@@ -228,13 +244,27 @@ impl FastPath {
             .or_else(|| SentencePieceBpe::build(tok, model, &tables).map(FastPath::SentencePiece))
     }
 
-    /// The model's vocabulary, on the BPE paths (whose shell tokenizer does not hold it).
+    /// The model's vocabulary (a shell tokenizer does not hold it).
     pub fn model_vocab(&self) -> Option<&ModelVocab> {
         match self {
             FastPath::ByteLevel(b) => Some(b.model_vocab()),
             FastPath::SentencePiece(s) => Some(s.model_vocab()),
-            FastPath::WordPiece(_) => None,
+            FastPath::WordPiece(w) => Some(w.model_vocab()),
         }
+    }
+
+    /// The crate tokenizer with the model, where this path builds and holds it (WordPiece);
+    /// None on the other paths. Built on the first call.
+    pub fn reference(&self) -> Option<std::result::Result<&HfTokenizer, &String>> {
+        match self {
+            FastPath::WordPiece(w) => Some(w.reference()),
+            _ => None,
+        }
+    }
+
+    /// Whether `reference` has been built.
+    pub fn reference_built(&self) -> bool {
+        matches!(self, FastPath::WordPiece(w) if w.reference_built())
     }
 
     /// The BPE merge table this path runs, if it is a BPE path.

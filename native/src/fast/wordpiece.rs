@@ -26,8 +26,11 @@
 use super::added::{AddedMatcher, Segment};
 use super::bpe::Whole;
 use super::bytelevel::Tok;
+use super::model_vocab::ModelVocab;
 use super::strings::TokenStrings;
 use crate::pipeline::{self, HfTokenizer};
+use crate::spec::{WordPieceOptions, WordPieceSpec};
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
 use tokenizers::{AddedVocabulary, ModelWrapper, OffsetType};
@@ -39,9 +42,13 @@ fn is_cut(b: u8) -> bool {
 }
 
 pub struct WordPiece {
-    /// The crate tokenizer (a clone: the vocabulary is small), for stretches that are not
-    /// printable ASCII, with an empty added vocabulary (added tokens are already split off).
-    reference: HfTokenizer,
+    /// The crate tokenizer with the model, for stretches that are not printable ASCII (run
+    /// with an empty added vocabulary: added tokens are already split off), and the engine's
+    /// crate path. Loaded by the crate, it is a clone of that tokenizer; loaded from spec.rs,
+    /// it is built on first need from `recipe` and the vocabulary.
+    reference: OnceLock<Result<HfTokenizer, String>>,
+    /// The shell (every component but the model) and the model's options.
+    recipe: Option<(HfTokenizer, WordPieceOptions)>,
     no_added: AddedVocabulary,
     lowercase: bool,
     /// Vocabulary entries, by their bytes.
@@ -51,8 +58,37 @@ pub struct WordPiece {
     unk: u32,
     max_chars: usize,
     added: AddedMatcher,
-    tokens: TokenStrings,
+    /// The model's vocabulary: strings by id (an Encoding's `tokens`) and token → id.
+    vocab: ModelVocab,
     decode: OnceLock<Option<DecodeTable>>,
+}
+
+/// How `tok` is set up, if it is one this path takes: whether the normalizer lowercases, and
+/// the added-token matcher.
+fn configuration(tok: &HfTokenizer) -> Option<(bool, AddedMatcher)> {
+    let lowercase = match tok.get_normalizer().map(serde_json::to_value) {
+        None => false,
+        Some(Ok(n)) if n["type"] == "BertNormalizer" => n["lowercase"].as_bool()?,
+        Some(_) => return None,
+    };
+    let pre = serde_json::to_value(tok.get_pre_tokenizer()?).ok()?;
+    if pre != serde_json::json!({"type": "BertPreTokenizer"}) {
+        return None;
+    }
+    Some((lowercase, super::sentencepiece::raw_added_matcher(tok)?))
+}
+
+/// The lookup tables of a vocabulary given as (token, id) in the order a map of it is
+/// filled: pieces that start a word, and continuations by their bytes after `prefix`.
+fn piece_tables<'t>(entries: impl ExactSizeIterator<Item = (&'t str, u32)>, prefix: &str) -> (Whole, Whole) {
+    let (mut start, mut cont) = (Whole::with_capacity(entries.len()), Whole::with_capacity(entries.len() / 4));
+    for (token, id) in entries {
+        start.insert(token.as_bytes(), id);
+        if let Some(rest) = token.strip_prefix(prefix) {
+            cont.insert(rest.as_bytes(), id);
+        }
+    }
+    (start, cont)
 }
 
 /// Every id's decoded text, as the first token of a decode and as any later one, in one
@@ -109,31 +145,71 @@ impl DecodeTable {
 const WORD_BUF: usize = 128;
 
 impl WordPiece {
+    /// The path for a tokenizer the crate loaded (`tok` has the model).
     pub fn build(tok: &HfTokenizer) -> Option<Self> {
         let ModelWrapper::WordPiece(model) = tok.get_model() else { return None };
-        let lowercase = match tok.get_normalizer().map(serde_json::to_value) {
-            None => false,
-            Some(Ok(n)) if n["type"] == "BertNormalizer" => n["lowercase"].as_bool()?,
-            Some(_) => return None,
-        };
-        let pre = serde_json::to_value(tok.get_pre_tokenizer()?).ok()?;
-        if pre != serde_json::json!({"type": "BertPreTokenizer"}) {
-            return None;
-        }
-        let added = super::sentencepiece::raw_added_matcher(tok)?;
-        let vocab = tokenizers::Model::get_vocab(model);
-        let unk = *vocab.get(&model.unk_token)?;
-        let prefix = model.continuing_subword_prefix.as_str();
-        let tokens = TokenStrings::new(vocab.values().map(|&i| i as usize + 1).max()?, vocab.iter().map(|(t, &id)| (t.as_str(), id)))?;
-        let (mut start, mut cont) = (Whole::with_capacity(vocab.len()), Whole::with_capacity(vocab.len() / 4));
-        for (token, &id) in &vocab {
-            start.insert(token.as_bytes(), id);
-            if let Some(rest) = token.strip_prefix(prefix) {
-                cont.insert(rest.as_bytes(), id);
-            }
-        }
-        let (reference, no_added) = (tok.clone(), AddedVocabulary::new());
-        Some(WordPiece { reference, no_added, lowercase, start, cont, unk, max_chars: model.max_input_chars_per_word, added, tokens, decode: OnceLock::new() })
+        let (lowercase, added) = configuration(tok)?;
+        let crate_vocab = tokenizers::Model::get_vocab(model);
+        let entries: Vec<(Cow<str>, u32)> = crate_vocab.iter().map(|(t, &id)| (Cow::Borrowed(t.as_str()), id)).collect();
+        let vocab = ModelVocab::new(&entries)?;
+        let (start, cont) = piece_tables(entries.iter().map(|(t, id)| (t.as_ref(), *id)), &model.continuing_subword_prefix);
+        let unk = vocab.id(&model.unk_token)?;
+        Some(WordPiece {
+            reference: OnceLock::from(Ok(tok.clone())),
+            recipe: None,
+            no_added: AddedVocabulary::new(),
+            lowercase,
+            start,
+            cont,
+            unk,
+            max_chars: model.max_input_chars_per_word,
+            added,
+            vocab,
+            decode: OnceLock::new(),
+        })
+    }
+
+    /// The path for a tokenizer read by spec.rs: `shell` has every component but the model,
+    /// `vocab` is the model's vocabulary (from `spec.vocab`).
+    pub fn from_spec(shell: &HfTokenizer, spec: &WordPieceSpec, vocab: ModelVocab) -> Option<Self> {
+        let (lowercase, added) = configuration(shell)?;
+        let options = &spec.options;
+        let (start, cont) = piece_tables(spec.vocab.iter().map(|(t, id)| (t.as_ref(), *id)), &options.continuing_subword_prefix);
+        let unk = vocab.id(&options.unk_token)?;
+        Some(WordPiece {
+            reference: OnceLock::new(),
+            recipe: Some((shell.clone(), options.clone())),
+            no_added: AddedVocabulary::new(),
+            lowercase,
+            start,
+            cont,
+            unk,
+            max_chars: options.max_input_chars_per_word,
+            added,
+            vocab,
+            decode: OnceLock::new(),
+        })
+    }
+
+    /// The crate tokenizer with the model (see `reference`), built on the first call.
+    pub fn reference(&self) -> Result<&HfTokenizer, &String> {
+        self.reference
+            .get_or_init(|| {
+                let (shell, options) = self.recipe.as_ref().ok_or("no recipe for the WordPiece model")?;
+                let model = options.model(tokenizers::Model::get_vocab(&self.vocab)).map_err(|e| e.to_string())?;
+                let mut full = shell.clone();
+                full.with_model(ModelWrapper::WordPiece(model));
+                Ok(full)
+            })
+            .as_ref()
+    }
+
+    pub fn reference_built(&self) -> bool {
+        self.reference.get().is_some()
+    }
+
+    pub fn model_vocab(&self) -> &ModelVocab {
+        &self.vocab
     }
 
     /// Calls `f` for every token until it returns `Break`. Always true: a stretch of text
@@ -186,10 +262,14 @@ impl WordPiece {
     /// BertNormalizer works per character (NFD reorders only combining marks, which cannot
     /// follow those four).
     fn crate_stretch(&self, text: &str, start: usize, end: usize, word: &mut u32, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
-        let enc = match pipeline::encode_sequence(&self.reference, &self.no_added, &text[start..end], 0, None, OffsetType::Byte) {
+        let encoded = self.reference().map_err(|e| e.clone()).and_then(|tok| {
+            pipeline::encode_sequence(tok, &self.no_added, &text[start..end], 0, None, OffsetType::Byte).map_err(|e| e.to_string())
+        });
+        let enc = match encoded {
             Ok(enc) => enc,
-            // The crate cannot fail on a WordPiece with its unknown token in the vocabulary;
-            // if it did, the stretch would be one unknown token, as a bad word is.
+            // The crate cannot fail on a WordPiece with its unknown token in the vocabulary
+            // (nor can building its model from a vocabulary it was read from); if it did,
+            // the stretch would be one unknown token, as a bad word is.
             Err(_) => {
                 f(Tok { id: self.unk, start, end, word: *word, added: false })?;
                 *word += 1;
@@ -242,13 +322,13 @@ impl WordPiece {
     }
 
     pub fn tokens(&self) -> &TokenStrings {
-        &self.tokens
+        self.vocab.tokens()
     }
 
     /// `Tokenizer::decode` for ids already checked to exist; None → use the crate path.
     /// `tok` is the tokenizer this path was built with.
     pub fn decode(&self, tok: &HfTokenizer, ids: &[u32], skip_special_tokens: bool) -> Option<String> {
-        let table = self.decode.get_or_init(|| DecodeTable::build(tok, &self.tokens)).as_ref()?;
+        let table = self.decode.get_or_init(|| DecodeTable::build(tok, self.vocab.tokens())).as_ref()?;
         let mut out = String::with_capacity(ids.len() * 5);
         // The index the crate's decoder sees counts only the tokens left after skipping.
         let mut first = true;

@@ -211,7 +211,7 @@ unsafe fn read_utf8<'b>(env: sys::napi_env, value: sys::napi_value, buf: &'b mut
         return Err(Error::invalid_argument("text could not be read"));
     }
     unsafe { buf.set_len(written) };
-    std::str::from_utf8(buf).map_err(|_| Error::invalid_argument("text is not valid UTF-8 after conversion"))
+    simdutf8::basic::from_utf8(buf).map_err(|_| Error::invalid_argument("text is not valid UTF-8 after conversion"))
 }
 
 fn throw(env: sys::napi_env, e: &Error) {
