@@ -506,11 +506,23 @@ mod tests {
         assert_eq!(engine.fast_path(), Some("WordPiece"));
         assert!(!engine.model_loaded(), "the load builds no crate model");
         let text = "Héllo wörld, 東京 naïve ﬁne";
-        let opts = crate::EncodeOptions::default();
-        let ours = engine.encode(text.into(), &opts).unwrap();
-        assert!(engine.model_loaded(), "a stretch that is not printable ASCII needs it");
+        let ours = engine.encode(text.into(), &crate::EncodeOptions::default()).unwrap();
+        assert!(!engine.model_loaded(), "text that is not ASCII is normalized per character");
         assert_eq!(ours.get_ids(), full.encode(text, true).unwrap().get_ids());
+        let truncation = tokenizers::TruncationParams { max_length: 6, ..Default::default() };
+        let opts = crate::EncodeOptions { truncation: Some(truncation.clone()), ..Default::default() };
+        let ours = engine.encode(text.into(), &opts).unwrap();
+        assert!(engine.model_loaded(), "truncation runs the crate path");
+        let mut truncating = full.clone();
+        truncating.with_truncation(Some(truncation)).unwrap();
+        assert_eq!(ours.get_ids(), truncating.encode(text, true).unwrap().get_ids());
         assert_eq!(engine.to_json(false).unwrap(), full.to_string(false).unwrap());
+        // A spacing mark with a combining class, which NFD would reorder: the crate takes
+        // that stretch, through the model the fast path builds.
+        let engine = crate::load::from_bytes(&json).unwrap();
+        let marks = "x\u{1d165}\u{1d16d}y ok";
+        assert_eq!(engine.encode(marks.into(), &crate::EncodeOptions::default()).unwrap().get_ids(), full.encode(marks, true).unwrap().get_ids());
+        assert!(engine.model_loaded());
     }
 
     #[test]

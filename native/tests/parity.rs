@@ -119,6 +119,36 @@ fn random_unicode_and_bytes() {
     }
 }
 
+/// Random code points from every plane, weighted toward what BERT's per-character
+/// normalization must get right (accents and combining marks, Hangul that NFD decomposes,
+/// CJK it isolates, controls it drops, whitespace it maps), for the WordPiece paths.
+#[test]
+fn random_code_points_wordpiece() {
+    let mut rng = Rng(0x2545F4914F6CDD1D);
+    let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path() == Some("WordPiece")).collect();
+    assert_eq!(pairs.len(), 2);
+    let ranges: &[(u32, u32)] = &[
+        (0x20, 0x7F), (0x0, 0x20), (0xA0, 0x250), (0x300, 0x370), (0x370, 0x530), (0x600, 0x700), (0x900, 0xDFF),
+        (0x1E00, 0x2000), (0x2000, 0x2070), (0x3000, 0x3100), (0x4E00, 0x4E80), (0xAC00, 0xAD00), (0xF900, 0xFB50),
+        (0xFE00, 0xFF70), (0x1D160, 0x1D1B0), (0x1F300, 0x1FA00), (0x20000, 0x20100), (0x0, 0x110000),
+    ];
+    for _ in 0..4000 {
+        let len = (rng.next() % 24) as usize;
+        let text: String = (0..len)
+            .filter_map(|_| match rng.next() % 6 {
+                0 => Some(' '),
+                _ => {
+                    let (lo, hi) = ranges[(rng.next() % ranges.len() as u64) as usize];
+                    char::from_u32(lo + (rng.next() % (hi - lo) as u64) as u32)
+                }
+            })
+            .collect();
+        for p in &pairs {
+            compare(p, &text);
+        }
+    }
+}
+
 /// Random strings over the characters real text uses (every distinct character of the
 /// corpus, with spaces): letters of one script meet letters of another, spaces and digits in
 /// every order, which is where per-character pre-merging (premerge.rs) depends on its

@@ -148,6 +148,10 @@
 //!   best 19.4 → 2.7 ms; from JS (import, load, one encode) 31.5 → 6.4 ms and RSS 66 → 53
 //!   MB. The crate's deserializer buffered the model in serde's `Content` (a BTreeMap insert
 //!   per entry), built two `String` maps, and our path then cloned the whole tokenizer.
+//! - WordPiece text that is not printable ASCII normalized and pre-tokenized per character
+//!   (bert_norm.rs) instead of through the crate's pipeline per stretch, and no vector per
+//!   word: bert-base-uncased in Rust, Arabic/Farsi/Hebrew 3.9 → 66.5 MB/s, Chinese 4.6 →
+//!   111, code 80 → 106, English 110 → 157 [`profile_count` on ../shared/corpus/long].
 //! - UTF-8 validation of text read from JS with simdutf8 (napi/hot.rs, batch.rs): core's
 //!   `from_utf8` was 3.7–4.0% of the four long documents encoded from JS (perf), at ~1.6
 //!   GB/s on their non-ASCII text; it no longer shows in the profile.
@@ -164,6 +168,7 @@
 //! needs a flag).
 
 pub mod added;
+mod bert_norm;
 pub mod bpe;
 pub mod bytelevel;
 mod cache;
