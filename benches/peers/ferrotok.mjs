@@ -15,9 +15,9 @@ export async function load(spec) {
     count: (text) => tok.countTokens(text, NO_SPECIAL),
     decode: (ids) => tok.decode(ids),
     // encodeIds cuts one long text where the pre-tokenizer must split and encodes the parts on
-    // the pool (Engine::parallel_parts), for byte-level BPE: the batch group then times the
-    // documents again at 2 threads. Asked outside the timed load.
-    splitsDocs: () => byteLevelBpe(spec.file),
+    // the pool (Engine::parallel_parts), for byte-level BPE and WordPiece: the batch group then
+    // times the documents again at 2 threads. Asked outside the timed load.
+    splitsDocs: () => splitsLongTexts(spec.file),
     batch: {
       encodeBatch: { parallel: true, run: (texts) => rows(tok.encodeBatch(texts, NO_SPECIAL)) },
       encodeBatchIds: { parallel: true, run: (texts) => Array.from(tok.encodeBatchIds(texts, NO_SPECIAL)) },
@@ -26,7 +26,9 @@ export async function load(spec) {
   };
 }
 
-function byteLevelBpe(file) {
+/** The fast paths that cut long texts (FastPath::cuts): byte-level BPE and WordPiece. */
+function splitsLongTexts(file) {
   const json = JSON.parse(readFileSync(file, 'utf8'));
-  return json.model?.type === 'BPE' && JSON.stringify(json.pre_tokenizer ?? null).includes('"ByteLevel"');
+  const pre = JSON.stringify(json.pre_tokenizer ?? null);
+  return (json.model?.type === 'BPE' && pre.includes('"ByteLevel"')) || (json.model?.type === 'WordPiece' && pre.includes('"BertPreTokenizer"'));
 }

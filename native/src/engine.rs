@@ -389,7 +389,7 @@ impl Engine {
     }
 
     /// A long text's ids, from pieces cut where the pre-tokenizer is sure to split (see
-    /// `ByteLevelBpe::cuts`) and tokenized on rayon's pool; None → tokenize it in one go.
+    /// `FastPath::cuts`) and tokenized on rayon's pool; None → tokenize it in one go.
     fn parallel_ids(&self, text: &str, plain: bool) -> Option<Vec<u32>> {
         let parts = self.parallel_parts(text, plain, |fast, part| {
             let mut ids = Vec::with_capacity(part.len() / 3);
@@ -402,17 +402,17 @@ impl Engine {
         Some(parts.concat())
     }
 
-    /// `work` on each part of a long text cut where the byte-level pre-tokenizer is sure to
-    /// split, on rayon's pool, in text order; None when the text is short, there is one
-    /// thread, no fast path, no cut, or a part needs the crate path.
+    /// `work` on each part of a long text cut where the pre-tokenizer is sure to split, on
+    /// rayon's pool, in text order; None when the text is short, there is one thread, no fast
+    /// path that cuts, no cut, or a part needs the crate path.
     fn parallel_parts<T: Send>(&self, text: &str, plain: bool, work: impl Fn(&FastPath, &str) -> Option<T> + Sync) -> Option<Vec<T>> {
         use rayon::prelude::*;
-        let Some(fast @ FastPath::ByteLevel(byte_level)) = &self.fast else { return None };
+        let fast = self.fast.as_ref()?;
         let threads = rayon::current_num_threads();
         if text.len() < PARALLEL_MIN_BYTES || threads < 2 {
             return None;
         }
-        let ranges = byte_level.cuts(text, plain, threads * 4);
+        let ranges = fast.cuts(text, plain, threads * 4)?;
         if ranges.len() < 2 {
             return None;
         }

@@ -82,6 +82,37 @@ impl AddedMatcher {
     }
 }
 
+impl AddedMatcher {
+    /// Up to `parts` pieces of `text` as `[start, end)` byte ranges in order: cut at the
+    /// first position `p` from each even share of the text where `at(bytes, p)` holds (`p` is
+    /// never 0 nor the end) and no added-token match spans `p`, so matching restarts cleanly
+    /// there. Fewer pieces when no such position is found. The caller's `at` says where its
+    /// pre-tokenizer is sure to split.
+    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize, at: impl Fn(&[u8], usize) -> bool) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut added = Vec::new();
+        self.segments(text, plain_special, |seg| {
+            if let Segment::Added { start, end, .. } = seg {
+                added.push((start, end));
+            }
+        });
+        let inside = |p: usize| {
+            let i = added.partition_point(|&(_, end)| end <= p);
+            added.get(i).is_some_and(|&(start, _)| start < p)
+        };
+        let mut starts = vec![0];
+        for k in 1..parts {
+            let from = (text.len() * k / parts).max(starts[starts.len() - 1] + 1);
+            match (from..bytes.len()).find(|&p| at(bytes, p) && !inside(p)) {
+                Some(p) => starts.push(p),
+                None => break,
+            }
+        }
+        let ends = starts.iter().skip(1).copied().chain([text.len()]);
+        starts.iter().copied().zip(ends).collect()
+    }
+}
+
 fn scan(a: &Option<Automaton>, text: &str, start: usize, end: usize, plain_special: bool, f: &mut dyn FnMut(Segment)) {
     let mut at = start;
     if let Some(a) = a {
@@ -106,6 +137,21 @@ fn scan(a: &Option<Automaton>, text: &str, start: usize, end: usize, plain_speci
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cuts_never_split_a_match_and_follow_the_shares() {
+        let m = AddedMatcher::new(&[(1, "<a b>".into(), true)], &[]).unwrap();
+        let after_space = |b: &[u8], p: usize| b[p - 1] == b' ';
+        // The only position after a space is inside the match: no cut.
+        let text = format!("{}<a b>{}", "w".repeat(40), "w".repeat(10));
+        assert_eq!(m.cuts(&text, false, 2, after_space), vec![(0, text.len())]);
+        // As plain text the special token is no match, so its inside may be cut.
+        assert_eq!(m.cuts(&text, true, 2, after_space), vec![(0, 43), (43, text.len())]);
+        let words = "ab cd ef gh ij kl";
+        let cuts = m.cuts(words, false, 3, after_space);
+        assert_eq!(cuts, vec![(0, 6), (6, 12), (12, words.len())]);
+        assert_eq!(m.cuts("abcdef", false, 4, after_space), vec![(0, 6)]);
+    }
 
     #[test]
     fn leftmost_longest_then_gaps() {

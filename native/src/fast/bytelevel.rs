@@ -155,28 +155,7 @@ impl ByteLevelBpe {
     /// Chinese lines rarely start with an ASCII letter: 39 cuts in the first 68 KB of the
     /// corpus's Chinese document, up to 6 KB apart; 146 with ideographs.
     pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
-        let bytes = text.as_bytes();
-        let mut added = Vec::new();
-        self.added.segments(text, plain_special, |seg| {
-            if let Segment::Added { start, end, .. } = seg {
-                added.push((start, end));
-            }
-        });
-        let inside = |p: usize| {
-            let i = added.partition_point(|&(_, end)| end <= p);
-            added.get(i).is_some_and(|&(start, _)| start < p)
-        };
-        let mut starts = vec![0];
-        for k in 1..parts {
-            let from = (text.len() * k / parts).max(starts[starts.len() - 1] + 1);
-            let cut = (from..bytes.len()).find(|&p| bytes[p - 1] == b'\n' && (bytes[p].is_ascii_alphabetic() || ideograph_at(bytes, p)) && !inside(p));
-            match cut {
-                Some(p) => starts.push(p),
-                None => break,
-            }
-        }
-        let ends = starts.iter().skip(1).copied().chain([text.len()]);
-        starts.iter().copied().zip(ends).collect()
+        self.added.cuts(text, plain_special, parts, |bytes, p| bytes[p - 1] == b'\n' && (bytes[p].is_ascii_alphabetic() || ideograph_at(bytes, p)))
     }
 
     /// `Tokenizer::decode` for ids already checked to exist; None → use the crate path.

@@ -152,6 +152,9 @@
 //!   (bert_norm.rs) instead of through the crate's pipeline per stretch, and no vector per
 //!   word: bert-base-uncased in Rust, Arabic/Farsi/Hebrew 3.9 → 66.5 MB/s, Chinese 4.6 →
 //!   111, code 80 → 106, English 110 → 157 [`profile_count` on ../shared/corpus/long].
+//! - The parallel split for WordPiece too (cuts after ASCII whitespace outside added tokens,
+//!   `FastPath::cuts`): bert-base-uncased, the four long documents from JS, 1 → 2 threads
+//!   14.9 → 9.6 ms (192.8 ms before the per-character normalization above).
 //! - UTF-8 validation of text read from JS with simdutf8 (napi/hot.rs, batch.rs): core's
 //!   `from_utf8` was 3.7–4.0% of the four long documents encoded from JS (perf), at ~1.6
 //!   GB/s on their non-ASCII text; it no longer shows in the profile.
@@ -291,6 +294,17 @@ impl FastPath {
             FastPath::ByteLevel(_) => "byte-level BPE",
             FastPath::SentencePiece(_) => "SentencePiece BPE",
             FastPath::WordPiece(_) => "WordPiece",
+        }
+    }
+
+    /// Up to `parts` pieces of a long text whose tokens, concatenated, are the text's (word
+    /// indices aside), for the parallel split; None on paths that cannot cut (SentencePiece:
+    /// its leading `▁` is added per stretch).
+    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Option<Vec<(usize, usize)>> {
+        match self {
+            FastPath::ByteLevel(b) => Some(b.cuts(text, plain_special, parts)),
+            FastPath::WordPiece(w) => Some(w.cuts(text, plain_special, parts)),
+            FastPath::SentencePiece(_) => None,
         }
     }
 

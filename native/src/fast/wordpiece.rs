@@ -286,6 +286,15 @@ impl WordPiece {
         true
     }
 
+    /// Up to `parts` pieces of `text` that tokenize independently to exactly the tokens of the
+    /// whole (word indices aside), as `[start, end)` byte ranges in order: cut after an ASCII
+    /// space, tab, newline or return outside every added-token match. The pre-tokenizer
+    /// always splits there, and `tokenize` handles the text on either side apart (its
+    /// stretches end there; the normalizer works per character).
+    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
+        self.added.cuts(text, plain_special, parts, |bytes, p| is_cut(bytes[p - 1]))
+    }
+
     /// Printable ASCII with no whitespace: words end at punctuation, each mark a word.
     fn ascii_stretch(&self, bytes: &[u8], start: usize, end: usize, word: &mut u32, scratch: &mut Scratch, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
         let mut i = start;
