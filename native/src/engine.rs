@@ -284,7 +284,7 @@ impl Engine {
         let special = if opts.add_special_tokens { pipeline::added_tokens(&self.tok, false) } else { 0 };
         let limit = opts.limit.saturating_sub(special);
         // With a limit, counting stops early instead (budgets): no split.
-        let parallel = if limit == usize::MAX { self.parallel_parts(text, plain, |f, part| f.count(part, plain, usize::MAX)) } else { None };
+        let parallel = if limit == usize::MAX { self.parallel_parts(text, plain, |f, _, part| f.count(part, plain, usize::MAX)) } else { None };
         if let Some(parts) = parallel {
             return Ok(parts.iter().sum::<usize>() + special);
         }
@@ -391,7 +391,7 @@ impl Engine {
     /// A long text's ids, from pieces cut where the pre-tokenizer is sure to split (see
     /// `FastPath::cuts`) and tokenized on rayon's pool; None → tokenize it in one go.
     fn parallel_ids(&self, text: &str, plain: bool) -> Option<Vec<u32>> {
-        let parts = self.parallel_parts(text, plain, |fast, part| {
+        let parts = self.parallel_parts(text, plain, |fast, _, part| {
             let mut ids = Vec::with_capacity(part.len() / 3);
             let ok = fast.tokenize(part, plain, |t| {
                 ids.push(t.id);
@@ -405,7 +405,7 @@ impl Engine {
     /// `work` on each part of a long text cut where the pre-tokenizer is sure to split, on
     /// rayon's pool, in text order; None when the text is short, there is one thread, no fast
     /// path that cuts, no cut, or a part needs the crate path.
-    fn parallel_parts<T: Send>(&self, text: &str, plain: bool, work: impl Fn(&FastPath, &str) -> Option<T> + Sync) -> Option<Vec<T>> {
+    fn parallel_parts<T: Send>(&self, text: &str, plain: bool, work: impl Fn(&FastPath, usize, &str) -> Option<T> + Sync) -> Option<Vec<T>> {
         use rayon::prelude::*;
         let fast = self.fast.as_ref()?;
         let threads = rayon::current_num_threads();
@@ -416,7 +416,18 @@ impl Engine {
         if ranges.len() < 2 {
             return None;
         }
-        ranges.par_iter().map(|&(s, e)| work(fast, &text[s..e])).collect()
+        ranges.par_iter().map(|&(s, e)| work(fast, s, &text[s..e])).collect()
+    }
+
+    /// A long text's Encoding (byte offsets), from parts cut where the pre-tokenizer is sure
+    /// to split, tokenized on rayon's pool and joined; None → encode it in one go.
+    fn parallel_encode(&self, text: &str, type_id: u32, plain: bool) -> Option<Encoding> {
+        let parts = self.parallel_parts(text, plain, |fast, start, part| Some((start, fast.tokens_of(part, plain)?)))?;
+        let mut all = crate::fast::Tokens::default();
+        for (start, tokens) in parts {
+            all.append(tokens, start);
+        }
+        Some(all.into_encoding(type_id))
     }
 
     /// Byte spans in `text` of the tokens of `text` alone (no special tokens added), without
@@ -461,7 +472,10 @@ impl Engine {
         self.check_special(text, mode)?;
         let plain = mode == SpecialTokens::Plain;
         // The fast path does not truncate: tokenize_with_limit's early stop stays on the crate.
-        let fast = if t.is_none() { self.fast.as_ref().and_then(|f| f.encode(text, type_id, plain)) } else { None };
+        let fast = match t {
+            None => self.parallel_encode(text, type_id, plain).or_else(|| self.fast.as_ref()?.encode(text, type_id, plain)),
+            Some(_) => None,
+        };
         let mut enc = match fast {
             Some(enc) => enc,
             None => pipeline::encode_sequence(self.model_tok()?, self.added(mode), text, type_id, t, OffsetType::Byte)?,

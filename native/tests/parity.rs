@@ -244,7 +244,7 @@ fn adversarial_repeats() {
 /// and count as the crate, including special tokens placed right at candidate cuts.
 #[test]
 fn long_text_split_in_parallel() {
-    use ferrotok_native::engine::{CountOptions, PARALLEL_MIN_BYTES};
+    use ferrotok_native::engine::{CountOptions, EncodeOptions, Input, PARALLEL_MIN_BYTES};
     let mut text = String::new();
     for b in corpus_blocks().iter().cycle() {
         text.push_str(b);
@@ -259,6 +259,13 @@ fn long_text_split_in_parallel() {
             let want = p.reference.encode_ids(&text, &opts).unwrap();
             assert_eq!(p.fast.encode_ids(&text, &opts).unwrap(), want, "{} {special_tokens:?}", p.name);
             assert_eq!(p.fast.count_with(&text, &opts).unwrap(), want.len(), "{} {special_tokens:?} count", p.name);
+            let opts = EncodeOptions { special_tokens, ..Default::default() };
+            let (want, got) = (p.reference.encode(Input::from(text.as_str()), &opts).unwrap(), p.fast.encode(Input::from(text.as_str()), &opts).unwrap());
+            assert_eq!(got.get_ids(), want.get_ids(), "{} {special_tokens:?} encode", p.name);
+            assert_eq!(got.get_tokens(), want.get_tokens(), "{} {special_tokens:?} encode", p.name);
+            assert_eq!(got.get_offsets(), want.get_offsets(), "{} {special_tokens:?} encode", p.name);
+            assert_eq!(got.get_word_ids(), want.get_word_ids(), "{} {special_tokens:?} encode", p.name);
+            assert_eq!(got.get_special_tokens_mask(), want.get_special_tokens_mask(), "{} {special_tokens:?} encode", p.name);
         }
     }
 }

@@ -155,6 +155,13 @@
 //! - The parallel split for WordPiece too (cuts after ASCII whitespace outside added tokens,
 //!   `FastPath::cuts`): bert-base-uncased, the four long documents from JS, 1 → 2 threads
 //!   14.9 → 9.6 ms (192.8 ms before the per-character normalization above).
+//! - Full Encodings of long texts split in parallel too (`Engine::parallel_encode`, parts
+//!   joined by `Tokens::append`), and UTF-16 offsets counted back from the cursor when a
+//!   target is just behind it (offsets.rs: restarting from a checkpoint rescanned up to 4
+//!   KiB per byte-level token that splits a character, 10% of the profile). Llama 3, the
+//!   four long documents, `encode(doc).offsets` from JS: 74 → ~69 ms on 1 thread, ~60 on 2.
+//!   Most of what is left is serial: a `String` per token (the crate's Encoding holds
+//!   them), post-processing and building the JS result.
 //! - UTF-8 validation of text read from JS with simdutf8 (napi/hot.rs, batch.rs): core's
 //!   `from_utf8` was 3.7–4.0% of the four long documents encoded from JS (perf), at ~1.6
 //!   GB/s on their non-ASCII text; it no longer shows in the profile.
@@ -167,8 +174,7 @@
 //!
 //! Not reached yet (issue #4): see the README's performance section for the latest `npm run
 //! bench` figures against each target. Not built: a Unigram fast path, and the parallel split
-//! for full Encodings and for SentencePiece (its leading `▁` is added per stretch, so a cut
-//! needs a flag).
+//! for SentencePiece (its leading `▁` is added per stretch, so a cut needs a flag).
 
 pub mod added;
 mod bert_norm;
@@ -230,6 +236,42 @@ impl Tables<'_> {
     fn take(&self) -> Option<(MergeTable, ModelVocab)> {
         let merges = self.merges.take()?();
         Some((merges?, self.vocab.take()?))
+    }
+}
+
+/// An Encoding's per-token data for one sequence, before the Encoding is built: the parts
+/// of a long text cut at guaranteed splits are tokenized apart and joined (`append`).
+#[derive(Default)]
+pub struct Tokens {
+    ids: Vec<u32>,
+    strings: Vec<String>,
+    offsets: Vec<(usize, usize)>,
+    words: Vec<Option<u32>>,
+}
+
+impl Tokens {
+    fn with_capacity(n: usize) -> Self {
+        Tokens { ids: Vec::with_capacity(n), strings: Vec::with_capacity(n), offsets: Vec::with_capacity(n), words: Vec::with_capacity(n) }
+    }
+
+    pub fn into_encoding(self, type_id: u32) -> Encoding {
+        let n = self.ids.len();
+        Encoding::new(self.ids, vec![type_id; n], self.strings, self.words, self.offsets, vec![0; n], vec![1; n], vec![], Default::default())
+    }
+
+    /// Appends the tokens of the next part of the text, which starts at byte `start`: its
+    /// offsets move by `start`, its word indices continue after this part's last word (every
+    /// word has at least one token, and none spans a cut).
+    pub fn append(&mut self, next: Tokens, start: usize) {
+        let words = self.words.last().copied().flatten().map_or(0, |w| w + 1);
+        self.ids.reserve(next.ids.len());
+        self.strings.reserve(next.strings.len());
+        self.offsets.reserve(next.offsets.len());
+        self.words.reserve(next.words.len());
+        self.ids.extend(next.ids);
+        self.strings.extend(next.strings);
+        self.offsets.extend(next.offsets.into_iter().map(|(s, e)| (s + start, e + start)));
+        self.words.extend(next.words.into_iter().map(|w| w.map(|w| w + words)));
     }
 }
 
@@ -330,20 +372,27 @@ impl FastPath {
     }
 
     /// The Encoding of one sequence, byte offsets into `text`; None → use the crate path.
-    /// A byte-level token that covers part of a multi-byte character spans the whole
-    /// character (the other paths' tokens are whole characters already).
     pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
+        self.tokens_of(text, plain_special).map(|t| t.into_encoding(type_id))
+    }
+
+    /// The tokens of `text` (an Encoding's per-token data), byte offsets into `text`; None →
+    /// use the crate path. A byte-level token that covers part of a multi-byte character
+    /// spans the whole character (the other paths' tokens are whole characters already).
+    pub fn tokens_of(&self, text: &str, plain_special: bool) -> Option<Tokens> {
         let (bytes, tokens) = (text.as_bytes(), self.tokens());
-        let (mut ids, mut strings, mut offsets, mut words) = (vec![], vec![], vec![], vec![]);
+        // Room for a token per 4 bytes (what prose and code average; pages not written are
+        // never faulted in): growing four vectors by doubling was a fifth of a long-document
+        // `encode` from JS, in realloc copies and page faults (perf).
+        let mut out = Tokens::with_capacity(text.len() / 4 + 8);
         let ok = self.tokenize(text, plain_special, |t| {
-            ids.push(t.id);
-            strings.push(if t.added { text[t.start..t.end].to_string() } else { tokens[t.id as usize].to_string() });
-            offsets.push(whole_chars(bytes, &t));
-            words.push(Some(t.word));
+            out.ids.push(t.id);
+            out.strings.push(if t.added { text[t.start..t.end].to_string() } else { tokens[t.id as usize].to_string() });
+            out.offsets.push(whole_chars(bytes, &t));
+            out.words.push(Some(t.word));
             ControlFlow::Continue(())
         });
-        let n = ids.len();
-        ok.then(|| Encoding::new(ids, vec![type_id; n], strings, words, offsets, vec![0; n], vec![1; n], vec![], Default::default()))
+        ok.then_some(out)
     }
 
     /// Number of tokens of one sequence, counting no further than `limit`; None → use the
