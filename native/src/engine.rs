@@ -284,7 +284,7 @@ impl Engine {
         let special = if opts.add_special_tokens { pipeline::added_tokens(&self.tok, false) } else { 0 };
         let limit = opts.limit.saturating_sub(special);
         // With a limit, counting stops early instead (budgets): no split.
-        let parallel = if limit == usize::MAX { self.parallel_parts(text, plain, |f, _, part| f.count(part, plain, usize::MAX)) } else { None };
+        let parallel = if limit == usize::MAX { self.parallel_parts(text, plain, |f, start, part| f.count_part(part, plain, start > 0, usize::MAX)) } else { None };
         if let Some(parts) = parallel {
             return Ok(parts.iter().sum::<usize>() + special);
         }
@@ -391,9 +391,9 @@ impl Engine {
     /// A long text's ids, from pieces cut where the pre-tokenizer is sure to split (see
     /// `FastPath::cuts`) and tokenized on rayon's pool; None → tokenize it in one go.
     fn parallel_ids(&self, text: &str, plain: bool) -> Option<Vec<u32>> {
-        let parts = self.parallel_parts(text, plain, |fast, _, part| {
+        let parts = self.parallel_parts(text, plain, |fast, start, part| {
             let mut ids = Vec::with_capacity(part.len() / 3);
-            let ok = fast.tokenize(part, plain, |t| {
+            let ok = fast.tokenize_part(part, plain, start > 0, |t| {
                 ids.push(t.id);
                 std::ops::ControlFlow::Continue(())
             });
@@ -412,7 +412,7 @@ impl Engine {
         if text.len() < PARALLEL_MIN_BYTES || threads < 2 {
             return None;
         }
-        let ranges = fast.cuts(text, plain, threads * 4)?;
+        let ranges = fast.cuts(text, plain, threads * 4);
         if ranges.len() < 2 {
             return None;
         }
@@ -422,6 +422,9 @@ impl Engine {
     /// A long text's Encoding (byte offsets), from parts cut where the pre-tokenizer is sure
     /// to split, tokenized on rayon's pool and joined; None → encode it in one go.
     fn parallel_encode(&self, text: &str, type_id: u32, plain: bool) -> Option<Encoding> {
+        if !self.fast.as_ref()?.splits_words() {
+            return None;
+        }
         let parts = self.parallel_parts(text, plain, |fast, start, part| Some((start, fast.tokens_of(part, plain)?)))?;
         let mut all = crate::fast::Tokens::default();
         for (start, tokens) in parts {

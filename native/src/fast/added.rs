@@ -84,11 +84,12 @@ impl AddedMatcher {
 
 impl AddedMatcher {
     /// Up to `parts` pieces of `text` as `[start, end)` byte ranges in order: cut at the
-    /// first position `p` from each even share of the text where `at(bytes, p)` holds (`p` is
-    /// never 0 nor the end) and no added-token match spans `p`, so matching restarts cleanly
-    /// there. Fewer pieces when no such position is found. The caller's `at` says where its
-    /// pre-tokenizer is sure to split.
-    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize, at: impl Fn(&[u8], usize) -> bool) -> Vec<(usize, usize)> {
+    /// first position `p` from each even share of the text where `at(bytes, p, after_match)`
+    /// holds (`p` is never 0 nor the end; `after_match`: an added-token match ends at `p`)
+    /// and no added-token match spans `p`, so matching restarts cleanly there. Fewer pieces
+    /// when no such position is found. The caller's `at` says where its pre-tokenizer is
+    /// sure to split.
+    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize, at: impl Fn(&[u8], usize, bool) -> bool) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
         let mut added = Vec::new();
         self.segments(text, plain_special, |seg| {
@@ -100,10 +101,11 @@ impl AddedMatcher {
             let i = added.partition_point(|&(_, end)| end <= p);
             added.get(i).is_some_and(|&(start, _)| start < p)
         };
+        let after_match = |p: usize| added.binary_search_by_key(&p, |&(_, end)| end).is_ok();
         let mut starts = vec![0];
         for k in 1..parts {
             let from = (text.len() * k / parts).max(starts[starts.len() - 1] + 1);
-            match (from..bytes.len()).find(|&p| at(bytes, p) && !inside(p)) {
+            match (from..bytes.len()).find(|&p| at(bytes, p, after_match(p)) && !inside(p)) {
                 Some(p) => starts.push(p),
                 None => break,
             }
@@ -141,7 +143,7 @@ mod tests {
     #[test]
     fn cuts_never_split_a_match_and_follow_the_shares() {
         let m = AddedMatcher::new(&[(1, "<a b>".into(), true)], &[]).unwrap();
-        let after_space = |b: &[u8], p: usize| b[p - 1] == b' ';
+        let after_space = |b: &[u8], p: usize, _| b[p - 1] == b' ';
         // The only position after a space is inside the match: no cut.
         let text = format!("{}<a b>{}", "w".repeat(40), "w".repeat(10));
         assert_eq!(m.cuts(&text, false, 2, after_space), vec![(0, text.len())]);
@@ -151,6 +153,10 @@ mod tests {
         let cuts = m.cuts(words, false, 3, after_space);
         assert_eq!(cuts, vec![(0, 6), (6, 12), (12, words.len())]);
         assert_eq!(m.cuts("abcdef", false, 4, after_space), vec![(0, 6)]);
+        // `after_match` is true exactly where a match ends.
+        let text = format!("{}<a b>x{}", "w".repeat(10), "w".repeat(10));
+        let ends: Vec<usize> = (1..text.len()).filter(|&p| m.cuts(&text, false, 2, |_, q, after| q == p && after).len() == 2).collect();
+        assert_eq!(ends, vec![15]);
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl ByteLevelBpe {
     /// Chinese lines rarely start with an ASCII letter: 39 cuts in the first 68 KB of the
     /// corpus's Chinese document, up to 6 KB apart; 146 with ideographs.
     pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
-        self.added.cuts(text, plain_special, parts, |bytes, p| bytes[p - 1] == b'\n' && (bytes[p].is_ascii_alphabetic() || ideograph_at(bytes, p)))
+        self.added.cuts(text, plain_special, parts, |bytes, p, _| bytes[p - 1] == b'\n' && (bytes[p].is_ascii_alphabetic() || ideograph_at(bytes, p)))
     }
 
     /// `Tokenizer::decode` for ids already checked to exist; None → use the crate path.

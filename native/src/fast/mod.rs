@@ -162,6 +162,10 @@
 //!   four long documents, `encode(doc).offsets` from JS: 74 → ~69 ms on 1 thread, ~60 on 2.
 //!   Most of what is left is serial: a `String` per token (the crate's Encoding holds
 //!   them), post-processing and building the JS result.
+//! - The parallel split for SentencePiece BPE's ids and counts (`SentencePieceBpe::cuts`: at
+//!   a word boundary inside a stretch; parts after the first get no leading `▁`). Four long
+//!   documents from JS, 1 → 2 threads: Llama 2 27.7 → 17.2 ms, Gemma 3 46.7 → 29.2 ms. Its
+//!   full Encodings are not split: a stretch is one word, so word indices would not join.
 //! - UTF-8 validation of text read from JS with simdutf8 (napi/hot.rs, batch.rs): core's
 //!   `from_utf8` was 3.7–4.0% of the four long documents encoded from JS (perf), at ~1.6
 //!   GB/s on their non-ASCII text; it no longer shows in the profile.
@@ -173,8 +177,7 @@
 //!   84.0, the four documents in one text within noise (87.6 → 88.7).
 //!
 //! Not reached yet (issue #4): see the README's performance section for the latest `npm run
-//! bench` figures against each target. Not built: a Unigram fast path, and the parallel split
-//! for SentencePiece (its leading `▁` is added per stretch, so a cut needs a flag).
+//! bench` figures against each target. Not built: a Unigram fast path.
 
 pub mod added;
 mod bert_norm;
@@ -339,23 +342,34 @@ impl FastPath {
         }
     }
 
-    /// Up to `parts` pieces of a long text whose tokens, concatenated, are the text's (word
-    /// indices aside), for the parallel split; None on paths that cannot cut (SentencePiece:
-    /// its leading `▁` is added per stretch).
-    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Option<Vec<(usize, usize)>> {
+    /// Up to `parts` pieces of a long text whose tokens, concatenated, are the text's, for
+    /// the parallel split: each part after the first is tokenized with `tokenize_part(…,
+    /// continued = true)`. Word indices continue across the cuts except on SentencePiece
+    /// (whose stretch is one word), so `splits_words` says whether Encodings may be joined.
+    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
         match self {
-            FastPath::ByteLevel(b) => Some(b.cuts(text, plain_special, parts)),
-            FastPath::WordPiece(w) => Some(w.cuts(text, plain_special, parts)),
-            FastPath::SentencePiece(_) => None,
+            FastPath::ByteLevel(b) => b.cuts(text, plain_special, parts),
+            FastPath::WordPiece(w) => w.cuts(text, plain_special, parts),
+            FastPath::SentencePiece(s) => s.cuts(text, plain_special, parts),
         }
+    }
+
+    /// Whether `cuts` fall between words, so that the parts' Encodings join (`Tokens::append`).
+    pub fn splits_words(&self) -> bool {
+        !matches!(self, FastPath::SentencePiece(_))
     }
 
     /// Calls `f` for every token until it returns `Break`; false → use the crate path.
     pub fn tokenize(&self, text: &str, plain_special: bool, f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
+        self.tokenize_part(text, plain_special, false, f)
+    }
+
+    /// `tokenize` of a part of a longer text (`cuts`); `continued`: not its first part.
+    pub fn tokenize_part(&self, text: &str, plain_special: bool, continued: bool, f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
         match self {
             FastPath::ByteLevel(b) => b.tokenize(text, plain_special, f),
             FastPath::SentencePiece(s) => {
-                s.tokenize(text, plain_special, f);
+                s.tokenize(text, plain_special, continued, f);
                 true
             }
             FastPath::WordPiece(w) => w.tokenize(text, plain_special, f),
@@ -398,8 +412,13 @@ impl FastPath {
     /// Number of tokens of one sequence, counting no further than `limit`; None → use the
     /// crate path.
     pub fn count(&self, text: &str, plain_special: bool, limit: usize) -> Option<usize> {
+        self.count_part(text, plain_special, false, limit)
+    }
+
+    /// `count` of a part of a longer text (`cuts`); `continued`: not its first part.
+    pub fn count_part(&self, text: &str, plain_special: bool, continued: bool, limit: usize) -> Option<usize> {
         let mut n = 0;
-        let ok = self.tokenize(text, plain_special, |_| {
+        let ok = self.tokenize_part(text, plain_special, continued, |_| {
             n += 1;
             if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         });

@@ -88,26 +88,48 @@ impl SentencePieceBpe {
     }
 
     /// Calls `f` for every token of `text` until it returns `Break`. `plain_special`:
-    /// special tokens are encoded as ordinary text.
-    pub fn tokenize(&self, text: &str, plain_special: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) {
+    /// special tokens are encoded as ordinary text. `continued`: `text` is a part of a longer
+    /// text, cut inside a stretch (`cuts`), so its first stretch gets no leading `▁`.
+    pub fn tokenize(&self, text: &str, plain_special: bool, continued: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) {
         let mut word = 0u32;
         let mut scratch = Scratch::default();
         self.added.try_segments(text, plain_special, |seg| {
             let flow = match seg {
                 Segment::Added { id, start, end } => f(Tok { id, start, end, word, added: true }),
-                Segment::Text { start, end } => self.stretch(text, start, end, word, &mut scratch, &mut f),
+                Segment::Text { start, end } => {
+                    let prepend = self.prepend && !(continued && start == 0);
+                    self.stretch(text, start, end, word, prepend, &mut scratch, &mut f)
+                }
             };
             word += 1;
             flow
         });
     }
 
-    /// The tokens of one stretch between added tokens: normalized and merged word by word.
-    fn stretch(&self, text: &str, start: usize, end: usize, word: u32, s: &mut Scratch, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+    /// Up to `parts` pieces of `text` whose ids, concatenated, are the text's (each part
+    /// after the first tokenized with `continued`): cut at a word boundary of `words` — a
+    /// space after a character that is neither a space nor a glue character — inside a
+    /// stretch (not right after an added token, where a new stretch would start with `▁`).
+    /// Word indices differ (a stretch is one word), so only ids and counts are split.
+    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
+        self.added.cuts(text, plain_special, parts, |bytes, p, after_match| {
+            if after_match || bytes[p] != b' ' {
+                return false;
+            }
+            let lead = (0..p).rev().find(|&i| bytes[i] & 0xC0 != 0x80).unwrap_or(0);
+            let prev = std::str::from_utf8(&bytes[lead..p]).ok().and_then(|s| s.chars().next());
+            prev.is_some_and(|c| c != ' ' && !self.glue.contains(&c))
+        })
+    }
+
+    /// The tokens of one stretch between added tokens: normalized and merged word by word
+    /// (after a leading `▁` if `prepend`).
+    #[allow(clippy::too_many_arguments)]
+    fn stretch(&self, text: &str, start: usize, end: usize, word: u32, prepend: bool, s: &mut Scratch, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
         let stretch = &text[start..end];
         let mut first = true;
         for (ws, we) in self.words(stretch) {
-            s.normalize(stretch, ws, we, first && self.prepend, start);
+            s.normalize(stretch, ws, we, first && prepend, start);
             first = false;
             s.pieces.clear();
             self.bpe.encode(s.norm.as_bytes(), &mut s.pieces);

@@ -292,7 +292,7 @@ impl WordPiece {
     /// always splits there, and `tokenize` handles the text on either side apart (its
     /// stretches end there; the normalizer works per character).
     pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
-        self.added.cuts(text, plain_special, parts, |bytes, p| is_cut(bytes[p - 1]))
+        self.added.cuts(text, plain_special, parts, |bytes, p, _| is_cut(bytes[p - 1]))
     }
 
     /// Printable ASCII with no whitespace: words end at punctuation, each mark a word.
