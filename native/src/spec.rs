@@ -102,7 +102,8 @@ fn yes() -> bool {
 
 /// The `model` section, with the fields of both models read here: one struct rather than an
 /// enum tagged by `type`, which serde would buffer in `Content` first (that buffering, and
-/// the maps built from it, were most of a BERT load through the crate's deserializer).
+/// the maps built from it, were most of a BERT load through the crate's deserializer). The
+/// BPE fields repeat `BpeOptions` for the same reason: `#[serde(flatten)]` buffers too.
 #[derive(Deserialize)]
 struct ModelSection<'a> {
     #[serde(rename = "type", borrow)]
