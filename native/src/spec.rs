@@ -100,39 +100,67 @@ fn yes() -> bool {
     true
 }
 
-/// The `model` section, with the fields of both models read here: one struct rather than an
+/// The `model` section, with the fields of both models read here: one visitor rather than an
 /// enum tagged by `type`, which serde would buffer in `Content` first (that buffering, and
 /// the maps built from it, were most of a BERT load through the crate's deserializer). The
-/// BPE fields repeat `BpeOptions` for the same reason: `#[serde(flatten)]` buffers too.
-#[derive(Deserialize)]
+/// BPE settings go straight into `BpeOptions` (`#[serde(flatten)]` would buffer too). A key
+/// given twice keeps its last value, as the crate's own visitors do; unknown keys are skipped.
+#[derive(Default)]
 struct ModelSection<'a> {
-    #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
-    dropout: Option<f32>,
-    unk_token: Option<String>,
-    continuing_subword_prefix: Option<String>,
-    end_of_word_suffix: Option<String>,
-    fuse_unk: Option<bool>,
-    byte_fallback: Option<bool>,
-    ignore_merges: Option<bool>,
+    bpe: BpeOptions,
     max_input_chars_per_word: Option<usize>,
-    #[serde(borrow, deserialize_with = "entries")]
-    vocab: Vec<(Cow<'a, str>, u32)>,
+    vocab: Option<Vec<(Cow<'a, str>, u32)>>,
     merges: Option<MergeSpans>,
 }
 
-impl<'a> ModelSection<'a> {
-    /// A BPE needs its merges (the crate's `BPEVisitor` fails without them), a WordPiece its
-    /// four fields (`WordPieceVisitor` fails without any of them; `null` is not a string).
-    fn into_spec(self, text: &'a [u8]) -> Option<ModelSpec<'a>> {
-        let ModelSection { kind, dropout, unk_token, continuing_subword_prefix, end_of_word_suffix, fuse_unk, byte_fallback, ignore_merges, max_input_chars_per_word, vocab, merges } = self;
-        match kind.as_deref() {
-            Some("BPE") => {
-                let merges = merges?;
-                let options = BpeOptions { dropout, unk_token, continuing_subword_prefix, end_of_word_suffix, fuse_unk, byte_fallback, ignore_merges };
-                Some(ModelSpec::Bpe(BpeSpec { options, vocab, merges, text }))
+impl<'de: 'a, 'a> Deserialize<'de> for ModelSection<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Section<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Section<'a> {
+            type Value = ModelSection<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a model section")
             }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut m = ModelSection::default();
+                let b = &mut m.bpe;
+                while let Some(BorrowedStr(key)) = map.next_key()? {
+                    match key.as_ref() {
+                        "type" => m.kind = map.next_value::<Option<BorrowedStr>>()?.map(|k| k.0),
+                        "dropout" => b.dropout = map.next_value()?,
+                        "unk_token" => b.unk_token = map.next_value()?,
+                        "continuing_subword_prefix" => b.continuing_subword_prefix = map.next_value()?,
+                        "end_of_word_suffix" => b.end_of_word_suffix = map.next_value()?,
+                        "fuse_unk" => b.fuse_unk = map.next_value()?,
+                        "byte_fallback" => b.byte_fallback = map.next_value()?,
+                        "ignore_merges" => b.ignore_merges = map.next_value()?,
+                        "max_input_chars_per_word" => m.max_input_chars_per_word = map.next_value()?,
+                        "vocab" => m.vocab = Some(map.next_value::<Entries>()?.0),
+                        "merges" => m.merges = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(m)
+            }
+        }
+        d.deserialize_map(Section(std::marker::PhantomData))
+    }
+}
+
+impl<'a> ModelSection<'a> {
+    /// A BPE needs its vocabulary and merges (the crate's `BPEVisitor` fails without them), a
+    /// WordPiece its vocabulary and three settings (`WordPieceVisitor` fails without any of
+    /// them; `null` is not a string).
+    fn into_spec(self, text: &'a [u8]) -> Option<ModelSpec<'a>> {
+        let ModelSection { kind, bpe, max_input_chars_per_word, vocab, merges } = self;
+        let vocab = vocab?;
+        match kind.as_deref() {
+            Some("BPE") => Some(ModelSpec::Bpe(BpeSpec { options: bpe, vocab, merges: merges?, text })),
             Some("WordPiece") => {
+                let BpeOptions { unk_token, continuing_subword_prefix, .. } = bpe;
                 let options = WordPieceOptions { unk_token: unk_token?, continuing_subword_prefix: continuing_subword_prefix?, max_input_chars_per_word: max_input_chars_per_word? };
                 Some(ModelSpec::WordPiece(WordPieceSpec { options, vocab }))
             }
@@ -190,7 +218,7 @@ impl WordPieceOptions {
 /// A BPE model's settings besides its vocabulary and merges: what the crate's model needs to
 /// be built again later from the shell's vocabulary and the fast path's merge table
 /// (`Engine::model_tok`), so the file's text need not be kept.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct BpeOptions {
     dropout: Option<f32>,
     unk_token: Option<String>,
@@ -382,6 +410,15 @@ fn entries<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(Cow<'de, str>,
         }
     }
     d.deserialize_map(Entries)
+}
+
+/// A `vocab` map as (token, id) entries in file order (`entries`).
+struct Entries<'a>(Vec<(Cow<'a, str>, u32)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        entries(d).map(Entries)
+    }
 }
 
 /// A string borrowed from the JSON text when it has no escapes.
