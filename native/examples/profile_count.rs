@@ -1,5 +1,5 @@
 //! Loops the engine on one input, for profilers (perf, callgrind):
-//!   cargo run --release --no-default-features --example profile_count -- <tokenizer.json> <text file> [iterations] [encode]
+//!   cargo run --release --no-default-features --example profile_count -- <tokenizer.json> <text file> [iterations] [encode|lines|encode-lines]
 use ferrotok_native::{load, EncodeOptions, Input};
 use std::time::Instant;
 
@@ -8,9 +8,11 @@ fn main() {
     let engine = load::from_path(std::path::Path::new(&args[1])).expect("tokenizer loads");
     let text = std::fs::read_to_string(&args[2]).expect("text file");
     let iterations: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    let encode = args.get(4).is_some_and(|s| s == "encode");
-    // "lines": each line of the file is one input (the batch workload, single-threaded).
-    let lines: Vec<&str> = if args.get(4).is_some_and(|s| s == "lines") { text.lines().collect() } else { vec![text.as_str()] };
+    let mode = args.get(4).map_or("", String::as_str);
+    let encode = mode.starts_with("encode");
+    // "lines", "encode-lines": each line of the file is one input (the batch workload,
+    // single-threaded).
+    let lines: Vec<&str> = if mode.ends_with("lines") { text.lines().collect() } else { vec![text.as_str()] };
     // Each iteration timed alone; the minimum is the least disturbed on a shared machine.
     let mut times = Vec::with_capacity(iterations);
     let mut total = 0;

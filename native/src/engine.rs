@@ -3,8 +3,9 @@
 //! `Engine` is `Send + Sync` and never mutated after load, so concurrent encodes need no lock
 //! (the official Node binding read-locks an `RwLock<Tokenizer>` on every call; we don't).
 //! Per-call configuration — special tokens, truncation, padding — travels in `EncodeOptions`.
-//! This is the seam where our own fast paths will plug in: `encode`/`count` pick a path per
-//! configuration; today every configuration runs the `tokenizers` crate path (pipeline.rs).
+//! This is the seam where our own fast paths plug in: `encode`/`count` take the fast path
+//! built at load (fast/) where there is one and it accepts the input, else the `tokenizers`
+//! crate path (pipeline.rs).
 
 use crate::error::{panic_detail, Code, Error, Result};
 use crate::fast::FastPath;
@@ -12,6 +13,7 @@ use crate::offsets::Utf16Mapper;
 use crate::pipeline::{self, HfTokenizer};
 use crate::spec::BpeOptions;
 use crate::special::SpecialGuard;
+use crate::token_strings;
 pub use crate::special::SpecialTokens;
 use crate::fast::model_vocab::ModelVocab;
 use crate::vocab::{self, VocabIndex};
@@ -37,6 +39,8 @@ pub struct Engine {
     special: OnceLock<SpecialGuard>,
     /// The ids the post-processor puts before and after one sequence, for `encode_ids`.
     affixes: OnceLock<Option<(Vec<u32>, Vec<u32>)>>,
+    /// The post-processor lets token strings be elided (token_strings.rs).
+    processor_allows_elision: bool,
 }
 
 /// Ids into a caller's buffer, moving to a vector once they outgrow it.
@@ -127,38 +131,46 @@ pub struct EncodeOptions {
     pub truncation: Option<TruncationParams>,
     pub padding: Option<PaddingParams>,
     pub special_tokens: SpecialTokens,
+    /// Leave model tokens' strings empty where `Engine::elides` says `Engine::token_strings`
+    /// can restore them (token_strings.rs): for callers that read them rarely, like JS.
+    pub elide_token_strings: bool,
 }
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        EncodeOptions { add_special_tokens: true, truncation: None, padding: None, special_tokens: SpecialTokens::Allow }
+        EncodeOptions { add_special_tokens: true, truncation: None, padding: None, special_tokens: SpecialTokens::Allow, elide_token_strings: false }
     }
 }
 
 impl Engine {
     /// An engine that runs everything through the `tokenizers` crate: the reference.
     pub fn new(tok: HfTokenizer) -> Self {
-        Engine { tok, model: ModelTokenizer::Same, vocab: OnceLock::new(), fast: None, special: OnceLock::new(), affixes: OnceLock::new() }
+        Engine::assemble(tok, ModelTokenizer::Same, None)
     }
 
     /// The crate tokenizer, with a fast path beside it where one reproduces this model
     /// (`FastPath::from_crate`: WordPiece).
     pub fn with_crate_fast_path(tok: HfTokenizer) -> Self {
         let fast = FastPath::from_crate(&tok);
-        Engine { fast, ..Engine::new(tok) }
+        Engine::assemble(tok, ModelTokenizer::Same, fast)
     }
 
     /// An engine on a BPE fast path: `shell` (spec.rs) for everything but the model, the full
     /// crate tokenizer built (with `options`) only if an input needs it.
     pub fn with_fast_path(shell: HfTokenizer, fast: FastPath, options: BpeOptions) -> Self {
         let model = ModelTokenizer::Lazy { options, full: OnceLock::new() };
-        Engine { tok: shell, model, vocab: OnceLock::new(), fast: Some(fast), special: OnceLock::new(), affixes: OnceLock::new() }
+        Engine::assemble(shell, model, Some(fast))
     }
 
     /// An engine on a fast path that builds the crate tokenizer itself when needed: `shell`
     /// (spec.rs) for everything but the model.
     pub fn with_model_in_fast_path(shell: HfTokenizer, fast: FastPath) -> Self {
-        Engine { tok: shell, model: ModelTokenizer::InFastPath, vocab: OnceLock::new(), fast: Some(fast), special: OnceLock::new(), affixes: OnceLock::new() }
+        Engine::assemble(shell, ModelTokenizer::InFastPath, Some(fast))
+    }
+
+    fn assemble(tok: HfTokenizer, model: ModelTokenizer, fast: Option<FastPath>) -> Self {
+        let processor_allows_elision = token_strings::processor_allows(&tok);
+        Engine { tok, model, vocab: OnceLock::new(), fast, special: OnceLock::new(), affixes: OnceLock::new(), processor_allows_elision }
     }
 
     /// The crate tokenizer with its model (see `ModelTokenizer`).
@@ -263,11 +275,27 @@ impl Engine {
         self.check_truncation(opts)?;
         let t = opts.truncation.as_ref();
         let mode = opts.special_tokens;
-        let first = self.sequence(input.text, 0, t, mode)?;
-        let pair = input.pair.map(|p| self.sequence(p, 1, t, mode)).transpose()?;
+        let elide = self.elides(opts);
+        let first = self.sequence(input.text, 0, t, mode, elide)?;
+        let pair = input.pair.map(|p| self.sequence(p, 1, t, mode, elide)).transpose()?;
         options_guard(|| {
             pipeline::post_process(&self.tok, first, pair, opts.add_special_tokens, t, opts.padding.as_ref())
         })
+    }
+
+    /// Whether `encode` with these options leaves model tokens' strings empty (they asked for
+    /// it, and token_strings.rs's conditions hold): then `token_strings` gives the strings.
+    pub fn elides(&self, opts: &EncodeOptions) -> bool {
+        opts.elide_token_strings && self.fast.is_some() && self.processor_allows_elision && token_strings::padding_allows(opts.padding.as_ref())
+    }
+
+    /// The token strings of an Encoding that `encode` built with options for which `elides`
+    /// held (its overflowing windows too).
+    pub fn token_strings(&self, enc: &Encoding) -> Vec<String> {
+        match &self.fast {
+            Some(fast) => token_strings::restore(enc, fast),
+            None => enc.get_tokens().to_vec(),
+        }
     }
 
     /// Token count of `text` alone (no truncation, no padding), without building tokens or
@@ -421,11 +449,11 @@ impl Engine {
 
     /// A long text's Encoding (byte offsets), from parts cut where the pre-tokenizer is sure
     /// to split, tokenized on rayon's pool and joined; None → encode it in one go.
-    fn parallel_encode(&self, text: &str, type_id: u32, plain: bool) -> Option<Encoding> {
+    fn parallel_encode(&self, text: &str, type_id: u32, plain: bool, strings: bool) -> Option<Encoding> {
         if !self.fast.as_ref()?.splits_words() {
             return None;
         }
-        let parts = self.parallel_parts(text, plain, |fast, start, part| Some((start, fast.tokens_of(part, plain)?)))?;
+        let parts = self.parallel_parts(text, plain, |fast, start, part| Some((start, fast.tokens_of(part, plain, strings)?)))?;
         let mut all = crate::fast::Tokens::default();
         for (start, tokens) in parts {
             all.append(tokens, start);
@@ -471,12 +499,13 @@ impl Engine {
         VocabIndex::new(ids)
     }
 
-    fn sequence(&self, text: &str, type_id: u32, t: Option<&TruncationParams>, mode: SpecialTokens) -> Result<Encoding> {
+    /// One sequence's Encoding, offsets in UTF-16 units; `elide`: model tokens' strings empty.
+    fn sequence(&self, text: &str, type_id: u32, t: Option<&TruncationParams>, mode: SpecialTokens, elide: bool) -> Result<Encoding> {
         self.check_special(text, mode)?;
         let plain = mode == SpecialTokens::Plain;
         // The fast path does not truncate: tokenize_with_limit's early stop stays on the crate.
         let fast = match t {
-            None => self.parallel_encode(text, type_id, plain).or_else(|| self.fast.as_ref()?.encode(text, type_id, plain)),
+            None => self.parallel_encode(text, type_id, plain, !elide).or_else(|| self.fast.as_ref()?.encode(text, type_id, plain, !elide)),
             Some(_) => None,
         };
         let mut enc = match fast {

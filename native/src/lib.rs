@@ -20,6 +20,7 @@ pub mod spec;
 pub mod special;
 pub mod stream;
 pub mod tensor;
+pub mod token_strings;
 pub mod vocab;
 
 #[cfg(feature = "napi")]

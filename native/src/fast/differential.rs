@@ -1,6 +1,7 @@
 //! Fast path == crate path, as one check shared by native/tests/parity.rs and the cargo-fuzz
 //! target (native/fuzz/): full encodings (ids, tokens, offsets, word ids, type ids, masks),
-//! counts, ids-only encodes and decodes, in every special-token mode.
+//! counts, ids-only encodes and decodes, in every special-token mode; token strings also
+//! when elided, then restored (token_strings.rs).
 
 use crate::engine::{CountOptions, EncodeOptions, Engine, Input, SpecialTokens};
 
@@ -29,6 +30,12 @@ fn compare_one(reference: &Engine, fast: &Engine, text: &str, add: bool, special
     same("type ids", a.get_type_ids(), b.get_type_ids())?;
     same("special tokens mask", a.get_special_tokens_mask(), b.get_special_tokens_mask())?;
     same("attention mask", a.get_attention_mask(), b.get_attention_mask())?;
+    let lazy = EncodeOptions { elide_token_strings: true, ..opts };
+    let elided = fast.encode(Input::from(text), &lazy).map_err(|e| e.message)?;
+    same("ids with token strings elided", a.get_ids(), elided.get_ids())?;
+    same("offsets with token strings elided", a.get_offsets(), elided.get_offsets())?;
+    let restored = if fast.elides(&lazy) { fast.token_strings(&elided) } else { elided.get_tokens().to_vec() };
+    same("restored token strings", a.get_tokens(), &restored)?;
     let count = CountOptions { add_special_tokens: add, special_tokens, ..Default::default() };
     same("count", &[a.len()], &[fast.count_with(text, &count).map_err(|e| e.message)?])?;
     same("encode_ids", a.get_ids(), &fast.encode_ids(text, &count).map_err(|e| e.message)?)?;

@@ -69,7 +69,17 @@
 //!   54 → 22 ms), the GPT-2 alphabet by table, no heap string per raw token, and the decode
 //!   table built on first decode.
 //!
+//! - Token strings left out of full Encodings until JS reads them (token_strings.rs): 10k
+//!   prompt lines, Llama 3, one thread, `encodeBatch` from JS 103 → 76 ms (every row's ids
+//!   read: 149 → 117); in Rust 64 → 45 ms, and 300 KB of Chinese `encode` 10.6 → 6.8 ms
+//!   [`profile_count … encode-lines` / `encode`].
+//!
 //! Rejected:
+//! - mimalloc as the global allocator: Rust `encode` of 10k prompt lines 64 → 50 ms and
+//!   Llama 3 load 77 → 62 ms, but from JS a batch of full Encodings got slower (103 → 155 ms:
+//!   13% of it clearing pages that mimalloc had returned to the OS and faulted back) until
+//!   tuned (`MIMALLOC_PURGE_DELAY=1000`: 80 ms), and the peak RSS of a Llama 3 load went
+//!   88 → 128 MB (105 MB with purging at once), over the 100 MB target.
 //! - A lock around a shared crate `Tokenizer` with per-call truncation set on it (what the
 //!   official Node binding does: an RwLock on every call): per-call options travel in
 //!   `EncodeOptions` instead, and the engine is immutable.
@@ -386,14 +396,20 @@ impl FastPath {
     }
 
     /// The Encoding of one sequence, byte offsets into `text`; None → use the crate path.
-    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool) -> Option<Encoding> {
-        self.tokens_of(text, plain_special).map(|t| t.into_encoding(type_id))
+    /// `strings`: spell each token (else model tokens' strings stay empty: token_strings.rs).
+    pub fn encode(&self, text: &str, type_id: u32, plain_special: bool, strings: bool) -> Option<Encoding> {
+        self.tokens_of(text, plain_special, strings).map(|t| t.into_encoding(type_id))
+    }
+
+    /// The vocabulary's string for a model token id.
+    pub fn token_string(&self, id: u32) -> Option<&str> {
+        self.tokens().get(id as usize)
     }
 
     /// The tokens of `text` (an Encoding's per-token data), byte offsets into `text`; None →
     /// use the crate path. A byte-level token that covers part of a multi-byte character
     /// spans the whole character (the other paths' tokens are whole characters already).
-    pub fn tokens_of(&self, text: &str, plain_special: bool) -> Option<Tokens> {
+    pub fn tokens_of(&self, text: &str, plain_special: bool, strings: bool) -> Option<Tokens> {
         let (bytes, tokens) = (text.as_bytes(), self.tokens());
         // Room for a token per 4 bytes (what prose and code average; pages not written are
         // never faulted in): growing four vectors by doubling was a fifth of a long-document
@@ -401,7 +417,11 @@ impl FastPath {
         let mut out = Tokens::with_capacity(text.len() / 4 + 8);
         let ok = self.tokenize(text, plain_special, |t| {
             out.ids.push(t.id);
-            out.strings.push(if t.added { text[t.start..t.end].to_string() } else { tokens[t.id as usize].to_string() });
+            out.strings.push(match (t.added, strings) {
+                (true, _) => text[t.start..t.end].to_string(),
+                (false, true) => tokens[t.id as usize].to_string(),
+                (false, false) => String::new(),
+            });
             out.offsets.push(whole_chars(bytes, &t));
             out.words.push(Some(t.word));
             ControlFlow::Continue(())

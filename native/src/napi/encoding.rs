@@ -4,6 +4,7 @@
 //! Vec (no per-element copy).
 
 use crate::batch;
+use crate::engine::Engine;
 use crate::error::{Code, Error};
 use napi::bindgen_prelude::{BigInt64Array, Int32Array, Uint32Array};
 use napi_derive::napi;
@@ -18,14 +19,19 @@ enum Source {
     Row(Arc<Vec<Encoding>>, usize),
 }
 
+/// Where token strings come from: the Encoding itself, or — when the engine elided them
+/// (token_strings.rs) — the engine, on the first `tokens()`.
+pub type Strings = Option<Arc<Engine>>;
+
 #[napi]
 pub struct NativeEncoding {
     source: Source,
+    strings: Strings,
 }
 
 impl NativeEncoding {
-    pub fn new(inner: Encoding) -> Self {
-        NativeEncoding { source: Source::Owned(inner) }
+    pub fn new(inner: Encoding, strings: Strings) -> Self {
+        NativeEncoding { source: Source::Owned(inner), strings }
     }
 
     fn enc(&self) -> &Encoding {
@@ -65,7 +71,10 @@ impl NativeEncoding {
 
     #[napi]
     pub fn tokens(&self) -> Vec<String> {
-        self.enc().get_tokens().to_vec()
+        match &self.strings {
+            Some(engine) => engine.token_strings(self.enc()),
+            None => self.enc().get_tokens().to_vec(),
+        }
     }
 
     /// `[start0, end0, start1, end1, …]` in UTF-16 code units of the input that token came from.
@@ -91,7 +100,7 @@ impl NativeEncoding {
 
     #[napi]
     pub fn overflowing(&self) -> Vec<NativeEncoding> {
-        self.enc().get_overflowing().iter().cloned().map(NativeEncoding::new).collect()
+        self.enc().get_overflowing().iter().cloned().map(|e| NativeEncoding::new(e, self.strings.clone())).collect()
     }
 }
 
@@ -99,12 +108,13 @@ impl NativeEncoding {
 pub struct NativeBatch {
     rows: Arc<Vec<Encoding>>,
     seq_len: Option<usize>,
+    strings: Strings,
 }
 
 impl NativeBatch {
-    pub fn new(rows: Vec<Encoding>) -> Self {
+    pub fn new(rows: Vec<Encoding>, strings: Strings) -> Self {
         let seq_len = batch::common_length(&rows);
-        NativeBatch { rows: Arc::new(rows), seq_len }
+        NativeBatch { rows: Arc::new(rows), seq_len, strings }
     }
 
     fn check_rectangular(&self) -> napi::Result<()> {
@@ -147,7 +157,7 @@ impl NativeBatch {
     #[napi]
     pub fn row(&self, index: u32) -> napi::Result<NativeEncoding> {
         match self.rows.get(index as usize) {
-            Some(_) => Ok(NativeEncoding { source: Source::Row(self.rows.clone(), index as usize) }),
+            Some(_) => Ok(NativeEncoding { source: Source::Row(self.rows.clone(), index as usize), strings: self.strings.clone() }),
             None => Err(to_js(Error::invalid_argument(format!(
                 "row index {index} is out of range for a batch of {}",
                 self.rows.len()

@@ -42,12 +42,14 @@ pub struct NativeEncodeOptions {
 }
 
 pub fn encode_options(opts: Option<NativeEncodeOptions>) -> Result<EncodeOptions> {
-    let Some(o) = opts else { return Ok(EncodeOptions::default()) };
+    // JS reads token strings through NativeEncoding, which restores elided ones on demand.
+    let Some(o) = opts else { return Ok(EncodeOptions { elide_token_strings: true, ..Default::default() }) };
     Ok(EncodeOptions {
         add_special_tokens: o.add_special_tokens,
         truncation: o.truncation.map(truncation).transpose()?,
         padding: o.padding.map(padding).transpose()?,
         special_tokens: special_tokens(o.special_tokens.as_deref())?,
+        elide_token_strings: true,
     })
 }
 

@@ -89,6 +89,6 @@ impl Task for EncodeBatchTask {
     }
 
     fn resolve(&mut self, _env: Env, rows: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(NativeBatch::new(rows))
+        Ok(NativeBatch::new(rows, self.engine.elides(&self.opts).then(|| self.engine.clone())))
     }
 }

@@ -92,7 +92,8 @@ impl NativeTokenizer {
         run(|| {
             let opts = encode_options(options)?;
             let input = Input { text: &text, pair: pair.as_deref() };
-            self.engine.encode(input, &opts).map(NativeEncoding::new)
+            let strings = self.engine.elides(&opts).then(|| self.engine.clone());
+            self.engine.encode(input, &opts).map(|e| NativeEncoding::new(e, strings))
         })
     }
 
@@ -108,7 +109,7 @@ impl NativeTokenizer {
             let opts = encode_options(options)?;
             let threads = Threads::from_option(threads)?;
             let rows = batch::encode_batch(&self.engine, &inputs(&texts, pairs.as_deref())?, &opts, None, threads)?;
-            Ok(NativeBatch::new(rows))
+            Ok(NativeBatch::new(rows, self.engine.elides(&opts).then(|| self.engine.clone())))
         })
     }
 
