@@ -2,12 +2,103 @@
  * BatchEncoding: the rows of a batch, plus — when every row has the same length, which
  * padding guarantees — flat `[batch, seqLen]` typed arrays ready to become model tensors.
  */
-import { Encoding } from './encoding';
+import { Encoding, type EncodingSource } from './encoding';
 import { callNative, TokenizerError } from './errors';
-import type { NativeBatch } from './native';
+import type { NativeBatch, NativeEncoding } from './native';
+
+/** The numeric fields a row slices from a batch-wide column (NativeBatch.column's names). */
+type Column = 'ids' | 'type_ids' | 'attention_mask' | 'special_tokens_mask';
+
+/**
+ * The batch's numeric fields, each fetched for every row in one native call on the first
+ * row that reads it: a row's array is then a copy of its part (its own buffer, so it can be
+ * transferred alone). One native object and one external buffer per row cost ~4 µs a row.
+ */
+class Columns {
+  readonly #native: NativeBatch;
+  #starts?: Uint32Array;
+  readonly #columns = new Map<Column, Uint32Array>();
+
+  constructor(native: NativeBatch) {
+    this.#native = native;
+  }
+
+  get starts(): Uint32Array {
+    return (this.#starts ??= callNative(() => this.#native.rowStarts()));
+  }
+
+  row(column: Column, index: number): Uint32Array {
+    let all = this.#columns.get(column);
+    if (all === undefined) {
+      all = callNative(() => this.#native.column(column));
+      this.#columns.set(column, all);
+    }
+    return all.slice(this.starts[index], this.starts[index + 1]);
+  }
+}
+
+/** A row as an Encoding's source: numeric fields from the columns, the rest (tokens,
+ * offsets, word ids, …) from the row's own native encoding, fetched on first need. */
+class BatchRow implements EncodingSource {
+  readonly #batch: NativeBatch;
+  readonly #columns: Columns;
+  readonly #index: number;
+  #row?: NativeEncoding;
+
+  constructor(batch: NativeBatch, columns: Columns, index: number) {
+    this.#batch = batch;
+    this.#columns = columns;
+    this.#index = index;
+  }
+
+  get length(): number {
+    return this.#columns.starts[this.#index + 1]! - this.#columns.starts[this.#index]!;
+  }
+
+  ids(): Uint32Array {
+    return this.#columns.row('ids', this.#index);
+  }
+
+  typeIds(): Uint32Array {
+    return this.#columns.row('type_ids', this.#index);
+  }
+
+  attentionMask(): Uint32Array {
+    return this.#columns.row('attention_mask', this.#index);
+  }
+
+  specialTokensMask(): Uint32Array {
+    return this.#columns.row('special_tokens_mask', this.#index);
+  }
+
+  tokens(): string[] {
+    return this.#native().tokens();
+  }
+
+  offsets(): Uint32Array {
+    return this.#native().offsets();
+  }
+
+  wordIds(): Int32Array {
+    return this.#native().wordIds();
+  }
+
+  sequenceIds(): Int32Array {
+    return this.#native().sequenceIds();
+  }
+
+  overflowing(): NativeEncoding[] {
+    return this.#native().overflowing();
+  }
+
+  #native(): NativeEncoding {
+    return (this.#row ??= callNative(() => this.#batch.row(this.#index)));
+  }
+}
 
 export class BatchEncoding implements Iterable<Encoding> {
   readonly #native: NativeBatch;
+  readonly #columns: Columns;
   readonly #rows: (Encoding | undefined)[];
   #inputIds?: Uint32Array;
   #attentionMask?: Uint32Array;
@@ -17,6 +108,7 @@ export class BatchEncoding implements Iterable<Encoding> {
   /** @internal Batches come from `Tokenizer.encodeBatch` and `encodeBatchAsync`. */
   constructor(native: NativeBatch) {
     this.#native = native;
+    this.#columns = new Columns(native);
     this.#rows = new Array(native.length);
   }
 
@@ -29,7 +121,7 @@ export class BatchEncoding implements Iterable<Encoding> {
   at(index: number): Encoding | undefined {
     const i = Math.trunc(index) < 0 ? this.length + Math.trunc(index) : Math.trunc(index);
     if (!(i >= 0 && i < this.length)) return undefined;
-    return (this.#rows[i] ??= new Encoding(callNative(() => this.#native.row(i))));
+    return (this.#rows[i] ??= new Encoding(new BatchRow(this.#native, this.#columns, i)));
   }
 
   *[Symbol.iterator](): Iterator<Encoding> {

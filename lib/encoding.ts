@@ -9,8 +9,16 @@ import type { NativeEncoding } from './native';
 
 export type Offset = [start: number, end: number];
 
+/** @internal Where an Encoding's fields come from: its NativeEncoding, or a batch row
+ * (lib/batch.ts) that slices the numeric fields from batch-wide columns. */
+export type EncodingSource = Pick<
+  NativeEncoding,
+  | 'length' | 'ids' | 'typeIds' | 'attentionMask' | 'specialTokensMask' | 'tokens' | 'offsets'
+  | 'wordIds' | 'sequenceIds' | 'overflowing'
+>;
+
 export class Encoding {
-  readonly #native: NativeEncoding;
+  readonly #native: EncodingSource;
   #ids?: Uint32Array;
   #typeIds?: Uint32Array;
   #attentionMask?: Uint32Array;
@@ -22,7 +30,7 @@ export class Encoding {
   #overflowing?: Encoding[];
 
   /** @internal Encodings come from `Tokenizer.encode` and friends. */
-  constructor(native: NativeEncoding) {
+  constructor(native: EncodingSource) {
     this.#native = native;
   }
 

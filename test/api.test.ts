@@ -153,6 +153,31 @@ describe('batches', () => {
     expect(b.at(0)?.tokens).toEqual(bert.encode(lines[0]!).tokens);
   });
 
+  it('every field of every row equals the single encode, rows of any length', () => {
+    const texts = ['Hello there 😀', '', 'A somewhat longer line of text, with a pair', 'x'];
+    const pairs: [string, string][] = texts.map((t, i) => [t, `pair ${i}`]);
+    for (const [tok, inputs] of [[llama3, texts], [bert, texts], [bert, pairs]] as const) {
+      const b = tok.encodeBatch(inputs);
+      inputs.forEach((input, i) => {
+        const [text, pair] = typeof input === 'string' ? [input, undefined] : input;
+        const want = tok.encode(text, { pair }).toJSON();
+        // Read in two orders: one field across rows first, then a row whole.
+        expect(b.at(i)!.length).toBe(want.ids.length);
+        expect(b.at(i)!.toJSON()).toEqual(want);
+      });
+    }
+  });
+
+  it('a row owns its arrays: transferring one leaves the others intact', () => {
+    const b = llama3.encodeBatch(['one two three', 'four five']);
+    const [first, second] = [b.at(0)!.ids, b.at(1)!.ids];
+    const want = Array.from(second);
+    structuredClone(first, { transfer: [first.buffer] });
+    expect(first.length).toBe(0);
+    expect(Array.from(second)).toEqual(want);
+    expect(Array.from(b.at(1)!.attentionMask)).toEqual(want.map(() => 1));
+  });
+
   it('takes [text, pair] tuples', () => {
     const b = bert.encodeBatch([['question?', 'context.'], 'single']);
     expect(b.at(0)?.tokens).toEqual(bert.encode('question?', { pair: 'context.' }).tokens);

@@ -210,7 +210,8 @@ pub fn common_length(rows: &[Encoding]) -> Option<usize> {
     rows.iter().all(|r| r.len() == first).then_some(first)
 }
 
-/// Concatenates one field of every row into a `[batch, seq]` row-major buffer.
+/// Concatenates one field of every row: a `[batch, seq]` row-major buffer when the rows have
+/// one length (NativeBatch::column takes rows of any length).
 pub fn flatten<T: Copy>(rows: &[Encoding], field: impl Fn(&Encoding) -> &[T]) -> Vec<T> {
     let mut out = Vec::with_capacity(rows.iter().map(Encoding::len).sum());
     for row in rows {

@@ -5,8 +5,8 @@
 //! every encode — what the official Node binding does) or cloning it per option set. Calling
 //! the same public building blocks in the same order gives identical results with options
 //! passed per call and an immutable engine. Each step below names the crate function it
-//! mirrors (tokenizers 0.23.1, `tokenizer/mod.rs`); `tests/crate_equivalence` in engine.rs
-//! checks the result against the crate's own `encode` on real files.
+//! mirrors (tokenizers 0.23.1, `tokenizer/mod.rs`); `pipeline_matches_the_crates_own_encode`
+//! in tests/parity.rs checks the result against the crate's own `encode` on real files.
 
 use crate::error::{Code, Error, Result};
 use tokenizers::{
@@ -64,7 +64,7 @@ pub fn post_process(
         None => (encoding, pair),
     };
     let mut out = match tok.get_post_processor() {
-        Some(p) => p.process(encoding, pair, add_special_tokens).map_err(encode_failed)?,
+        Some(p) => process(p, encoding, pair, add_special_tokens)?,
         None => default_process(encoding, pair)?,
     };
     if let Some(params) = padding {
@@ -94,6 +94,31 @@ fn truncate(
         t.clone()
     };
     truncate_encodings(encoding, pair, &params).map_err(encode_failed)
+}
+
+/// `PostProcessor::process` (the trait's default method, which no processor overrides),
+/// without its closing `Encoding::merge` when one encoding comes out: merging one encoding
+/// into an empty one copies every field into new vectors and gives back the same encoding
+/// (`Encoding::merge_with`). Type ids already right are not rebuilt either. Full encodes of
+/// 10k prompt lines, Llama 3, one thread, in Rust: 47 → 43 ms (`profile_count … encode-lines`).
+fn process(p: &impl PostProcessor, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding> {
+    let mut encodings = match pair {
+        Some(pair) => vec![encoding, pair],
+        None => vec![encoding],
+    };
+    for (i, e) in encodings.iter_mut().enumerate() {
+        e.set_sequence_id(i);
+        e.get_overflowing_mut().iter_mut().for_each(|o| o.set_sequence_id(i));
+        let type_id = i as u32;
+        if e.get_type_ids().len() != e.len() || e.get_type_ids().iter().any(|&t| t != type_id) {
+            e.set_type_ids(vec![type_id; e.len()]);
+        }
+    }
+    let mut out = p.process_encodings(encodings, add_special_tokens).map_err(encode_failed)?;
+    match out.len() {
+        1 => Ok(out.pop().expect("one encoding")),
+        _ => Ok(Encoding::merge(out, false)),
+    }
 }
 
 fn default_process(encoding: Encoding, pair: Option<Encoding>) -> Result<Encoding> {

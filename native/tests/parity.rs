@@ -199,6 +199,43 @@ fn model_rebuilt_from_tables_matches_the_file() {
     }
 }
 
+/// pipeline.rs rebuilds the crate's encode from its parts (with a shortcut in
+/// post-processing): both engines against the crate's own `encode_char_offsets`, single
+/// inputs and pairs. BMP text only, where UTF-16 offsets are char offsets.
+#[test]
+fn pipeline_matches_the_crates_own_encode() {
+    use ferrotok_native::engine::{EncodeOptions, Input};
+    let texts = [("Hello, world!", None), ("café 中文 test", Some("and a pair")), ("x", Some("<s>hi</s> [SEP] y")), ("", Some(""))];
+    for p in pairs() {
+        // The engine takes truncation and padding per call (minilm's file sets both).
+        let mut tok = p.reference.tokenizer().clone();
+        tok.with_truncation(None).unwrap();
+        tok.with_padding(None);
+        for (text, pair) in texts {
+            for add in [true, false] {
+                let want = match pair {
+                    Some(b) => tok.encode_char_offsets((text, b), add),
+                    None => tok.encode_char_offsets(text, add),
+                }
+                .unwrap();
+                let opts = EncodeOptions { add_special_tokens: add, ..Default::default() };
+                for (engine, which) in [(&p.reference, "reference"), (&p.fast, "fast")] {
+                    let got = engine.encode(Input { text, pair }, &opts).unwrap();
+                    let at = format!("{} {which} {text:?} {pair:?} add={add}", p.name);
+                    assert_eq!(got.get_ids(), want.get_ids(), "{at}");
+                    assert_eq!(got.get_tokens(), want.get_tokens(), "{at}");
+                    assert_eq!(got.get_offsets(), want.get_offsets(), "{at}");
+                    assert_eq!(got.get_type_ids(), want.get_type_ids(), "{at}");
+                    assert_eq!(got.get_word_ids(), want.get_word_ids(), "{at}");
+                    assert_eq!(got.get_sequence_ids(), want.get_sequence_ids(), "{at}");
+                    assert_eq!(got.get_special_tokens_mask(), want.get_special_tokens_mask(), "{at}");
+                    assert_eq!(got.get_attention_mask(), want.get_attention_mask(), "{at}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn special_tokens_inside_text() {
     for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {

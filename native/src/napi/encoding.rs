@@ -165,6 +165,37 @@ impl NativeBatch {
         }
     }
 
+    /// Where each row starts in a `column`, then where the last one ends (`length + 1` numbers).
+    #[napi]
+    pub fn row_starts(&self) -> Uint32Array {
+        let mut starts = Vec::with_capacity(self.rows.len() + 1);
+        starts.push(0u32);
+        for row in self.rows.iter() {
+            starts.push(starts[starts.len() - 1] + row.len() as u32);
+        }
+        starts.into()
+    }
+
+    /// One field of every row end to end, rows of any length: row i is
+    /// `[rowStarts[i], rowStarts[i + 1])`. JS slices its rows from it, so reading every row's
+    /// ids costs one native call and one buffer for the batch, not a wrapped object and an
+    /// external buffer per row (10k prompt rows: ~4 µs per row before).
+    #[napi]
+    pub fn column(&self, field: String) -> napi::Result<Uint32Array> {
+        let get: fn(&Encoding) -> &[u32] = match field.as_str() {
+            "ids" => Encoding::get_ids,
+            "type_ids" => Encoding::get_type_ids,
+            "attention_mask" => Encoding::get_attention_mask,
+            "special_tokens_mask" => Encoding::get_special_tokens_mask,
+            other => {
+                return Err(to_js(Error::invalid_argument(format!(
+                    "unknown field '{other}': expected ids, type_ids, attention_mask or special_tokens_mask"
+                ))))
+            }
+        };
+        Ok(batch::flatten(&self.rows, get).into())
+    }
+
     #[napi]
     pub fn input_ids(&self) -> napi::Result<Uint32Array> {
         self.flat(Encoding::get_ids)
