@@ -303,6 +303,11 @@ fn long_text_split_in_parallel() {
             assert_eq!(got.get_offsets(), want.get_offsets(), "{} {special_tokens:?} encode", p.name);
             assert_eq!(got.get_word_ids(), want.get_word_ids(), "{} {special_tokens:?} encode", p.name);
             assert_eq!(got.get_special_tokens_mask(), want.get_special_tokens_mask(), "{} {special_tokens:?} encode", p.name);
+            let lazy = EncodeOptions { elide_token_strings: true, ..opts };
+            let elided = p.fast.encode(Input::from(text.as_str()), &lazy).unwrap();
+            assert_eq!(elided.get_offsets(), want.get_offsets(), "{} {special_tokens:?} elided", p.name);
+            let strings = if p.fast.elides(&lazy) { p.fast.token_strings(&elided) } else { elided.get_tokens().to_vec() };
+            assert_eq!(strings, want.get_tokens(), "{} {special_tokens:?} elided", p.name);
         }
     }
 }
