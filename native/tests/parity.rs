@@ -149,6 +149,40 @@ fn random_code_points_wordpiece() {
     }
 }
 
+/// Words longer than any vocabulary entry and up to past `max_input_chars_per_word` (100),
+/// ASCII and not: WordPiece's greedy search starts at the longest entry's length.
+#[test]
+fn long_words_wordpiece() {
+    let mut rng = Rng(0x9E3779B97F4A7C15);
+    let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path() == Some("WordPiece")).collect();
+    let alphabets = [&['a', 'e', 'r', 's', 't', 'i', 'n', 'g'][..], &['a', 'é', 'ß', 'n', '中', 'Ü', 's'][..]];
+    for p in &pairs {
+        // The longest entries themselves, alone and inside longer words: the search must
+        // still start at their full length.
+        let mut entries: Vec<String> = p.reference.get_vocab(false).into_keys().collect();
+        entries.sort_by_key(|t| std::cmp::Reverse(t.len()));
+        for t in entries.iter().take(40) {
+            let bare = t.trim_start_matches("##");
+            // "—" (not ASCII) sends its stretch down the per-character path.
+            for text in [bare.to_string(), format!("x{bare}"), format!("{bare}{bare}"), format!("{bare}s {bare}ing"), format!("{bare}{bare}—x{bare}s")] {
+                compare(p, &text);
+            }
+        }
+    }
+    for _ in 0..600 {
+        let alphabet = alphabets[(rng.next() % 2) as usize];
+        let words: Vec<String> = (0..3)
+            .map(|_| {
+                let len = 10 + (rng.next() % 100) as usize;
+                (0..len).map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize]).collect()
+            })
+            .collect();
+        for p in &pairs {
+            compare(p, &words.join(" "));
+        }
+    }
+}
+
 /// Random strings over the characters real text uses (every distinct character of the
 /// corpus, with spaces): letters of one script meet letters of another, spaces and digits in
 /// every order, which is where per-character pre-merging (premerge.rs) depends on its

@@ -86,6 +86,9 @@ pub struct Whole {
     short: FxHashMap<u128, u32>,
     long: FxHashMap<Box<[u8]>, u32>,
     max_id: Option<u32>,
+    /// Bytes of the longest piece: a longer probe cannot hit (WordPiece's greedy search
+    /// starts there).
+    longest: usize,
 }
 
 const SHORT: usize = 15;
@@ -93,7 +96,7 @@ const SHORT: usize = 15;
 
 impl Whole {
     pub fn with_capacity(n: usize) -> Self {
-        let mut w = Whole { short: FxHashMap::default(), long: FxHashMap::default(), max_id: None };
+        let mut w = Whole { short: FxHashMap::default(), long: FxHashMap::default(), max_id: None, longest: 0 };
         w.short.reserve(n);
         w
     }
@@ -110,6 +113,7 @@ impl Whole {
     /// Adds a piece (a later insert of the same piece wins, as in the crate's vocabulary map).
     pub fn insert(&mut self, piece: &[u8], id: u32) {
         self.max_id = self.max_id.max(Some(id));
+        self.longest = self.longest.max(piece.len());
         if piece.len() <= SHORT {
             self.short.insert(short_key(piece), id);
         } else {
@@ -128,6 +132,11 @@ impl Whole {
             edges[id as usize] = Edges::of(piece);
         }
         edges
+    }
+
+    /// Bytes of the longest piece inserted.
+    pub fn longest(&self) -> usize {
+        self.longest
     }
 
     #[inline]

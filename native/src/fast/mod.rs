@@ -73,6 +73,9 @@
 //!   prompt lines, Llama 3, one thread, `encodeBatch` from JS 103 → 76 ms (every row's ids
 //!   read: 149 → 117); in Rust 64 → 45 ms, and 300 KB of Chinese `encode` 10.6 → 6.8 ms
 //!   [`profile_count … encode-lines` / `encode`].
+//! - WordPiece's greedy search starting at the vocabulary's longest entry instead of the
+//!   whole rest of the word: ten 90-letter words, bert-base-uncased, 76 → 23 µs (accented:
+//!   116 → 68 µs); the four benchmark documents unchanged (12.0 ms).
 //!
 //! Rejected:
 //! - mimalloc as the global allocator: Rust `encode` of 10k prompt lines 64 → 50 ms and

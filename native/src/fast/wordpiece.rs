@@ -396,7 +396,13 @@ impl WordPiece {
         let mut a = 0;
         while a < n {
             let table = if a == 0 { &self.start } else { &self.cont };
-            let found = (a + 1..=n).rev().find_map(|b| table.get(&w[bounds[a] as usize..bounds[b] as usize]).map(|id| (id, b)));
+            // Longest first, from the longest that fits the table's longest entry (searched
+            // only for a rest longer than that: most words are shorter).
+            let last = match (bounds[n] - bounds[a]) as usize > table.longest() {
+                true => a + bounds[a + 1..].partition_point(|&e| (e - bounds[a]) as usize <= table.longest()).max(1),
+                false => n,
+            };
+            let found = (a + 1..=last).rev().find_map(|b| table.get(&w[bounds[a] as usize..bounds[b] as usize]).map(|id| (id, b)));
             let Some((id, b)) = found else { return false };
             pieces.push((id, a as u32, b as u32));
             a = b;
@@ -457,7 +463,10 @@ impl WordPiece {
         let mut start = 0;
         while start < w.len() {
             let table = if start == 0 { &self.start } else { &self.cont };
-            let found = (start + 1..=w.len()).rev().find_map(|end| table.get(&w[start..end]).map(|id| (id, end)));
+            // Longest first, from the table's longest entry: a longer probe cannot hit (a
+            // 100-letter word would otherwise hash ~100 prefixes per piece).
+            let longest = w.len().min(start + table.longest().max(1));
+            let found = (start + 1..=longest).rev().find_map(|end| table.get(&w[start..end]).map(|id| (id, end)));
             let Some((id, end)) = found else { return f(unk) };
             pieces.push((id, start as u32, end as u32));
             start = end;
