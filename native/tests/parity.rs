@@ -105,18 +105,17 @@ fn random_unicode_and_bytes() {
         .chain(['<', '|', 'i', 'm', '_', 'e', 'n', 'd'])
         .collect();
     let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path().is_some()).collect();
-    for i in 0..3000 {
+    let mut i = 0;
+    compare_generated(&pairs, 3000, || {
+        i += 1;
         let len = (rng.next() % 40) as usize;
-        let text: String = if i % 2 == 0 {
+        if i % 2 == 1 {
             (0..len).map(|_| palette[(rng.next() % palette.len() as u64) as usize]).collect()
         } else {
             let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
             String::from_utf8_lossy(&bytes).into_owned()
-        };
-        for p in &pairs {
-            compare(p, &text);
         }
-    }
+    });
 }
 
 /// Random code points from every plane, weighted toward what BERT's per-character
@@ -125,16 +124,15 @@ fn random_unicode_and_bytes() {
 #[test]
 fn random_code_points_wordpiece() {
     let mut rng = Rng(0x2545F4914F6CDD1D);
-    let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path() == Some("WordPiece")).collect();
-    assert_eq!(pairs.len(), 2);
+    let pairs = wordpiece_pairs();
     let ranges: &[(u32, u32)] = &[
         (0x20, 0x7F), (0x0, 0x20), (0xA0, 0x250), (0x300, 0x370), (0x370, 0x530), (0x600, 0x700), (0x900, 0xDFF),
         (0x1E00, 0x2000), (0x2000, 0x2070), (0x3000, 0x3100), (0x4E00, 0x4E80), (0xAC00, 0xAD00), (0xF900, 0xFB50),
         (0xFE00, 0xFF70), (0x1D160, 0x1D1B0), (0x1F300, 0x1FA00), (0x20000, 0x20100), (0x0, 0x110000),
     ];
-    for _ in 0..4000 {
+    compare_generated(&pairs, 4000, || {
         let len = (rng.next() % 24) as usize;
-        let text: String = (0..len)
+        (0..len)
             .filter_map(|_| match rng.next() % 6 {
                 0 => Some(' '),
                 _ => {
@@ -142,8 +140,22 @@ fn random_code_points_wordpiece() {
                     char::from_u32(lo + (rng.next() % (hi - lo) as u64) as u32)
                 }
             })
-            .collect();
-        for p in &pairs {
+            .collect()
+    });
+}
+
+/// The two WordPiece tokenizers of the test set (bert, minilm).
+fn wordpiece_pairs() -> Vec<Pair> {
+    let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path() == Some("WordPiece")).collect();
+    assert_eq!(pairs.len(), 2);
+    pairs
+}
+
+/// `n` texts from `text`, each compared on every pair.
+fn compare_generated(pairs: &[Pair], n: usize, mut text: impl FnMut() -> String) {
+    for _ in 0..n {
+        let text = text();
+        for p in pairs {
             compare(p, &text);
         }
     }
@@ -154,7 +166,7 @@ fn random_code_points_wordpiece() {
 #[test]
 fn long_words_wordpiece() {
     let mut rng = Rng(0x9E3779B97F4A7C15);
-    let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path() == Some("WordPiece")).collect();
+    let pairs = wordpiece_pairs();
     let alphabets = [&['a', 'e', 'r', 's', 't', 'i', 'n', 'g'][..], &['a', 'é', 'ß', 'n', '中', 'Ü', 's'][..]];
     for p in &pairs {
         // The longest entries themselves, alone and inside longer words: the search must
@@ -169,7 +181,7 @@ fn long_words_wordpiece() {
             }
         }
     }
-    for _ in 0..600 {
+    compare_generated(&pairs, 600, || {
         let alphabet = alphabets[(rng.next() % 2) as usize];
         let words: Vec<String> = (0..3)
             .map(|_| {
@@ -177,10 +189,8 @@ fn long_words_wordpiece() {
                 (0..len).map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize]).collect()
             })
             .collect();
-        for p in &pairs {
-            compare(p, &words.join(" "));
-        }
-    }
+        words.join(" ")
+    });
 }
 
 /// Random strings over the characters real text uses (every distinct character of the
@@ -197,20 +207,17 @@ fn corpus_characters_in_random_order() {
     assert!(palette.len() > 2000, "{}", palette.len());
     let mut rng = Rng(0xD1B54A32D192ED03);
     let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.fast.fast_path().is_some()).collect();
-    for _ in 0..3000 {
+    compare_generated(&pairs, 3000, || {
         // Runs from one neighbourhood of the palette (mostly one script), and spaces.
         let len = 1 + (rng.next() % 30) as usize;
         let centre = (rng.next() % palette.len() as u64) as usize;
-        let text: String = (0..len)
+        (0..len)
             .map(|_| match rng.next() % 8 {
                 0 => ' ',
                 _ => palette[(centre + (rng.next() % 64) as usize) % palette.len()],
             })
-            .collect();
-        for p in &pairs {
-            compare(p, &text);
-        }
-    }
+            .collect()
+    });
 }
 
 /// A BPE fast path keeps no file text: the crate's model is rebuilt from the shell's
