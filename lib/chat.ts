@@ -12,7 +12,7 @@
  */
 import { type ConfigFiles, templateSpecialTokensOf } from './config';
 import { callNative, invalidArgument, TokenizerError } from './errors';
-import { NativeChatTemplates } from './native';
+import { native, type NativeChatTemplatesType } from './native';
 import { describe } from './options';
 
 /** A chat message. Fields other than `role` and `content` (tool_calls, reasoning_content,
@@ -67,9 +67,9 @@ export class ChatTemplates {
   readonly #sources: ReadonlyMap<string, string>;
   readonly #named: boolean;
   readonly #specialTokens: Record<string, string>;
-  #compiled?: InstanceType<typeof NativeChatTemplates>;
+  #compiled?: NativeChatTemplatesType;
   /** Templates passed as source in `options.chatTemplate`, by source. */
-  readonly #adhoc = new Map<string, InstanceType<typeof NativeChatTemplates>>();
+  readonly #adhoc = new Map<string, NativeChatTemplatesType>();
 
   constructor(files: ConfigFiles) {
     const [sources, named] = templateSources(files);
@@ -100,7 +100,7 @@ export class ChatTemplates {
     return continueField === null ? rendered : cutAtContinueTag(rendered, continueField.final);
   }
 
-  #select(o: ChatTemplateOptions): { native: InstanceType<typeof NativeChatTemplates>; name: string; source: string } {
+  #select(o: ChatTemplateOptions): { native: NativeChatTemplatesType; name: string; source: string } {
     const requested = o.chatTemplate;
     if (requested !== undefined && typeof requested !== 'string') {
       throw invalidArgument(`options.chatTemplate must be a template name or source, got ${describe(requested)}`);
@@ -115,7 +115,7 @@ export class ChatTemplates {
     return { native: this.#compiled, name, source: this.#sources.get(name)! };
   }
 
-  #adhocTemplate(source: string): InstanceType<typeof NativeChatTemplates> {
+  #adhocTemplate(source: string): NativeChatTemplatesType {
     let t = this.#adhoc.get(source);
     if (t === undefined) {
       t = compile(new Map([['default', source]]));
@@ -135,8 +135,8 @@ export class ChatTemplates {
   }
 }
 
-function compile(sources: ReadonlyMap<string, string>): InstanceType<typeof NativeChatTemplates> {
-  return callNative(() => NativeChatTemplates.compile([...sources.keys()], [...sources.values()]));
+function compile(sources: ReadonlyMap<string, string>): NativeChatTemplatesType {
+  return callNative(() => native().NativeChatTemplates.compile([...sources.keys()], [...sources.values()]));
 }
 
 /** Template files win over tokenizer_config.json, as in transformers. */

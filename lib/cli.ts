@@ -12,7 +12,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TokenizerError } from './errors';
+import { SourceBuildError } from './source-build';
 import { checkOptions, type Invocation, parseArgv, UsageError } from './cli/args';
+import { buildNative } from './cli/build-native';
 import { chat } from './cli/chat';
 import { COMMON_HELP, type Command } from './cli/command';
 import { Context } from './cli/context';
@@ -30,7 +32,7 @@ export const EXIT_USAGE = 2;
 /** EX_SOFTWARE from sysexits.h: an internal error. */
 export const EXIT_INTERNAL = 70;
 
-const COMMANDS: ReadonlyMap<string, Command> = new Map([encode, decode, count, chat, inspect].map((c) => [c.name, c]));
+const COMMANDS: ReadonlyMap<string, Command> = new Map([encode, decode, count, chat, inspect, buildNative].map((c) => [c.name, c]));
 
 /** Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code. */
 export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
@@ -95,6 +97,10 @@ function report(e: unknown, io: CliIO): number {
     io.stderr(`ferrotok: ${e.code}: ${e.message}\n`);
     return EXIT_TOKENIZER_ERROR;
   }
+  if (e instanceof SourceBuildError) {
+    io.stderr(`ferrotok: build-native: ${e.message}\n`);
+    return EXIT_TOKENIZER_ERROR;
+  }
   io.stderr(`ferrotok: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return EXIT_INTERNAL;
 }
@@ -106,14 +112,14 @@ function version(): string {
 }
 
 function topHelp(): string {
-  const commands = [...COMMANDS.values()].map((c) => `  ${c.name.padEnd(9)}${c.summary}`).join('\n');
+  const commands = [...COMMANDS.values()].map((c) => `  ${c.name.padEnd(14)}${c.summary}`).join('\n');
   return `Usage: ferrotok <command> [options] [args]
 
 Hugging Face tokenizer.json tokenization from the command line.
 
 Commands:
 ${commands}
-  help     help on a command: ferrotok help encode
+  help          help on a command: ferrotok help encode
 
 Options for every command:
 ${COMMON_HELP}

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromNative, invalidArgument, TokenizerError } from './errors';
-import { cosineSimilarity as nativeCosine, dotMany, l2Normalize, meanPool } from './native';
+import { native } from './native';
 import { type OnnxSession, type OnnxTensor, isOnnxFeedName, loadOnnxRuntime, toOnnxFeeds } from './onnx';
 import { checkUint, describe } from './options';
 import { type LoadOptions, Tokenizer } from './tokenizer';
@@ -81,7 +81,7 @@ export class Embeddings {
   scores(query: Float32Array): Float32Array {
     this.#checkQuery(query);
     if (this.rows === 0) return new Float32Array(0);
-    return call(() => dotMany(query, this.data, this.rows, this.dim));
+    return call(() => native().dotMany(query, this.data, this.rows, this.dim));
   }
 
   /** The `k` rows scoring highest against `query`, best first. */
@@ -104,7 +104,7 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
   if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || a.length !== b.length || a.length === 0) {
     throw invalidArgument('cosineSimilarity takes two non-empty Float32Arrays of the same length');
   }
-  return call(() => nativeCosine(a, b));
+  return call(() => native().cosineSimilarity(a, b));
 }
 
 /** A sentence-embedding model: a folder with `model.onnx` and `tokenizer.json`. */
@@ -218,7 +218,7 @@ export class FeatureExtractor {
     let dim: number;
     if (d.length === 3 && d[0] === rows && d[1] === seq) {
       dim = d[2]!;
-      pooled = call(() => meanPool(t.data as Float32Array, mask, rows, seq, dim));
+      pooled = call(() => native().meanPool(t.data as Float32Array, mask, rows, seq, dim));
     } else if (d.length === 2 && d[0] === rows) {
       dim = d[1]!;
       pooled = t.data;
@@ -227,7 +227,7 @@ export class FeatureExtractor {
         `output ${this.#output} has dims [${d.join(', ')}]; expected [${rows}, ${seq}, dim] token vectors or [${rows}, dim] sentence vectors`);
     }
     // l2Normalize and meanPool return fresh buffers; a [batch, dim] output is onnxruntime's own.
-    return normalize ? call(() => l2Normalize(pooled, rows, dim)) : pooled === t.data ? pooled.slice() : pooled;
+    return normalize ? call(() => native().l2Normalize(pooled, rows, dim)) : pooled === t.data ? pooled.slice() : pooled;
   }
 }
 

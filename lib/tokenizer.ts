@@ -22,7 +22,7 @@ import type { FromPretrainedOptions } from './hub';
 import { callNative, fromNative, invalidArgument, TokenizerError } from './errors';
 import { type TokenIds, toUint32Ids } from './ids';
 import {
-  NativeCancel, NativeTokenizer,
+  native as addon,
   type NativeAddedToken, type NativeEncodeOptions, type NativeTokenizerType,
 } from './native';
 import {
@@ -93,7 +93,7 @@ export class Tokenizer {
    */
   static fromFile(path: string, options?: LoadOptions): Tokenizer {
     if (typeof path !== 'string' || path === '') throw invalidArgument(`path must be a non-empty string, got ${describe(path)}`);
-    const native = callNative(() => NativeTokenizer.fromFile(path));
+    const native = callNative(() => addon().NativeTokenizer.fromFile(path));
     return new Tokenizer(native, readConfigFiles(path), options);
   }
 
@@ -116,7 +116,7 @@ export class Tokenizer {
     if (typeof json === 'string') bytes = Buffer.from(json, 'utf8');
     else if (json instanceof Uint8Array) bytes = json;
     else throw invalidArgument(`fromJSON takes a string, Buffer or Uint8Array, got ${describe(json)}`);
-    const native = callNative(() => NativeTokenizer.fromBytes(bytes));
+    const native = callNative(() => addon().NativeTokenizer.fromBytes(bytes));
     return new Tokenizer(native, { config: options?.config ?? null, specialTokensMap: null }, options);
   }
 
@@ -157,7 +157,7 @@ export class Tokenizer {
     const { signal: _, threads: __, ...rest } = options ?? {};
     const native = this.#options(rest);
     const threads = threadsOf(options);
-    const cancel = new NativeCancel();
+    const cancel = new (addon().NativeCancel)();
     const onAbort = (): void => cancel.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {

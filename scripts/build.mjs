@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Builds ferrotok from source: the Rust addon with cargo (through @napi-rs/cli), then the
-// TypeScript library. Runs as the package's `install` script, so a plain `npm install` or
-// `npm ci` yields a working package with nothing downloaded but crates.
+// Builds ferrotok in a clone of the repository: the Rust addon with cargo (through
+// @napi-rs/cli, which also writes the binding's TypeScript declarations), then the
+// TypeScript library. Runs as the repository's `prepare` script, so `npm install` or `npm ci`
+// in a clone yields a working package with nothing downloaded but crates. The published
+// package has no install script (scripts/pack.mjs); an app without a prebuilt binary builds
+// with `npx ferrotok build-native` (lib/source-build.ts) instead.
 //
 //   node scripts/build.mjs            build what is missing or out of date
 //   node scripts/build.mjs --force    rebuild both
@@ -44,10 +47,10 @@ function nativeIsStale() {
 function buildNative() {
   const napi = join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js');
   if (!existsSync(napi)) {
-    throw new Error('ferrotok: @napi-rs/cli is missing; run `npm install` in the repository first');
+    throw new Error('ferrotok: @napi-rs/cli is missing: scripts/build.mjs builds a clone of the repository after `npm install`');
   }
   run(process.execPath, [napi, 'build', '--platform', '--release', '--manifest-path', 'native/Cargo.toml',
-    '--output-dir', 'native', '--js', 'index.js', '--dts', 'index.d.ts']);
+    '--output-dir', 'native', '--no-js', '--dts', 'index.d.ts']);
 }
 
 function buildTs() {
