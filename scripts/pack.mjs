@@ -8,8 +8,8 @@
 //
 //   node scripts/pack.mjs [--out DIR]     tarballs into DIR (default .cache/pack); prints their paths
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -33,6 +33,12 @@ function pack(dir) {
 }
 
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// One platform package per npm/<triple>/ directory (made by `napi create-npm-dirs`). They join the
+// published manifest's optionalDependencies here, as `napi prepublish` does, not the repository's:
+// an unpublished version there puts `npm ci` out of step with the lockfile.
+const platformPackages = readdirSync(join(root, 'npm'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(join(root, 'npm', entry.name, 'package.json')))
+  .map((entry) => join(root, 'npm', entry.name));
 
 // 1. The addon and the TypeScript, built if missing or stale.
 run(process.execPath, [join(root, 'scripts', 'build.mjs')]);
@@ -41,17 +47,18 @@ run(process.execPath, [join(root, 'scripts', 'build.mjs')]);
 const napi = join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js');
 run(process.execPath, [napi, 'artifacts', '--output-dir', 'native', '--npm-dir', 'npm']);
 // It also leaves a copy at the repository root, for napi's generated loader, which we do not use.
-for (const dep of Object.keys(manifest.optionalDependencies ?? {})) {
-  rmSync(join(root, `${manifest.napi.binaryName}.${dep.slice(`${manifest.name}-`.length)}.node`), { force: true });
+for (const dir of platformPackages) {
+  rmSync(join(root, `${manifest.napi.binaryName}.${basename(dir)}.node`), { force: true });
 }
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const tarballs = [];
-for (const dep of Object.keys(manifest.optionalDependencies ?? {})) {
-  const dir = join(root, 'npm', dep.slice(`${manifest.name}-`.length));
+const optionalDependencies = {};
+for (const dir of platformPackages) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   if (pkg.version !== manifest.version) throw new Error(`${dir}: version ${pkg.version}, the main package is ${manifest.version}: run \`napi version\``);
   if (!existsSync(join(dir, pkg.main))) throw new Error(`${dir}: ${pkg.main} is missing after napi artifacts`);
+  optionalDependencies[pkg.name] = pkg.version;
   tarballs.push(pack(dir));
 }
 
@@ -60,7 +67,7 @@ const stage = join(out, 'stage', manifest.name);
 for (const entry of manifest.files) cpSync(join(root, entry), join(stage, entry), { recursive: true });
 for (const extra of ['README.md', 'LICENSE']) if (existsSync(join(root, extra))) cpSync(join(root, extra), join(stage, extra));
 const { scripts: _s, devDependencies: _d, allowScripts: _a, ...published } = manifest;
-writeFileSync(join(stage, 'package.json'), `${JSON.stringify(published, null, 2)}\n`);
+writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ ...published, optionalDependencies }, null, 2)}\n`);
 tarballs.push(pack(stage));
 rmSync(join(out, 'stage'), { recursive: true, force: true });
 

@@ -96,3 +96,21 @@ describe('build-native', () => {
     expect(run.stderr).toContain(`Rust ${String(version)} or newer`);
   });
 });
+
+describe('platform packages', () => {
+  it('napi.targets, npm/<triple>/ and PREBUILT_TRIPLES name the same platforms', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { PREBUILT_TRIPLES } = await import('../lib/platform');
+    const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const dirs = readdirSync(path.join(repoRoot, 'npm')).sort();
+    expect([...PREBUILT_TRIPLES].sort()).toEqual(dirs);
+    expect(manifest.napi.targets).toHaveLength(dirs.length);
+    // The repository's manifest must not name unpublished packages: `npm ci` would refuse the lockfile.
+    expect(manifest.optionalDependencies).toBeUndefined();
+    for (const dir of dirs) {
+      const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'npm', dir, 'package.json'), 'utf8'));
+      expect(pkg.name).toBe(`ferrotok-${dir}`);
+      expect(pkg.version).toBe(manifest.version);
+    }
+  });
+});
