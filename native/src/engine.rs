@@ -8,6 +8,8 @@
 //! crate path (pipeline.rs).
 
 use crate::error::{panic_detail, Code, Error, Result};
+use crate::hf1::Pipeline;
+use crate::ids::{Buffer, Counter, IdSink};
 use crate::fast::FastPath;
 use crate::offsets::Utf16Mapper;
 use crate::pipeline::{self, HfTokenizer};
@@ -18,7 +20,7 @@ pub use crate::special::SpecialTokens;
 use crate::fast::model_vocab::ModelVocab;
 use crate::vocab::{self, VocabIndex};
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use tokenizers::{AddedVocabulary, Encoding, Model, OffsetType, PaddingParams, TruncationParams};
 
 pub struct Engine {
@@ -41,39 +43,8 @@ pub struct Engine {
     affixes: OnceLock<Option<(Vec<u32>, Vec<u32>)>>,
     /// The post-processor lets token strings be elided (token_strings.rs).
     processor_allows_elision: bool,
-}
-
-/// Ids into a caller's buffer, moving to a vector once they outgrow it.
-struct IdSink<'a> {
-    out: &'a mut [u32],
-    n: usize,
-    spill: Option<Vec<u32>>,
-}
-
-impl IdSink<'_> {
-    #[inline]
-    fn push(&mut self, id: u32) {
-        match &mut self.spill {
-            None if self.n < self.out.len() => self.out[self.n] = id,
-            None => {
-                let mut ids = Vec::with_capacity(self.n * 2 + 16);
-                ids.extend_from_slice(&self.out[..self.n]);
-                ids.push(id);
-                self.spill = Some(ids);
-            }
-            Some(ids) => ids.push(id),
-        }
-        self.n += 1;
-    }
-}
-
-fn fit(ids: Vec<u32>, out: &mut [u32]) -> std::result::Result<usize, Vec<u32>> {
-    if ids.len() <= out.len() {
-        out[..ids.len()].copy_from_slice(&ids);
-        Ok(ids.len())
-    } else {
-        Err(ids)
-    }
+    /// Hugging Face's 1.0 engine, for the ids of models it serves fastest (hf1.rs).
+    pipeline: Option<Arc<Pipeline>>,
 }
 
 enum ModelTokenizer {
@@ -92,9 +63,7 @@ enum ModelTokenizer {
 }
 
 /// Ids-only encodes and counts of texts at least this long are split and run in parallel:
-/// below it the pool's hand-off costs more than it saves. From JS with Llama 3, best of 200,
-/// 1 → 2 threads: 16 KB of English 75 → 81 µs, of Chinese 128 → 140; 32 KB 183 → 123 and
-/// 362 → 265.
+/// below it the pool's hand-off costs more than it saves (native/PERFORMANCE.md).
 pub const PARALLEL_MIN_BYTES: usize = 32 * 1024;
 
 /// Options of `count_with`.
@@ -170,7 +139,30 @@ impl Engine {
 
     fn assemble(tok: HfTokenizer, model: ModelTokenizer, fast: Option<FastPath>) -> Self {
         let processor_allows_elision = token_strings::processor_allows(&tok);
-        Engine { tok, model, vocab: OnceLock::new(), fast, special: OnceLock::new(), affixes: OnceLock::new(), processor_allows_elision }
+        Engine { tok, model, vocab: OnceLock::new(), fast, special: OnceLock::new(), affixes: OnceLock::new(), processor_allows_elision, pipeline: None }
+    }
+
+    /// Ids through Hugging Face's 1.0 engine once `pipeline` is built (hf1.rs).
+    pub fn with_pipeline(mut self, pipeline: Option<Arc<Pipeline>>) -> Self {
+        self.pipeline = pipeline;
+        self
+    }
+
+    /// Which engine answers the ids calls now (`inspect` shows it).
+    pub fn ids_engine(&self) -> &'static str {
+        match (&self.pipeline, &self.fast) {
+            (Some(p), _) if p.ready().is_some() => "tokenizers 1.0 pipeline",
+            (Some(p), _) if !p.settled() => "tokenizers 0.23 (the 1.0 pipeline is still loading)",
+            (_, Some(_)) => "ferrotok fast path",
+            _ => "tokenizers 0.23",
+        }
+    }
+
+    /// Blocks until a 1.0 pipeline being built has finished (tests).
+    pub fn wait_for_pipeline(&self) {
+        if let Some(p) = &self.pipeline {
+            p.wait();
+        }
     }
 
     /// The crate tokenizer with its model (see `ModelTokenizer`).
@@ -304,130 +296,116 @@ impl Engine {
         self.count_with(text, &CountOptions { add_special_tokens, ..Default::default() })
     }
 
-    /// Token count of `text` alone, as `count`; the fast path stops once it is past
-    /// `opts.limit` (the result is then some number above the limit).
+    /// Token count of `text` alone, as `count`; the walk stops once it is past `opts.limit`
+    /// (the result is then some number above the limit).
     pub fn count_with(&self, text: &str, opts: &CountOptions) -> Result<usize> {
-        self.check_special(text, opts.special_tokens)?;
-        let plain = opts.special_tokens == SpecialTokens::Plain;
-        let special = if opts.add_special_tokens { pipeline::added_tokens(&self.tok, false) } else { 0 };
-        let limit = opts.limit.saturating_sub(special);
-        // With a limit, counting stops early instead (budgets): no split.
-        let parallel = if limit == usize::MAX { self.parallel_parts(text, plain, |f, start, part| f.count_part(part, plain, start > 0, usize::MAX)) } else { None };
-        if let Some(parts) = parallel {
-            return Ok(parts.iter().sum::<usize>() + special);
-        }
-        if let Some(n) = self.fast.as_ref().and_then(|f| f.count(text, plain, limit)) {
-            return Ok(n + special);
-        }
-        let enc = pipeline::encode_sequence(self.model_tok()?, self.added(opts.special_tokens), text, 0, None, OffsetType::None)?;
-        if !opts.add_special_tokens {
-            return Ok(enc.len());
-        }
-        Ok(pipeline::post_process(&self.tok, enc, None, true, None, None)?.len())
+        let mut counter = Counter { n: 0, limit: opts.limit };
+        self.ids(text, opts, &mut counter)?;
+        Ok(counter.n)
     }
 
-    /// `encode_ids` written into `out`: `Ok(n)` when the n ids fit, else `Err(ids)`. On the
-    /// fast path (below the parallel split) the ids go straight into `out`, with no vector
-    /// between: the per-call path of a short prompt (napi/hot.rs).
+    /// `encode_ids` written into `out`: `Ok(n)` when the n ids fit, else `Err(ids)` (the
+    /// per-call path of a short prompt, napi/hot.rs).
     pub fn encode_ids_into(&self, text: &str, opts: &CountOptions, out: &mut [u32]) -> Result<std::result::Result<usize, Vec<u32>>> {
-        let mut sink = IdSink { out, n: 0, spill: None };
-        if self.stream_ids(text, opts, &mut |id| sink.push(id))? {
-            return Ok(match sink.spill {
-                None => Ok(sink.n),
-                Some(ids) => Err(ids),
-            });
-        }
-        self.encode_ids(text, opts).map(|ids| fit(ids, sink.out))
+        let mut sink = Buffer::new(out);
+        self.ids(text, opts, &mut sink)?;
+        Ok(sink.finish())
     }
 
     /// `encode_ids` appended to `out` (batch.rs fills one vector per chunk of rows this way).
     pub fn extend_ids(&self, text: &str, opts: &CountOptions, out: &mut Vec<u32>) -> Result<()> {
-        let base = out.len();
-        if self.stream_ids(text, opts, &mut |id| out.push(id))? {
-            return Ok(());
-        }
-        out.truncate(base);
-        out.extend(self.encode_ids(text, opts)?);
-        Ok(())
-    }
-
-    /// Sends `text`'s ids to `push` on the fast path and returns true; false (after pushing
-    /// ids the caller must discard) when `encode_ids` must take it: a text long enough for the
-    /// parallel split, a post-processor without learned affixes, or an input the fast path
-    /// hands back.
-    fn stream_ids(&self, text: &str, opts: &CountOptions, push: &mut dyn FnMut(u32)) -> Result<bool> {
-        let (before, after): (&[u32], &[u32]) = match (opts.add_special_tokens && self.special_tokens_added() > 0, self.affixes()) {
-            (false, _) => (&[], &[]),
-            (true, Some((b, a))) => (b, a),
-            (true, None) => return Ok(false),
-        };
-        let Some(fast) = self.fast.as_ref().filter(|_| text.len() < PARALLEL_MIN_BYTES) else { return Ok(false) };
-        self.check_special(text, opts.special_tokens)?;
-        before.iter().for_each(|&id| push(id));
-        let ok = fast.tokenize(text, opts.special_tokens == SpecialTokens::Plain, |t| {
-            push(t.id);
-            std::ops::ControlFlow::Continue(())
-        });
-        if ok {
-            after.iter().for_each(|&id| push(id));
-        }
-        Ok(ok)
+        self.ids(text, opts, out)
     }
 
     /// The ids `encode(text).get_ids()` gives (no truncation, no padding), without tokens,
     /// offsets or masks: what a model feed or tiktoken-style `encode` needs.
     pub fn encode_ids(&self, text: &str, opts: &CountOptions) -> Result<Vec<u32>> {
+        let mut ids = Vec::with_capacity(text.len() / 3 + 2);
+        self.ids(text, opts, &mut ids)?;
+        Ok(ids)
+    }
+
+    /// The one ids walk behind every ids call: `text`'s ids, as `encode(text).get_ids()`
+    /// gives them, into `sink`. The engines, in order: Hugging Face's 1.0 pipeline where it
+    /// serves this model (hf1.rs); our fast path, on the thread pool for a long text; the
+    /// crate. The post-processor's special tokens come from affixes learned once, or — for a
+    /// processor that rewrites the sequence — from post-processing the ids.
+    pub fn ids(&self, text: &str, opts: &CountOptions, sink: &mut impl IdSink) -> Result<()> {
         self.check_special(text, opts.special_tokens)?;
         let plain = opts.special_tokens == SpecialTokens::Plain;
-        let mut ids = Vec::new();
-        let fast = match self.parallel_ids(text, plain) {
-            Some(all) => {
-                ids = all;
-                true
-            }
-            None => self.fast.as_ref().is_some_and(|f| {
-                ids.reserve(text.len() / 3);
-                f.tokenize(text, plain, |t| {
-                    ids.push(t.id);
-                    std::ops::ControlFlow::Continue(())
-                })
-            }),
-        };
+        if self.pipeline_ids(text, opts.add_special_tokens, plain, sink) {
+            return Ok(());
+        }
         let special = opts.add_special_tokens && self.special_tokens_added() > 0;
-        if fast && !special {
-            return Ok(ids);
-        }
-        if let (true, Some((before, after))) = (fast, self.affixes()) {
-            let mut out = Vec::with_capacity(before.len() + ids.len() + after.len());
-            out.extend_from_slice(before);
-            out.extend_from_slice(&ids);
-            out.extend_from_slice(after);
-            return Ok(out);
-        }
-        let enc = if fast {
-            let n = ids.len();
-            Encoding::new(ids, vec![0; n], vec![String::new(); n], vec![None; n], vec![(0, 0); n], vec![0; n], vec![1; n], vec![], Default::default())
-        } else {
-            pipeline::encode_sequence(self.model_tok()?, self.added(opts.special_tokens), text, 0, None, OffsetType::None)?
+        let none: (Vec<u32>, Vec<u32>) = Default::default();
+        let affixes = if special { self.affixes() } else { Some(&none) };
+        let crate_path = || pipeline::encode_sequence(self.model_tok()?, self.added(opts.special_tokens), text, 0, None, OffsetType::None);
+        let enc = match affixes {
+            Some((before, after)) => {
+                let base = sink.len();
+                if sink.push_all(before).is_break() || self.fast_ids(text, plain, sink)? {
+                    let _ = sink.push_all(after);
+                    return Ok(());
+                }
+                sink.truncate(base);
+                crate_path()?
+            }
+            // A post-processor that rewrites the sequence: post-process the ids.
+            None => match self.fast_ids_vec(text, plain) {
+                Some(ids) => {
+                    let n = ids.len();
+                    Encoding::new(ids, vec![0; n], vec![String::new(); n], vec![None; n], vec![(0, 0); n], vec![0; n], vec![1; n], vec![], Default::default())
+                }
+                None => crate_path()?,
+            },
         };
-        if !opts.add_special_tokens {
-            return Ok(enc.get_ids().to_vec());
+        let enc = if special { pipeline::post_process(&self.tok, enc, None, true, None, None)? } else { enc };
+        let _ = sink.push_all(enc.get_ids());
+        Ok(())
+    }
+
+    /// The ids from the 1.0 pipeline, if it serves this tokenizer and is ready.
+    fn pipeline_ids(&self, text: &str, add_special_tokens: bool, plain: bool, sink: &mut impl IdSink) -> bool {
+        let Some(p) = self.pipeline.as_deref().filter(|p| p.ready().is_some()) else { return false };
+        let mut ids = Vec::with_capacity(text.len() / 3 + 2);
+        if p.ids_into(text, add_special_tokens, plain, &mut ids).is_none() {
+            return false;
         }
-        Ok(pipeline::post_process(&self.tok, enc, None, true, None, None)?.get_ids().to_vec())
+        let _ = sink.push_all(&ids);
+        true
+    }
+
+    /// `text`'s ids on our fast path, into `sink`; Ok(false) when it hands the input back
+    /// (after pushing ids the caller must discard).
+    fn fast_ids(&self, text: &str, plain: bool, sink: &mut impl IdSink) -> Result<bool> {
+        let Some(fast) = self.fast.as_ref() else { return Ok(false) };
+        if !sink.stops_early() {
+            if let Some(parts) = self.parallel_ids(text, plain) {
+                let _ = parts.iter().try_for_each(|part| sink.push_all(part));
+                return Ok(true);
+            }
+        }
+        Ok(fast.tokenize(text, plain, |t| sink.push(t.id)))
+    }
+
+    /// `fast_ids` into a new vector; None when the fast path hands the input back.
+    fn fast_ids_vec(&self, text: &str, plain: bool) -> Option<Vec<u32>> {
+        let mut ids = Vec::new();
+        self.fast_ids(text, plain, &mut ids).ok()?.then_some(ids)
     }
 
     /// A long text's ids, from pieces cut where the pre-tokenizer is sure to split (see
-    /// `FastPath::cuts`) and tokenized on rayon's pool; None → tokenize it in one go.
-    fn parallel_ids(&self, text: &str, plain: bool) -> Option<Vec<u32>> {
-        let parts = self.parallel_parts(text, plain, |fast, start, part| {
+    /// `FastPath::cuts`) and tokenized on rayon's pool, one vector per part; None → tokenize
+    /// it in one go.
+    fn parallel_ids(&self, text: &str, plain: bool) -> Option<Vec<Vec<u32>>> {
+        self.parallel_parts(text, plain, |fast, start, part| {
             let mut ids = Vec::with_capacity(part.len() / 3);
             let ok = fast.tokenize_part(part, plain, start > 0, |t| {
                 ids.push(t.id);
                 std::ops::ControlFlow::Continue(())
             });
             ok.then_some(ids)
-        })?;
-        Some(parts.concat())
+        })
     }
 
     /// `work` on each part of a long text cut where the pre-tokenizer is sure to split, on
@@ -451,8 +429,7 @@ impl Engine {
     /// pre-tokenizer is sure to split, tokenized on rayon's pool and joined; None → encode it
     /// in one go. Each part's offsets go to UTF-16 on its own thread, relative to the part,
     /// which also counts its own length in units; the join shifts them. Mapping the joined
-    /// offsets on the calling thread instead left a 2-thread `encode` of the four benchmark
-    /// documents no faster than one thread (Llama 3, Rust: 27 ms against 25).
+    /// offsets on the calling thread instead left two threads no faster than one.
     fn parallel_encode(&self, text: &str, type_id: u32, plain: bool, strings: bool) -> Option<Encoding> {
         if !self.fast.as_ref()?.splits_words() {
             return None;

@@ -13,6 +13,8 @@ pub mod chat;
 pub mod engine;
 pub mod error;
 pub mod fast;
+pub mod hf1;
+pub mod ids;
 pub mod load;
 pub mod offsets;
 pub mod pipeline;

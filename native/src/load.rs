@@ -11,12 +11,15 @@ use crate::fast::model_vocab::ModelVocab;
 use crate::fast::resolve::MergeResolver;
 use crate::fast::wordpiece::WordPiece;
 use crate::fast::FastPath;
+use crate::hf1;
 use crate::pipeline::HfTokenizer;
+use tokenizers::ModelWrapper;
 use crate::spec::{self, BpeSpec, Components, ModelSpec, TokenIds, WordPieceSpec};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
+    hf1::Mode::from_env().map_err(Error::invalid_argument)?;
     // FERROTOK_NO_FAST=1 keeps every input on the crate path (for comparisons).
     if std::env::var_os("FERROTOK_NO_FAST").is_none() {
         let engine = match spec::read_model(bytes) {
@@ -30,9 +33,23 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
     }
     match serde_json::from_slice::<HfTokenizer>(bytes) {
         Ok(tok) if std::env::var_os("FERROTOK_NO_FAST").is_some() => Ok(Engine::new(tok)),
-        Ok(tok) => Ok(Engine::with_crate_fast_path(tok)),
+        Ok(tok) => {
+            let pipeline = serves_with_pipeline(&tok).then(|| hf1::Pipeline::start(bytes, pipeline_mode()?)).flatten();
+            Ok(Engine::with_crate_fast_path(tok).with_pipeline(pipeline))
+        }
         Err(e) => Err(diagnose(bytes, &e)),
     }
+}
+
+/// The models whose ids Hugging Face's 1.0 engine gives fastest (native/PERFORMANCE.md):
+/// the ones without a fast path of ours.
+fn serves_with_pipeline(tok: &HfTokenizer) -> bool {
+    matches!(tok.get_model(), ModelWrapper::Unigram(_) | ModelWrapper::WordLevel(_))
+}
+
+fn pipeline_mode() -> Option<hf1::Mode> {
+    // `from_bytes` refused a bad value before getting here.
+    hf1::Mode::from_env().ok()
 }
 
 /// The engine of a BPE tokenizer one of our fast paths reproduces, built
@@ -45,9 +62,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
 /// probes per merge, ~40 ms of a first load of Llama 3) is resolved on a second thread while
 /// this one builds the model's vocabulary, the shell and the fast path's other tables; when
 /// the fast path takes the merges, this thread resolves what is left beside it (resolve.rs).
-/// A fixed 70/30 split instead, before, left the spawned thread idle half the time (this
-/// thread's share came after the shell): Llama 3's first load in Rust 128 → 94 ms
-/// [`cargo run --release --no-default-features --example load_time -- <json>`].
+/// (A fixed 70/30 split left the spawned thread idle half the time: native/PERFORMANCE.md.)
 fn bpe_fast_path(components: Components, mut model: BpeSpec) -> Option<Engine> {
     let list = model.take_merges()?;
     let resolver = MergeResolver::default();
@@ -69,9 +84,8 @@ fn bpe_fast_path(components: Components, mut model: BpeSpec) -> Option<Engine> {
 
 /// The shell and fast path of a WordPiece tokenizer (BERT and its kin), without the crate's
 /// model: its deserializer buffered the model section in serde's `Content` and built two
-/// `String` maps of the vocabulary from it, and the fast path then cloned the tokenizer —
-/// bert-base-uncased in Rust, first load 29.3 → 5.2 ms, best 19.4 → 2.7 ms [`load_time`];
-/// from JS 31.5 → 6.4 ms, RSS after load 66 → 53 MB. The crate's model is built on first
+/// `String` maps of the vocabulary from it, and the fast path then cloned the tokenizer.
+/// The crate's model is built on first
 /// need by the fast path (`WordPiece::reference`: a stretch that is not printable ASCII,
 /// truncation, `toJSON`).
 fn wordpiece_fast_path(components: Components, model: WordPieceSpec) -> Option<Engine> {

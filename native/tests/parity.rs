@@ -352,3 +352,67 @@ fn long_text_split_in_parallel() {
         }
     }
 }
+
+/// The models whose ids come from Hugging Face's 1.0 engine (hf1.rs), built at load here,
+/// against the 0.23 crate: ids and counts over the corpus, random text, special tokens and
+/// repeats, with and without special tokens, in every special-token mode.
+fn pipeline_pairs() -> Vec<Pair> {
+    let files = [
+        ("unigram-spm16k", repo().join("../shared/models/unigram-spm16k/tokenizer.json")),
+        ("mon-unigram", repo().join("models/mon-unigram/tokenizer.json")),
+        ("wordlevel", repo().join("models/wordlevel-prose/tokenizer.json")),
+    ];
+    files
+        .into_iter()
+        .map(|(name, path)| {
+            let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("{name}: {} is missing", path.display()));
+            let fast = load::from_bytes(&bytes).unwrap();
+            fast.wait_for_pipeline();
+            assert_eq!(fast.ids_engine(), "tokenizers 1.0 pipeline", "{name}");
+            Pair { name, reference: Engine::new(Tokenizer::from_bytes(&bytes).unwrap()), fast }
+        })
+        .collect()
+}
+
+fn compare_ids(p: &Pair, text: &str) {
+    use ferrotok_native::engine::CountOptions;
+    for special_tokens in [SpecialTokens::Allow, SpecialTokens::Plain, SpecialTokens::Error] {
+        for add_special_tokens in [true, false] {
+            let opts = CountOptions { add_special_tokens, special_tokens, ..Default::default() };
+            let (want, got) = (p.reference.encode_ids(text, &opts), p.fast.encode_ids(text, &opts));
+            match (&want, &got) {
+                (Ok(w), Ok(g)) => {
+                    assert_eq!(w, g, "{} {add_special_tokens} {special_tokens:?} on {:?}", p.name, &text[..text.len().min(80)]);
+                    assert_eq!(p.fast.count_with(text, &opts).unwrap(), w.len(), "{} count", p.name);
+                }
+                (Err(w), Err(g)) => assert_eq!(w.code, g.code, "{}", p.name),
+                _ => panic!("{}: one engine failed: {:?} / {:?}", p.name, want.err(), got.err()),
+            }
+        }
+    }
+}
+
+#[test]
+fn pipeline_ids_match_the_crate() {
+    let pairs = pipeline_pairs();
+    let blocks = corpus_blocks();
+    let mut rng = Rng(0x2545F4914F6CDD1D);
+    let palette: Vec<char> = "aZ'sS é中ا\u{301}\u{200D}😀👍🏽0٣²  \t\n\r\u{A0}\u{3000}.,!/<|>_$▁".chars().chain("<unk></s><s>[UNK]".chars()).collect();
+    for p in &pairs {
+        for b in &blocks {
+            compare_ids(p, b);
+        }
+        for _ in 0..1500 {
+            let len = (rng.next() % 40) as usize;
+            let text: String = (0..len).map(|_| palette[(rng.next() % palette.len() as u64) as usize]).collect();
+            compare_ids(p, &text);
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            compare_ids(p, &String::from_utf8_lossy(&bytes));
+        }
+        for unit in ["a", " ", "\n", "😀", "é", "\u{301}", "▁", "<s>", "</s>", "<unk>"] {
+            for n in [1, 2, 3, 64, 1000] {
+                compare_ids(p, &unit.repeat(n));
+            }
+        }
+    }
+}

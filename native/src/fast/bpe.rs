@@ -19,18 +19,16 @@
 //! memoises the check the first time a piece hits entry `id` (0 unknown, 1 yes, 2 no).
 //! Relaxed atomics, no lock: two threads racing on a first hit compute the same answer.
 //!
-//! Performance notes: a piece of 3–31 bytes that is no vocabulary entry is merged once per
-//! thread and then found in cache.rs's direct-mapped table (first measured without one, on
-//! English alone, where merging a short piece cost about what a lookup costs; on Russian,
-//! code and prompts the pieces that miss the vocabulary repeat: fast/mod.rs has the numbers).
+//! Callers go through `encode_cached`: a piece seen before on this thread is answered by
+//! word_cache.rs without touching these tables.
 
-use super::cache;
 use super::hash::{short_key, FxHashMap};
 use super::premerge::{bmp_char, CharMerges, Edges, Model};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
+use super::word_cache::{self, Probe, WordCache};
 
 /// At most 255, so symbol links fit a u8.
 const SMALL: usize = 24;
@@ -188,23 +186,39 @@ impl Bpe {
         self.merges.get(&key(a, b)).copied()
     }
 
-    /// Appends the tokens of `piece` (a non-empty pre-tokenizer split) to `out`.
-    pub fn encode(&self, piece: &[u8], out: &mut Vec<Piece>) {
-        let short = (piece.len() <= SHORT).then(|| short_key(piece));
-        if let Some(id) = short.and_then(|key| cache::hot_get(self.owner, key)) {
-            out.push(Piece { id, start: 0, end: piece.len() as u32 });
+    /// This table's key in the per-thread word cache (word_cache.rs); never 0.
+    pub fn owner(&self) -> u64 {
+        self.owner
+    }
+
+    /// `encode`, answered from `cache` when the piece was seen before on this thread, and
+    /// remembered there when not.
+    #[inline]
+    pub fn encode_cached(&self, piece: &[u8], out: &mut Vec<Piece>, cache: Option<&mut WordCache>) {
+        let Some(cache) = cache.filter(|_| piece.len() <= word_cache::MAX_PIECE) else { return self.encode(piece, out) };
+        self.encode_probed(piece, Probe::of(piece), out, cache);
+    }
+
+    /// `encode_cached` with the piece's probe already computed (and perhaps prefetched).
+    #[inline]
+    pub fn encode_probed(&self, piece: &[u8], probe: Probe, out: &mut Vec<Piece>, cache: &mut WordCache) {
+        if cache.get(piece, probe, |id, start, end| out.push(Piece { id, start, end })) {
             return;
         }
-        let whole = match short {
-            Some(key) => self.whole.short.get(&key).copied(),
-            None => self.whole.long.get(piece).copied(),
+        let base = out.len();
+        self.encode(piece, out);
+        cache.put(piece, probe, &out[base..]);
+    }
+
+    /// Appends the tokens of `piece` (a non-empty pre-tokenizer split) to `out`.
+    pub fn encode(&self, piece: &[u8], out: &mut Vec<Piece>) {
+        let whole = match piece.len() <= SHORT {
+            true => self.whole.short.get(&short_key(piece)).copied(),
+            false => self.whole.long.get(piece).copied(),
         };
         if let Some(id) = whole {
             let state = if self.ignore_merges { REACHABLE } else { self.reachable[id as usize].load(Ordering::Relaxed) };
             if state == REACHABLE {
-                if let Some(key) = short {
-                    cache::hot_put(self.owner, key, id);
-                }
                 out.push(Piece { id, start: 0, end: piece.len() as u32 });
                 return;
             }
@@ -216,22 +230,7 @@ impl Bpe {
                 return;
             }
         }
-        self.merge_cached(piece, out);
-    }
-
-    /// `merge`, through the per-thread piece cache for pieces of 3 to `cache::MAX_PIECE`
-    /// bytes (shorter ones merge in a step or two).
-    fn merge_cached(&self, piece: &[u8], out: &mut Vec<Piece>) {
-        if piece.len() < 3 || piece.len() > cache::MAX_PIECE {
-            return self.merge(piece, out);
-        }
-        let key = cache::key_of(piece);
-        if cache::get(self.owner, &key, |id, start, end| out.push(Piece { id, start, end })) {
-            return;
-        }
-        let base = out.len();
         self.merge(piece, out);
-        cache::put(self.owner, &key, out[base..].iter().map(|p| (p.id, p.start, p.end)));
     }
 
     fn merge(&self, piece: &[u8], out: &mut Vec<Piece>) {

@@ -13,6 +13,7 @@
 use super::added::{AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
 use super::model_vocab::ModelVocab;
+use super::word_cache;
 use super::strings::TokenStrings;
 use super::Tables;
 use super::pretok::{Pattern, GPT2_REGEX};
@@ -49,6 +50,15 @@ struct DecodeTable {
 }
 
 /// One token of a sequence: id and byte span in the original text.
+/// Sends a piece's tokens (`pieces`, byte ranges in the piece starting at `base`) to `f`.
+#[inline]
+fn emit(pieces: &[Piece], base: usize, word: u32, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+    for &Piece { id, start, end } in pieces {
+        f(Tok { id, start: base + start as usize, end: base + end as usize, word, added: false })?;
+    }
+    ControlFlow::Continue(())
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Tok {
     pub id: u32,
@@ -120,20 +130,20 @@ impl ByteLevelBpe {
                 Err(_) => &mut fresh,
             };
             let mut word = 0u32;
-            self.added.try_segments(text, plain_special, |seg| match seg {
-                Segment::Added { id, start, end } => f(Tok::added_word(id, start, end, &mut word)),
-                Segment::Text { start, end } => {
-                    for (ps, pe) in self.pattern.splits(&text[start..end]) {
-                        let base = start + ps;
-                        pieces.clear();
-                        self.bpe.encode(&text.as_bytes()[base..start + pe], pieces);
-                        for &Piece { id, start: s, end: e } in pieces.iter() {
-                            f(Tok { id, start: base + s as usize, end: base + e as usize, word, added: false })?;
+            word_cache::with(self.bpe.owner(), |mut cache| {
+                self.added.try_segments(text, plain_special, |seg| match seg {
+                    Segment::Added { id, start, end } => f(Tok::added_word(id, start, end, &mut word)),
+                    Segment::Text { start, end } => {
+                        for (ps, pe) in self.pattern.splits(&text[start..end]) {
+                            let base = start + ps;
+                            pieces.clear();
+                            self.bpe.encode_cached(&text.as_bytes()[base..start + pe], pieces, cache.as_deref_mut());
+                            emit(pieces, base, word, &mut f)?;
+                            word += 1;
                         }
-                        word += 1;
+                        ControlFlow::Continue(())
                     }
-                    ControlFlow::Continue(())
-                }
+                });
             });
             if pieces.capacity() > 1 << 16 {
                 *pieces = Vec::new();

@@ -28,6 +28,7 @@ use super::added::{AddedEntry, AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
 use super::bytelevel::Tok;
 use super::model_vocab::ModelVocab;
+use super::word_cache::{self, WordCache};
 use super::strings::TokenStrings;
 use super::Tables;
 use super::hash::{FxHashMap, FxHashSet};
@@ -93,16 +94,18 @@ impl SentencePieceBpe {
     pub fn tokenize(&self, text: &str, plain_special: bool, continued: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) {
         let mut word = 0u32;
         let mut scratch = Scratch::default();
-        self.added.try_segments(text, plain_special, |seg| {
-            let flow = match seg {
-                Segment::Added { id, start, end } => f(Tok { id, start, end, word, added: true }),
-                Segment::Text { start, end } => {
-                    let prepend = self.prepend && !(continued && start == 0);
-                    self.stretch(text, start, end, word, prepend, &mut scratch, &mut f)
-                }
-            };
-            word += 1;
-            flow
+        word_cache::with(self.bpe.owner(), |mut cache| {
+            self.added.try_segments(text, plain_special, |seg| {
+                let flow = match seg {
+                    Segment::Added { id, start, end } => f(Tok { id, start, end, word, added: true }),
+                    Segment::Text { start, end } => {
+                        let prepend = self.prepend && !(continued && start == 0);
+                        self.stretch(text, start, end, word, prepend, &mut scratch, cache.as_deref_mut(), &mut f)
+                    }
+                };
+                word += 1;
+                flow
+            });
         });
     }
 
@@ -125,14 +128,14 @@ impl SentencePieceBpe {
     /// The tokens of one stretch between added tokens: normalized and merged word by word
     /// (after a leading `▁` if `prepend`).
     #[allow(clippy::too_many_arguments)]
-    fn stretch(&self, text: &str, start: usize, end: usize, word: u32, prepend: bool, s: &mut Scratch, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn stretch(&self, text: &str, start: usize, end: usize, word: u32, prepend: bool, s: &mut Scratch, mut cache: Option<&mut WordCache>, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
         let stretch = &text[start..end];
         let mut first = true;
         for (ws, we) in self.words(stretch) {
             s.normalize(stretch, ws, we, first && prepend, start);
             first = false;
             s.pieces.clear();
-            self.bpe.encode(s.norm.as_bytes(), &mut s.pieces);
+            self.bpe.encode_cached(s.norm.as_bytes(), &mut s.pieces, cache.as_deref_mut());
             for p in &s.pieces {
                 let (a, b) = (s.origin[p.start as usize], s.origin[p.end as usize - 1]);
                 f(Tok { id: p.id, start: a.0, end: b.1, word, added: false })?;

@@ -16,9 +16,7 @@
 //! - anything else (accents, CJK, Arabic, emoji, control characters): normalized and split
 //!   character by character (bert_norm.rs: each character's output and the original span it
 //!   maps back to depend on that character alone), then matched word by word as above
-//!   (`unicode_stretch`). bert-base-uncased in Rust, `profile_count` over
-//!   ../shared/corpus/long: Arabic/Farsi/Hebrew 3.9 → 66.5 MB/s, Chinese 4.6 → 111, mixed
-//!   code 80 → 106 (and English 110 → 157 with no vector per word).
+//!   (`unicode_stretch`).
 //! - a stretch with a mark NFD would reorder across characters (a spacing mark with a
 //!   combining class, under `strip_accents`): the crate's own normalizer, pre-tokenizer and
 //!   model on that stretch alone (`crate_stretch`).
@@ -26,9 +24,7 @@
 //! Decoding, with the `WordPiece` decoder, is a concatenation of per-token texts: the
 //! decoder treats each token alone (prefix stripped or a space put in front, then
 //! `cleanup`), differently only for the first. Both texts of every id are built on the first
-//! decode (`DecodeTable`) with the crate's own `cleanup`. bert-base-uncased, the ids of the
-//! benchmark's four long documents decoded from JS: 6.0 → 187 MB/s (the crate path with
-//! FERROTOK_NO_FAST=1).
+//! decode (`DecodeTable`) with the crate's own `cleanup`.
 
 use super::added::{AddedMatcher, Segment};
 use super::bert_norm::{BertNorm, Classes, Split};

@@ -199,6 +199,13 @@ impl NativeTokenizer {
         self.engine.vocab().size() as u32
     }
 
+    /// Which engine answers ids calls (`ferrotok inspect`): the 1.0 pipeline, our fast path,
+    /// or the crate (native/PERFORMANCE.md has why each).
+    #[napi(getter, catch_unwind)]
+    pub fn ids_engine(&self) -> &'static str {
+        self.engine.ids_engine()
+    }
+
     #[napi(catch_unwind)]
     pub fn get_vocab(&self, with_added_tokens: bool) -> NativeVocab {
         let mut pairs: Vec<(String, u32)> = self.engine.get_vocab(with_added_tokens).into_iter().collect();
