@@ -9,9 +9,8 @@ use crate::engine::{CountOptions, EncodeOptions, Engine, Input};
 use crate::error::{Code, Error, Result};
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use tokenizers::{pad_encodings, Encoding};
 
 /// Where a batch's rows run (the `threads` option).
@@ -54,19 +53,30 @@ fn map_rows<T: Sync, R: Send>(threads: Threads, items: &[T], f: impl Fn(&T) -> R
     }
 }
 
+/// Pools kept for reuse, the most recently used last. A call asking for a size not kept
+/// builds a pool and drops the least recently used one (its threads exit once no running
+/// batch holds it): `threads: n` for n = 2..48 once each used to leave 1182 threads alive.
+const MAX_POOLS: usize = 4;
+
 /// The shared pool of `n` threads. The lock is taken once per batch call, never per row.
 fn pool(n: usize) -> Result<Arc<ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = pools.get(&n) {
-        return Ok(p.clone());
+    static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(i) = pools.iter().position(|(size, _)| *size == n) {
+        let entry = pools.remove(i);
+        pools.push(entry);
+    } else {
+        let p = ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(move |i| format!("ferrotok-{n}-{i}"))
+            .build()
+            .map_err(|e| Error::new(Code::Internal, format!("could not start {n} threads: {e}")))?;
+        if pools.len() == MAX_POOLS {
+            pools.remove(0);
+        }
+        pools.push((n, Arc::new(p)));
     }
-    let p = ThreadPoolBuilder::new()
-        .num_threads(n)
-        .thread_name(move |i| format!("ferrotok-{n}-{i}"))
-        .build()
-        .map_err(|e| Error::new(Code::Internal, format!("could not start {n} threads: {e}")))?;
-    Ok(pools.entry(n).or_insert(Arc::new(p)).clone())
+    Ok(pools.last().expect("pushed above").1.clone())
 }
 
 pub fn encode_batch(
@@ -83,6 +93,8 @@ pub fn encode_batch(
         engine.encode(*input, opts)
     })?;
     if let Some(params) = &opts.padding {
+        let longest = rows.iter().map(Encoding::len).max().unwrap_or(0);
+        crate::limits::check_padded_batch(params, rows.len(), longest)?;
         pad_encodings(&mut rows, params).map_err(|e| Error::new(Code::EncodeFailed, e.to_string()))?;
     }
     Ok(rows)
@@ -225,6 +237,36 @@ mod tests {
     use super::*;
     use crate::load;
     use tokenizers::{PaddingParams, PaddingStrategy};
+
+    /// Threads of this process named by `pool`.
+    fn pool_threads() -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .map(|tasks| {
+                tasks
+                    .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                    .filter(|name| name.starts_with("ferrotok-"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn pools_of_many_sizes_do_not_pile_up() {
+        for n in 2..=24 {
+            pool(n).unwrap().install(|| ());
+        }
+        // Dropped pools' threads exit on their own; give them time to, without a deadline
+        // that a slow machine could miss.
+        let kept = 21 + 22 + 23 + 24;
+        for _ in 0..200 {
+            if pool_threads() <= kept {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(pool_threads() <= kept, "{} pool threads alive, at most {kept} expected", pool_threads());
+    }
 
     const TINY: &str = r#"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
         "normalizer":null,"pre_tokenizer":{"type":"Whitespace"},"post_processor":null,"decoder":null,

@@ -264,6 +264,10 @@ impl Engine {
 
     /// Encodes with offsets in UTF-16 code units of each input string.
     pub fn encode(&self, input: Input<'_>, opts: &EncodeOptions) -> Result<Encoding> {
+        input_guard(|| self.encode_unguarded(input, opts))
+    }
+
+    fn encode_unguarded(&self, input: Input<'_>, opts: &EncodeOptions) -> Result<Encoding> {
         self.check_truncation(opts)?;
         let t = opts.truncation.as_ref();
         let mode = opts.special_tokens;
@@ -331,6 +335,10 @@ impl Engine {
     /// crate. The post-processor's special tokens come from affixes learned once, or — for a
     /// processor that rewrites the sequence — from post-processing the ids.
     pub fn ids(&self, text: &str, opts: &CountOptions, sink: &mut impl IdSink) -> Result<()> {
+        input_guard(|| self.ids_unguarded(text, opts, sink))
+    }
+
+    fn ids_unguarded(&self, text: &str, opts: &CountOptions, sink: &mut impl IdSink) -> Result<()> {
         self.check_special(text, opts.special_tokens)?;
         let plain = opts.special_tokens == SpecialTokens::Plain;
         if self.pipeline_ids(text, opts.add_special_tokens, plain, sink) {
@@ -571,6 +579,16 @@ impl Engine {
 fn options_guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|p| Err(Error::new(Code::EncodeFailed, panic_detail(&p))))
+}
+
+/// A panic while encoding comes from what the tokenizer.json asked of this input (a
+/// TemplateProcessing naming a token the file never declares, a regex over its backtracking
+/// limit): ENCODE_FAILED with the engine's message, as `encode` and `encodeIds` report
+/// everything else about the same input, not INTERNAL.
+fn input_guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        Err(Error::new(Code::EncodeFailed, format!("this tokenizer could not encode the input: {}", panic_detail(&p))))
+    })
 }
 
 #[cfg(test)]

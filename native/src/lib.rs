@@ -15,6 +15,7 @@ pub mod error;
 pub mod fast;
 pub mod hf1;
 pub mod ids;
+pub mod limits;
 pub mod load;
 pub mod offsets;
 pub mod pipeline;

@@ -12,33 +12,62 @@ use crate::fast::resolve::MergeResolver;
 use crate::fast::wordpiece::WordPiece;
 use crate::fast::FastPath;
 use crate::hf1;
+use crate::limits;
 use crate::pipeline::HfTokenizer;
-use tokenizers::ModelWrapper;
+use tokenizers::{Model, ModelWrapper};
 use crate::spec::{self, BpeSpec, Components, ModelSpec, TokenIds, WordPieceSpec};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// A panic while loading is the file's doing (a component the crate asserts on, such as a
+/// BPE `continuing_subword_prefix` longer than a token): INVALID_TOKENIZER, not INTERNAL.
 pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
+    std::panic::catch_unwind(|| load(bytes)).unwrap_or_else(|p| {
+        Err(Error::new(
+            Code::InvalidTokenizer,
+            format!("this tokenizer.json could not be loaded: {} (is the file corrupt?)", crate::error::panic_detail(&p)),
+        ))
+    })
+}
+
+fn load(bytes: &[u8]) -> Result<Engine> {
     hf1::Mode::from_env().map_err(Error::invalid_argument)?;
+    limits::check_charsmaps(bytes)?;
     // FERROTOK_NO_FAST=1 keeps every input on the crate path (for comparisons).
     if std::env::var_os("FERROTOK_NO_FAST").is_none() {
         let engine = match spec::read_model(bytes) {
-            Some((components, ModelSpec::Bpe(model))) => bpe_fast_path(components, model),
-            Some((components, ModelSpec::WordPiece(model))) => wordpiece_fast_path(components, model),
+            Some((components, ModelSpec::Bpe(model))) => {
+                limits::check_ids(model.vocab.iter().map(|e| e.1))?;
+                bpe_fast_path(components, model)
+            }
+            Some((components, ModelSpec::WordPiece(model))) => {
+                limits::check_ids(model.vocab.iter().map(|e| e.1))?;
+                wordpiece_fast_path(components, model)
+            }
             None => None,
         };
         if let Some(engine) = engine {
-            return Ok(engine);
+            return checked(engine);
         }
     }
-    match serde_json::from_slice::<HfTokenizer>(bytes) {
-        Ok(tok) if std::env::var_os("FERROTOK_NO_FAST").is_some() => Ok(Engine::new(tok)),
-        Ok(tok) => {
-            let pipeline = serves_with_pipeline(&tok).then(|| hf1::Pipeline::start(bytes, pipeline_mode()?)).flatten();
-            Ok(Engine::with_crate_fast_path(tok).with_pipeline(pipeline))
-        }
-        Err(e) => Err(diagnose(bytes, &e)),
+    let tok = serde_json::from_slice::<HfTokenizer>(bytes).map_err(|e| diagnose(bytes, &e))?;
+    // Unigram ids are positions in its list; the other models name theirs.
+    if !matches!(tok.get_model(), ModelWrapper::Unigram(_)) {
+        limits::check_ids(tok.get_model().get_vocab().into_values())?;
     }
+    if std::env::var_os("FERROTOK_NO_FAST").is_some() {
+        return checked(Engine::new(tok));
+    }
+    let pipeline = serves_with_pipeline(&tok).then(|| hf1::Pipeline::start(bytes, pipeline_mode()?)).flatten();
+    checked(Engine::with_crate_fast_path(tok).with_pipeline(pipeline))
+}
+
+/// Settings of the file that only show when encoding: refused at load, not on the first call.
+fn checked(engine: Engine) -> Result<Engine> {
+    if let Some(padding) = engine.tokenizer().get_padding() {
+        limits::check_padding(padding, Code::InvalidTokenizer, "tokenizer.json padding")?;
+    }
+    Ok(engine)
 }
 
 /// The models whose ids Hugging Face's 1.0 engine gives fastest (native/PERFORMANCE.md):
@@ -220,6 +249,36 @@ mod tests {
             }
             Ok(_) => panic!("expected an error"),
         }
+    }
+
+    /// A BPE file of a few hundred bytes, with `vocab` and `padding` spliced in.
+    fn bpe(vocab: &str, padding: &str) -> String {
+        format!(
+            r#"{{"version":"1.0","truncation":null,"padding":{padding},"added_tokens":[],"normalizer":null,
+            "pre_tokenizer":{{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true}},
+            "post_processor":null,"decoder":{{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}},
+            "model":{{"type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":null,"end_of_word_suffix":null,
+            "fuse_unk":false,"byte_fallback":false,"ignore_merges":false,"vocab":{vocab},"merges":[["a","b"]]}}}}"#
+        )
+    }
+
+    #[test]
+    fn absurd_ids_and_padding_are_refused_before_allocating() {
+        assert!(from_bytes(bpe(r#"{"a":0,"b":1,"ab":2}"#, "null").as_bytes()).is_ok());
+        for id in [4_294_967_295u64, 2_147_483_648, 400_000_000] {
+            let vocab = format!(r#"{{"a":0,"b":1,"ab":{id}}}"#);
+            assert_eq!(code_of(&bpe(&vocab, "null")), Code::InvalidTokenizer, "id {id}");
+            // The crate's path (WordLevel) is checked too.
+            let wordlevel = TINY.replace(r#""world":2"#, &format!(r#""world":{id}"#));
+            assert_eq!(code_of(&wordlevel), Code::InvalidTokenizer, "WordLevel id {id}");
+        }
+        let padding = |strategy: &str, multiple: &str| {
+            format!(r#"{{"strategy":{strategy},"direction":"Right","pad_to_multiple_of":{multiple},"pad_id":0,"pad_type_id":0,"pad_token":"a"}}"#)
+        };
+        let vocab = r#"{"a":0,"b":1,"ab":2}"#;
+        assert!(from_bytes(bpe(vocab, &padding(r#"{"Fixed":512}"#, "8")).as_bytes()).is_ok());
+        assert_eq!(code_of(&bpe(vocab, &padding(r#"{"Fixed":4294967295}"#, "null"))), Code::InvalidTokenizer);
+        assert_eq!(code_of(&bpe(vocab, &padding(r#""BatchLongest""#, "4294967295"))), Code::InvalidTokenizer);
     }
 
     #[test]

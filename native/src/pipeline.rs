@@ -68,6 +68,7 @@ pub fn post_process(
         None => default_process(encoding, pair)?,
     };
     if let Some(params) = padding {
+        crate::limits::check_padded_batch(params, 1, out.len())?;
         pad_encodings(std::slice::from_mut(&mut out), params).map_err(encode_failed)?;
     }
     Ok(out)

@@ -15,6 +15,9 @@
 use crate::engine::Engine;
 use crate::error::{Code, Error, Result};
 
+/// Ids at the end of the window whose text may still change: an incomplete character's bytes.
+const UNSETTLED: usize = 3;
+
 #[derive(Debug, Default)]
 pub struct DecodeStream {
     skip_special_tokens: bool,
@@ -46,6 +49,9 @@ impl DecodeStream {
         }
         self.ids.push(id);
         let text = self.decode(engine, &self.ids)?;
+        if text.ends_with('\u{FFFD}') && self.ids.len() - self.prefix_index > UNSETTLED {
+            return self.emit_settled(engine, &text);
+        }
         if text.len() <= self.prefix.len() || text.ends_with('\u{FFFD}') {
             return Ok(None);
         }
@@ -57,6 +63,26 @@ impl DecodeStream {
         self.ids.drain(..self.prefix_index);
         self.prefix = self.decode(engine, &self.ids)?;
         self.prefix_index = new_prefix_index;
+        self.emitted.push_str(&new_text);
+        Ok(Some(new_text))
+    }
+
+    /// The window ends in a character still incomplete, after more ids than one character
+    /// needs: emit all but the last `UNSETTLED` ids' text, whose U+FFFD no later id can
+    /// turn into a character (a UTF-8 character is at most 4 bytes, an incomplete one at most
+    /// 3, and every token is at least one byte). Without this, ids that never complete a
+    /// character (4000 `<0xF0>`) grew the window, and decoding it, on every step.
+    fn emit_settled(&mut self, engine: &Engine, text: &str) -> Result<Option<String>> {
+        let settled = self.ids.len() - UNSETTLED;
+        let head = self.decode(engine, &self.ids[..settled])?;
+        // The decoder must agree that the later ids left the head alone.
+        if head.len() <= self.prefix.len() || !head.starts_with(&self.prefix) || !text.starts_with(&head) {
+            return Ok(None);
+        }
+        let new_text = head[self.prefix.len()..].to_string();
+        self.ids.drain(..self.prefix_index);
+        self.prefix_index = self.ids.len() - UNSETTLED;
+        self.prefix = self.decode(engine, &self.ids[..self.prefix_index])?;
         self.emitted.push_str(&new_text);
         Ok(Some(new_text))
     }
@@ -175,6 +201,31 @@ mod tests {
         let mut s = DecodeStream::new(false);
         assert_eq!(s.step(&e, ids[0]).unwrap(), None);
         assert_eq!(s.finish(&e).unwrap().as_deref(), Some("\u{FFFD}"));
+    }
+
+    #[test]
+    fn bytes_that_never_complete_a_character_are_emitted_as_they_settle() {
+        // Every engine whose vocabulary has a byte token for a lone 4-byte lead (0xF0): byte
+        // fallback (`<0xF0>`, SentencePiece) or byte-level (`ð`, GPT-2's alphabet).
+        let mut tried = 0;
+        for (name, e) in engines() {
+            let Some(lead) = ["<0xF0>", "ð"].iter().find_map(|t| e.token_to_id(t)) else { continue };
+            tried += 1;
+            let ids = vec![lead; 4000];
+            let mut s = DecodeStream::new(false);
+            let mut out = String::new();
+            for (i, &id) in ids.iter().enumerate() {
+                if let Some(piece) = s.step(&e, id).unwrap() {
+                    out.push_str(&piece);
+                }
+                // The window stays short: what is emitted keeps up with what came in.
+                assert!(s.ids.len() <= 2 * UNSETTLED + 2, "{name}: window of {} ids at step {i}", s.ids.len());
+            }
+            assert!(!out.is_empty(), "{name}: nothing emitted before finish");
+            out.push_str(&s.finish(&e).unwrap().unwrap_or_default());
+            assert_eq!(out, e.decode(&ids, false).unwrap(), "{name}");
+        }
+        assert!(tried >= 2, "no engine with a lone-lead byte token");
     }
 
     #[test]

@@ -25,6 +25,11 @@ use std::fmt::Write;
 /// hundred-message conversation; a runaway loop stops in about a second.
 const FUEL: u64 = 50_000_000;
 
+/// Most bytes one render may write (README "Limits"): a million-token conversation is ~4 MB.
+/// Fuel counts instructions, not their output, so a loop printing a 10 MB string a thousand
+/// times stays within fuel; this stops it at the write that crosses the limit.
+pub const MAX_RENDER_BYTES: usize = 64 << 20;
+
 /// The compiled templates of one tokenizer, by name (a config holds one template, named
 /// "default" here, or a list of named ones).
 pub struct ChatTemplates {
@@ -100,7 +105,40 @@ impl ChatTemplates {
             strftime_now => Value::from_function(move |format: &str| strftime(&now, format)),
             ..context
         };
-        template.render(context).map_err(render_error)
+        let mut out = Capped { bytes: Vec::new(), limit: MAX_RENDER_BYTES };
+        template.render_captured_to(context, &mut out).map_err(render_error)?;
+        String::from_utf8(out.bytes).map_err(|_| Error::new(Code::Internal, "the chat template wrote bytes that are not UTF-8"))
+    }
+}
+
+/// The render's output, refusing writes past `limit`.
+struct Capped {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+#[derive(Debug)]
+struct OverLimit;
+
+impl std::fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the chat template's output is over the limit of {MAX_RENDER_BYTES} bytes")
+    }
+}
+
+impl std::error::Error for OverLimit {}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.limit {
+            return Err(std::io::Error::other(OverLimit));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -140,6 +178,8 @@ fn render_error(e: minijinja::Error) -> Error {
     }
     let what = if e.kind() == ErrorKind::OutOfFuel {
         "the chat template ran over its execution budget (a runaway loop?)".to_string()
+    } else if e.kind() == ErrorKind::WriteFailure {
+        format!("{OverLimit} (a runaway loop?)")
     } else {
         format!("the chat template failed: {}", describe(&e))
     };
@@ -189,6 +229,14 @@ mod tests {
         let t = "{{ m.content.strip().split(',')[::-1] | join('|') }} {{ tools | tojson }} {{ m.get('x', 'd') }}";
         let out = render(t, r#"{"m":{"content":"  a,b "},"tools":[{"z":1.5,"a":"é\"<"}]}"#).unwrap();
         assert_eq!(out, r#"b|a [{"z": 1.5, "a": "é\"<"}] d"#);
+    }
+
+    #[test]
+    fn output_over_the_limit_is_an_error_not_an_abort() {
+        let e = render("{% set a = 'x' * 10000000 %}{% for i in range(1000) %}{{ a }}{% endfor %}", "{}").unwrap_err();
+        assert_eq!(e.code, Code::ChatTemplateError);
+        assert!(e.message.contains("over the limit"), "{}", e.message);
+        assert_eq!(render("{{ 'x' * 1000 }}", "{}").unwrap().len(), 1000);
     }
 
     #[test]

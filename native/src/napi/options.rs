@@ -2,7 +2,7 @@
 //! resolved pad tokens, so these shapes are explicit; here we only check the enums.
 
 use crate::engine::{EncodeOptions, SpecialTokens};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use napi_derive::napi;
 use tokenizers::{
     PaddingDirection, PaddingParams, PaddingStrategy, TruncationDirection, TruncationParams,
@@ -90,14 +90,16 @@ fn padding(p: NativePadding) -> Result<PaddingParams> {
         "left" => PaddingDirection::Left,
         other => return Err(bad("padding.side", other, "'left' or 'right'")),
     };
-    Ok(PaddingParams {
+    let params = PaddingParams {
         strategy,
         direction,
         pad_to_multiple_of: p.multiple_of.map(|m| m as usize),
         pad_id: p.pad_id,
         pad_type_id: p.pad_type_id,
         pad_token: p.pad_token,
-    })
+    };
+    crate::limits::check_padding(&params, Code::InvalidArgument, "padding")?;
+    Ok(params)
 }
 
 fn bad(field: &str, got: &str, expected: &str) -> Error {
