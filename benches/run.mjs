@@ -4,7 +4,7 @@
  * one run, one report (benches/results/{latest.json,report.md,chart.svg}). See benches/README.md.
  *
  *   npm run bench -- [--quick] [--only a,b,...|docs,batch,...] [--peers name,...]
- *                    [--tokenizers llama3,gpt4o,bert] [--out dir] [--report-only]
+ *                    [--tokenizers llama3,gpt4o,...] [--out dir] [--report-only]
  *   (--out defaults to benches/results/, or benches/results/quick/ with --quick)
  */
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,12 +18,12 @@ import { MODES } from './lib/modes.mjs';
 import { BENCHES, ROOT, TOKENIZERS, tokenizerSpec } from './lib/paths.mjs';
 import { REF } from './lib/analyze.mjs';
 import { selectPeers } from './lib/peers.mjs';
-import { ensurePython } from './lib/python.mjs';
+import { envOf, ensurePython, unavailableReason } from './lib/python.mjs';
 import { renderReport } from './lib/report.mjs';
 import { runChild } from './lib/runner.mjs';
 import { renderChart } from './lib/svg.mjs';
 
-const WORKLOADS = { a: 'docs', b: 'batch', c: 'latency', d: 'count', e: 'decode', f: 'load', g: 'memory', h: 'hostile' };
+const WORKLOADS = { a: 'docs', b: 'batch', c: 'latency', d: 'count', e: 'decode', f: 'load', g: 'memory', h: 'hostile', i: 'unique' };
 const BATCH_THREADS = [1, 2];
 
 const started = Date.now();
@@ -57,9 +57,16 @@ async function main() {
   const inputsDir = mkdtempSync(join(os.tmpdir(), 'ferrotok-bench-'));
   try {
     const manifest = buildInputs(inputsDir, mode);
-    const python = peers.some((p) => p.runtime === 'python') ? ensurePython(log) : null;
+    const python = peers.some((p) => p.runtime === 'python') ? ensurePython(peers, log) : null;
     const meta = metadata({ modeName, mode, workloads, tokenizers, peers, python, manifest });
-    const runs = await runAll(planJobs({ peers, tokenizers, workloads, python }), { mode, manifest, inputsDir, workloads, references: {} });
+    const runs = await runAll(planJobs({ peers, tokenizers, workloads, python }), {
+      mode,
+      manifest,
+      inputsDir,
+      workloads,
+      python,
+      references: {},
+    });
     meta.durationS = (Date.now() - started) / 1e3;
     meta.code.addonAtEnd = addonStamp();
     meta.machine.loadAvgAtEnd = os.loadavg().map((x) => +x.toFixed(2));
@@ -72,12 +79,23 @@ async function main() {
 function cli() {
   const { values } = parseArgs({
     options: {
-      quick: { type: 'boolean' }, only: { type: 'string' }, peers: { type: 'string' }, tokenizers: { type: 'string' },
-      out: { type: 'string' }, 'report-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      peers: { type: 'string' },
+      tokenizers: { type: 'string' },
+      out: { type: 'string' },
+      'report-only': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 9).map((l) => l.replace(/^ \*\/?/, '')).join('\n'));
+    console.log(
+      readFileSync(new URL(import.meta.url), 'utf8')
+        .split('\n')
+        .slice(2, 9)
+        .map((l) => l.replace(/^ \*\/?/, ''))
+        .join('\n'),
+    );
     process.exit(0);
   }
   return values;
@@ -88,7 +106,12 @@ function parseWorkloads(only) {
   if (!only) return undefined;
   return only.split(',').map((w) => {
     const name = WORKLOADS[w] ?? (Object.values(WORKLOADS).includes(w) ? w : null);
-    if (!name) throw new Error(`unknown workload ${w}; use ${Object.entries(WORKLOADS).map(([k, v]) => `${k}|${v}`).join(', ')}`);
+    if (!name)
+      throw new Error(
+        `unknown workload ${w}; use ${Object.entries(WORKLOADS)
+          .map(([k, v]) => `${k}|${v}`)
+          .join(', ')}`,
+      );
     return name;
   });
 }
@@ -105,11 +128,10 @@ function wants(workloads, w) {
 function planJobs({ peers, tokenizers, workloads, python }) {
   const jobs = [];
   const add = (peer, tokenizer) => {
-    const unavailable = peer.runtime !== 'python' ? undefined
-      : python?.unavailable?.[peer.module ?? 'python'];
+    const unavailable = peer.runtime === 'python' ? unavailableReason(python, peer) : undefined;
     const base = { peer, tokenizer, unavailable };
     jobs.push({ ...base, group: 'main', threads: 1 });
-    if (wants(workloads, 'batch') && peer.parallel) {
+    if ((wants(workloads, 'batch') || wants(workloads, 'unique')) && peer.parallel) {
       for (const threads of BATCH_THREADS.filter((t) => t > 1)) jobs.push({ ...base, group: 'batch', threads });
     }
   };
@@ -127,13 +149,21 @@ async function runAll(jobs, ctx) {
     const run = job.unavailable ? notAvailable(job) : await runJob(job, ctx);
     runs.push(run);
     const timedOut = Object.values(run.cases ?? {}).filter((c) => c.status === 'timed out').length;
-    log(`${String(i + 1).padStart(3)}/${jobs.length} ${job.peer.name} ${job.tokenizer} ${job.group} ${job.threads}t: ${run.status}${timedOut ? `, ${timedOut} hostile case(s) timed out` : ''} (${((Date.now() - t) / 1e3).toFixed(1)}s)`);
+    log(
+      `${String(i + 1).padStart(3)}/${jobs.length} ${job.peer.name} ${job.tokenizer} ${job.group} ${job.threads}t: ${run.status}${timedOut ? `, ${timedOut} hostile case(s) timed out` : ''} (${((Date.now() - t) / 1e3).toFixed(1)}s)`,
+    );
   }
   return runs;
 }
 
 function notAvailable(job) {
-  return { peer: job.peer.name, tokenizer: job.tokenizer, group: job.group, threads: job.threads, status: `not available: ${job.unavailable}` };
+  return {
+    peer: job.peer.name,
+    tokenizer: job.tokenizer,
+    group: job.group,
+    threads: job.threads,
+    status: `not available: ${job.unavailable}`,
+  };
 }
 
 function childJob(job, ctx, extra = {}) {
@@ -142,8 +172,16 @@ function childJob(job, ctx, extra = {}) {
   if (job.peer.baseline) workloads = (workloads ?? Object.values(WORKLOADS)).filter((w) => w !== 'hostile');
   const reference = job.peer.name === REF ? undefined : ctx.references[job.tokenizer];
   return {
-    peer: job.peer.name, tokenizer, group: job.group, threads: job.threads, mode: ctx.mode, inputsDir: ctx.inputsDir,
-    workloads, reference, skipAgreement: !!job.peer.baseline, ...extra,
+    peer: job.peer.name,
+    tokenizer,
+    group: job.group,
+    threads: job.threads,
+    mode: ctx.mode,
+    inputsDir: ctx.inputsDir,
+    workloads,
+    reference,
+    skipAgreement: !!job.peer.baseline,
+    ...extra,
   };
 }
 
@@ -167,7 +205,13 @@ function keepReference(run, ctx) {
  * (group `hostile`) takes the cases that are left. Every part received before stays.
  */
 async function runJob(job, ctx) {
-  const spawnOpts = { runtime: job.peer.runtime, threads: job.threads, timeoutMs: ctx.mode.childTimeoutMs, caseTimeoutMs: ctx.mode.hostileCapMs };
+  const spawnOpts = {
+    runtime: job.peer.runtime,
+    python: envOf(ctx.python, job.peer)?.interpreter,
+    threads: job.threads,
+    timeoutMs: ctx.mode.childTimeoutMs,
+    caseTimeoutMs: ctx.mode.hostileCapMs,
+  };
   const all = ctx.manifest.hostile;
   const run = { peer: job.peer.name, tokenizer: job.tokenizer, group: job.group, threads: job.threads, status: 'ok', result: {} };
   let r = await runChild(childJob(job, ctx), spawnOpts);
@@ -181,7 +225,10 @@ async function runJob(job, ctx) {
   for (;;) {
     for (const c of r.cases) run.cases[c.id] = { status: 'ok', ...c };
     if (r.done) break;
-    if (!r.ready) { run.status = r.error; break; } // died before the hostile inputs: no retry
+    if (!r.ready) {
+      run.status = r.error;
+      break;
+    } // died before the hostile inputs: no retry
     const remaining = all.filter((c) => !run.cases[c.id]);
     const culprit = remaining[0];
     run.cases[culprit.id] = r.killedFor === 'case-timeout' ? { status: 'timed out', capMs: ctx.mode.hostileCapMs } : { status: r.error };
@@ -205,17 +252,34 @@ function metadata({ modeName, mode, workloads, tokenizers, peers, python, manife
     tokenizers,
     machine: machineInfo(),
     code: codeVersion(),
-    python: python && { python: python.python, tokenizers: python.tokenizers, tiktoken: python.tiktoken, pins: python.pins, unavailable: python.unavailable },
+    python: python && {
+      python: python.python,
+      tokenizers: python.tokenizers,
+      tiktoken: python.tiktoken,
+      pins: python.pins,
+      unavailable: python.unavailable,
+      envs: Object.fromEntries(
+        Object.entries(python.envs).map(([k, e]) => [
+          k,
+          { ...e, interpreter: e.interpreter && relative(ROOT, resolve(ROOT, e.interpreter)) },
+        ]),
+      ),
+    },
     peers: peers.map((p) => ({
-      name: p.name, label: p.label, kind: p.kind, api: p.api, tokenizers: p.tokenizers,
-      version: p.runtime === 'python' ? python?.[p.module] ?? '–' : p.pkg ? npmVersion(p.pkg) : '–',
-      unavailable: p.runtime === 'python' && p.module ? python?.unavailable?.[p.module] : undefined,
+      name: p.name,
+      label: p.label,
+      kind: p.kind,
+      api: p.api,
+      tokenizers: p.tokenizers,
+      version: p.runtime === 'python' ? (envOf(python, p)?.[p.module] ?? '–') : p.pkg ? npmVersion(p.pkg) : '–',
+      unavailable: p.runtime === 'python' && p.module ? unavailableReason(python, p) : undefined,
     })),
     inputs: {
       docs: manifest.docs.map(({ name, bytes, chars }) => ({ name, bytes, chars })),
       prompts: { count: manifest.prompts.count, bytes: manifest.prompts.bytes },
       countPrompts: manifest.countPrompts,
       prompt100Bytes: Buffer.byteLength(manifest.prompt100),
+      unique: { sources: manifest.unique.sources, sets: manifest.unique.sets.map(({ lines, bytes }) => ({ lines, bytes })) },
       samples: { count: manifest.samples.count, prompts: manifest.samples.prompts },
       hostile: manifest.hostile.map(({ paths, ...c }) => c),
     },
@@ -223,7 +287,7 @@ function metadata({ modeName, mode, workloads, tokenizers, peers, python, manife
 }
 
 function writeOutputs(data, outDir, fresh) {
-  if (fresh) writeFileSync(join(outDir, 'latest.json'), JSON.stringify(data, null, 1) + '\n');
+  if (fresh) writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(data, null, 1)}\n`);
   writeFileSync(join(outDir, 'report.md'), renderReport(data));
   writeFileSync(join(outDir, 'chart.svg'), renderChart(data));
   const files = [...(fresh ? ['latest.json'] : []), 'report.md', 'chart.svg'];

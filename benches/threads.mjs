@@ -81,10 +81,14 @@ for (const k of [1, 2, 4]) {
 }
 
 const base = rows[0].ms;
-console.log(`${texts.length.toLocaleString('en')} prompt lines (${(bytes / 1e6).toFixed(1)} MB), ${path.basename(path.dirname(dir))}, ${os.cpus().length} cores, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, RAYON_NUM_THREADS=${process.env.RAYON_NUM_THREADS ?? 'unset'}\n`);
+console.log(
+  `${texts.length.toLocaleString('en')} prompt lines (${(bytes / 1e6).toFixed(1)} MB), ${path.basename(path.dirname(dir))}, ${os.cpus().length} cores, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}, RAYON_NUM_THREADS=${process.env.RAYON_NUM_THREADS ?? 'unset'}\n`,
+);
 console.log('| call | threads | median ms | MB/s | vs encodeBatch threads:1 | event loop blocked (max ms) |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const lag = r.lag === undefined ? 'all (sync)' : r.lag.toFixed(1);
-  console.log(`| ${r.call} | ${r.threads ?? 'default pool'} | ${r.ms.toFixed(0)} | ${mbps(r.ms)} | ${(base / r.ms).toFixed(2)}× | ${lag} |`);
+  console.log(
+    `| ${r.call} | ${r.threads ?? 'default pool'} | ${r.ms.toFixed(0)} | ${mbps(r.ms)} | ${(base / r.ms).toFixed(2)}× | ${lag} |`,
+  );
 }

@@ -9,7 +9,7 @@
 //
 // Writes benches/results/embed.md. The model is fetched by models/onnx/fetch.mjs if missing.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +21,10 @@ const require = createRequire(import.meta.url);
 const { FeatureExtractor, cosineSimilarity } = require(join(root, 'dist', 'cjs', 'index.js'));
 
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
 const N = opt('n', 10000);
 const BATCH = opt('batch', 32);
 const CHECK = 8;
@@ -29,14 +32,22 @@ const MODEL = 'all-MiniLM-L6-v2-int8';
 const entry = manifest.models.find((m) => m.name === MODEL);
 const shared = process.env.FERROTOK_SHARED ?? resolve(root, '..', 'shared');
 
-const texts = readFileSync(join(shared, 'corpus', 'prompts.txt'), 'utf8').split('\n').filter((l) => l.length > 0).slice(0, N);
+const texts = readFileSync(join(shared, 'corpus', 'prompts.txt'), 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0)
+  .slice(0, N);
 const dir = ensureModel(MODEL);
 const log = (...a) => console.error('[embed bench]', ...a);
-const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 
 function minCosine(ref, rows) {
   let min = Infinity;
-  rows.forEach((r, i) => { min = Math.min(min, cosineSimilarity(ref.row(i), Float32Array.from(r))); });
+  rows.forEach((r, i) => {
+    min = Math.min(min, cosineSimilarity(ref.row(i), Float32Array.from(r)));
+  });
   return min;
 }
 
@@ -46,7 +57,12 @@ async function ferrotok() {
   let last = 0;
   const t0 = performance.now();
   const e = await fx.embed(texts, {
-    onProgress: ({ done, total }) => { if (done - last >= 1000 || done === total) { last = done; log(`ferrotok ${done}/${total}`); } },
+    onProgress: ({ done, total }) => {
+      if (done - last >= 1000 || done === total) {
+        last = done;
+        log(`ferrotok ${done}/${total}`);
+      }
+    },
   });
   const seconds = (performance.now() - t0) / 1000;
   await fx.release();
@@ -80,30 +96,58 @@ async function transformersJs() {
   for (let s = 0; s < order.length; s += BATCH) {
     const idx = order.slice(s, s + BATCH);
     const vecs = await run(idx.map((i) => texts[i]));
-    idx.forEach((i, j) => { out[i] = vecs[j]; });
+    idx.forEach((i, j) => {
+      out[i] = vecs[j];
+    });
     if ((s / BATCH) % 32 === 0) log(`transformers.js ${s}/${texts.length}`);
   }
   const seconds = (performance.now() - t0) / 1000;
   await extractor.dispose?.();
-  return { seconds, check: out.slice(0, CHECK), version: JSON.parse(readFileSync(join(root, 'node_modules', '@huggingface', 'transformers', 'package.json'), 'utf8')).version };
+  return {
+    seconds,
+    check: out.slice(0, CHECK),
+    version: JSON.parse(readFileSync(join(root, 'node_modules', '@huggingface', 'transformers', 'package.json'), 'utf8')).version,
+  };
 }
 
 function python() {
-  const out = execFileSync(process.env.PYTHON ?? 'python3', [join(root, 'benches', 'embed', 'embed_python.py'),
-    '--model', dir, '--batch', String(BATCH), '--max-length', String(entry.maxLength), '--check', String(CHECK)],
-  { input: texts.join('\n'), encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['pipe', 'pipe', 'inherit'] });
+  const out = execFileSync(
+    process.env.PYTHON ?? 'python3',
+    [
+      join(root, 'benches', 'embed', 'embed_python.py'),
+      '--model',
+      dir,
+      '--batch',
+      String(BATCH),
+      '--max-length',
+      String(entry.maxLength),
+      '--check',
+      String(CHECK),
+    ],
+    { input: texts.join('\n'), encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   return JSON.parse(out);
 }
 
 log(`${texts.length} sentences, batch ${BATCH}, model ${MODEL}`);
 const rows = [];
 const f = await ferrotok();
-rows.push({ name: 'ferrotok (FeatureExtractor)', seconds: f.seconds, versions: `ferrotok ${require(join(root, 'package.json')).version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}`, cosine: '—' });
+rows.push({
+  name: 'ferrotok (FeatureExtractor)',
+  seconds: f.seconds,
+  versions: `ferrotok ${require(join(root, 'package.json')).version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}`,
+  cosine: '—',
+});
 log(`ferrotok: ${(texts.length / f.seconds).toFixed(1)} sentences/s`);
 if (!argv.includes('--no-transformers')) {
   try {
     const t = await transformersJs();
-    rows.push({ name: 'transformers.js (pipeline feature-extraction)', seconds: t.seconds, versions: `@huggingface/transformers ${t.version}`, cosine: minCosine(f.e, t.check).toFixed(7) });
+    rows.push({
+      name: 'transformers.js (pipeline feature-extraction)',
+      seconds: t.seconds,
+      versions: `@huggingface/transformers ${t.version}`,
+      cosine: minCosine(f.e, t.check).toFixed(7),
+    });
   } catch (e) {
     rows.push({ name: 'transformers.js', error: e.message.split('\n')[0] });
   }
@@ -111,16 +155,23 @@ if (!argv.includes('--no-transformers')) {
 if (!argv.includes('--no-python')) {
   try {
     const p = python();
-    rows.push({ name: 'Python (onnxruntime + tokenizers + numpy)', seconds: p.seconds, versions: p.versions, cosine: minCosine(f.e, p.check).toFixed(7) });
+    rows.push({
+      name: 'Python (onnxruntime + tokenizers + numpy)',
+      seconds: p.seconds,
+      versions: p.versions,
+      cosine: minCosine(f.e, p.check).toFixed(7),
+    });
   } catch (e) {
     rows.push({ name: 'Python', error: `not run (python3 -m pip install onnxruntime tokenizers numpy): ${e.message.split('\n')[0]}` });
   }
 }
 
 const base = texts.length / f.seconds;
-const table = rows.map((r) => (r.error
-  ? `| ${r.name} | — | — | — | — | ${r.error} |`
-  : `| ${r.name} | ${r.seconds.toFixed(2)} | ${(texts.length / r.seconds).toFixed(1)} | ${((texts.length / r.seconds) / base).toFixed(2)}× | ${r.cosine} | ${r.versions} |`));
+const table = rows.map((r) =>
+  r.error
+    ? `| ${r.name} | — | — | — | — | ${r.error} |`
+    : `| ${r.name} | ${r.seconds.toFixed(2)} | ${(texts.length / r.seconds).toFixed(1)} | ${(texts.length / r.seconds / base).toFixed(2)}× | ${r.cosine} | ${r.versions} |`,
+);
 const md = `# Sentence embeddings: throughput
 
 \`node benches/embed/run.mjs --n ${N} --batch ${BATCH}\` — ${new Date().toISOString().slice(0, 10)}
@@ -139,8 +190,12 @@ ${table.join('\n')}
 
 Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average before the run ${loadBefore}.
 Almost all of the time is the model itself (onnxruntime's int8 kernels), so the runtimes differ
-mostly in tokenization, tensor building and pooling.${texts.length < 10000 ? `
-The full comparison is \`--n 10000\`; at these rates it takes about ${Math.round(10000 / base / 60)} minutes per runtime, so this run used ${texts.length}.` : ''}
+mostly in tokenization, tensor building and pooling.${
+  texts.length < 10000
+    ? `
+The full comparison is \`--n 10000\`; at these rates it takes about ${Math.round(10000 / base / 60)} minutes per runtime, so this run used ${texts.length}.`
+    : ''
+}
 `;
 mkdirSync(join(root, 'benches', 'results'), { recursive: true });
 writeFileSync(join(root, 'benches', 'results', 'embed.md'), md);

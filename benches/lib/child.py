@@ -95,6 +95,8 @@ class Child:
         emit({"type": "done"})
 
     def group_main(self):
+        if self.want("docs"):
+            self.part("docsCold", self.cold_docs())
         if self.want("load"):
             reloads = []
             for _ in range(self.mode["reloads"]):
@@ -118,6 +120,8 @@ class Child:
             self.part("decode", self.decode_docs(ids))
         if self.want("batch"):
             self.group_batch()
+        if self.want("unique"):
+            self.part("unique", self.unique_lines())
         if self.want("hostile"):
             self.group_hostile()
 
@@ -150,12 +154,38 @@ class Child:
             "count": differ(lambda i: own["count"][i] != ref["tokens"][i]) if count else None,
         }
 
+    def cold_docs(self):
+        """Each document's first encode in this process (see child.mjs coldDocs)."""
+        per_doc, ids = [], []
+        for d in self.manifest["docs"]:
+            text = read_text(d["path"])
+            t = now_ms()
+            ids.append(self.peer.encode(text))
+            per_doc.append({"name": d["name"], "bytes": d["bytes"], "ms": now_ms() - t})
+        return {"ms": sum(d["ms"] for d in per_doc), "bytes": sum(d["bytes"] for d in self.manifest["docs"]),
+                "tokens": sum(len(i) for i in ids), "digest": ids_digest(ids), "perDoc": per_doc}
+
     def encode_docs(self):
         docs = [read_text(d["path"]) for d in self.manifest["docs"]]
-        # no untimed warm-up pass: the agreement pass has just encoded the start of every document
-        timing, ids = repeat(lambda: [self.peer.encode(d) for d in docs], warmup=0, **self.opts())
+        # no untimed warm-up pass: the cold pass encoded every document, the agreement pass their starts
+        per_doc = [[] for _ in docs]
+        enc = self.peer.encode
+
+        def one_pass():
+            out = []
+            for k, d in enumerate(docs):
+                t = now_ms()
+                out.append(enc(d))
+                per_doc[k].append(now_ms() - t)
+            return out
+
+        timing, ids = repeat(one_pass, warmup=0, **self.opts())
+        summary = []
+        for k, d in enumerate(self.manifest["docs"]):
+            s = summarize(per_doc[k][-self.mode["reps"]:])
+            summary.append({"name": d["name"], "bytes": d["bytes"], "minMs": s["minMs"], "medianMs": s["medianMs"]})
         row = dict(timing, bytes=sum(d["bytes"] for d in self.manifest["docs"]),
-                   tokens=sum(len(i) for i in ids), digest=ids_digest(ids))
+                   tokens=sum(len(i) for i in ids), digest=ids_digest(ids), perDoc=summary)
         return row, ids
 
     def latency(self):
@@ -196,10 +226,19 @@ class Child:
         return dict(timing, bytes=sum(len(s.encode("utf-8", "surrogatepass")) for s in out),
                     tokens=sum(len(i) for i in ids_list), digest=text_digest(out))
 
+    def batch_modes(self):
+        threads = self.job["threads"]
+        return [(n, m) for n, m in self.peer.batch(threads).items() if threads == 1 or m["parallel"]]
+
     def group_batch(self):
+        if not self.want("batch"):  # the batch group for (i) alone
+            if self.job["group"] == "batch" and self.want("unique"):
+                self.warm_up()
+                self.part("unique", self.unique_lines())
+            return
         prompts = self.prompts()
         threads = self.job["threads"]
-        modes = [(n, m) for n, m in self.peer.batch(threads).items() if threads == 1 or m["parallel"]]
+        modes = self.batch_modes()
         if not modes and threads == 1:  # a library without a batch API is used in a loop
             modes.append(("loop", {"parallel": False, "run": lambda ts: [self.peer.encode(t) for t in ts]}))
         batch = {}
@@ -210,12 +249,50 @@ class Child:
                                lines=len(prompts), tokens=sum(len(r) for r in out), digest=ids_digest(out))
             gc.collect()
         self.part("batch", batch)
+        if self.job["group"] == "batch" and self.want("unique"):
+            self.part("unique", self.unique_lines())
 
-    def group_hostile(self):
-        wanted = set(self.job.get("cases") or [c["id"] for c in self.manifest["hostile"]])
+    def unique_lines(self):
+        """(i) A different never-seen set of lines per repetition (see child.mjs uniqueLines)."""
+        sets, reps, threads = self.manifest["unique"]["sets"], self.mode["reps"], self.job["threads"]
+
+        def measure(first, run):
+            samples, digests, used, tokens, lines = [], [], [], 0, 0
+            start = now_ms()
+            for i in range(first, first + reps):
+                with open(sets[i]["path"], encoding="utf-8") as f:
+                    texts = json.load(f)
+                gc.collect()
+                t = now_ms()
+                out = run(texts)
+                samples.append(now_ms() - t)
+                digests.append(ids_digest(out))
+                used.append(i)
+                tokens += sum(len(r) for r in out)
+                lines += len(texts)
+                if len(samples) >= self.mode["minReps"] and now_ms() - start > self.mode["repBudgetMs"]:
+                    break
+            return dict(summarize(samples), sets=used, bytes=sum(sets[i]["bytes"] for i in used) / len(used),
+                        lines=lines / len(used), tokens=tokens, digests=digests)
+
+        out = {}
+        if threads == 1:
+            out["single"] = dict(measure(0, lambda ts: [self.peer.encode(t) for t in ts]), api="loop")
+        modes = self.batch_modes()
+        primary = next((x for x in modes if x[1].get("primary")), modes[0] if modes else None)
+        if primary:
+            name, m = primary
+            out["batch"] = dict(measure(reps if threads == 1 else 0, m["run"]), api=name, parallel=m["parallel"])
+        return out
+
+    def warm_up(self):
         with open(self.manifest["samples"]["path"], encoding="utf-8") as f:
             for s in json.load(f)[:50]:
                 self.peer.encode(s["text"])
+
+    def group_hostile(self):
+        wanted = set(self.job.get("cases") or [c["id"] for c in self.manifest["hostile"]])
+        self.warm_up()
         emit({"type": "ready"})
         for c in self.manifest["hostile"]:
             if c["id"] not in wanted:

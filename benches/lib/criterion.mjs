@@ -2,8 +2,9 @@
  * Reads criterion's results (`<target>/criterion/**\/new/{benchmark,estimates}.json`) so the report
  * can show the engine's own speed beside ferrotok-from-JS. Benches are matched to a workload and
  * tokenizer by name: an id containing e.g. `long`/`doc`, `batch`/`prompts`, `prompt100`/`latency`,
- * `count` or `decode`, and `llama3`, `gpt4o`/`o200k` or `bert` (see benches/README.md); and to
- * the same input by byte count, so a bench of one long document meets that document's JS timing.
+ * `count` or `decode`, and a tokenizer name (`llama3`, `gpt4o`/`o200k`, `bert`, `qwen3`, `llama2`,
+ * `gemma3`, `unigram`; see benches/README.md); and to the same input by byte count, so a bench
+ * of one long document meets that document's JS timing.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,15 +19,27 @@ const WORKLOADS = [
   ['count', /count/i],
   ['latency', /prompt100|latency|short|single/i],
 ];
-const TOKENIZER_NAMES = [['llama3', /llama-?3/i], ['gpt4o', /gpt-?4o|o200k/i], ['bert', /bert|wordpiece/i]];
+const TOKENIZER_NAMES = [
+  ['llama3', /llama-?3/i],
+  ['gpt4o', /gpt-?4o|o200k/i],
+  ['bert', /bert|wordpiece/i],
+  ['qwen3', /qwen/i],
+  ['llama2', /llama-?2/i],
+  ['gemma3', /gemma/i],
+  ['unigram', /unigram/i],
+];
 
 export function loadCriterion() {
   const searched = [process.env.CARGO_TARGET_DIR, join(ROOT, 'target'), join(ROOT, 'native', 'target')]
-    .filter(Boolean).map((t) => join(t, 'criterion'));
+    .filter(Boolean)
+    .map((t) => join(t, 'criterion'));
   const dir = searched.find((d) => existsSync(d));
   const rel = searched.map((d) => relative(ROOT, d) || d);
   if (!dir) return { searched: rel, rows: [] };
-  const rows = findNew(dir).map(readBench).filter(Boolean).sort((a, b) => a.id.localeCompare(b.id));
+  const rows = findNew(dir)
+    .map(readBench)
+    .filter(Boolean)
+    .sort((a, b) => a.id.localeCompare(b.id));
   const modified = rows.length ? new Date(Math.max(...rows.map((r) => r.mtime))).toISOString() : undefined;
   return { searched: rel, dir: relative(ROOT, dir), modified, rows };
 }
@@ -51,8 +64,11 @@ function readBench(dir) {
     const meanNs = e.mean?.point_estimate;
     const bytes = b.throughput?.Bytes ?? b.throughput?.BytesDecimal;
     return {
-      id, meanNs, medianNs: e.median?.point_estimate, bytes,
-      MBps: bytes && meanNs ? bytes / meanNs * 1e3 : undefined,
+      id,
+      meanNs,
+      medianNs: e.median?.point_estimate,
+      bytes,
+      MBps: bytes && meanNs ? (bytes / meanNs) * 1e3 : undefined,
       workload: WORKLOADS.find(([, re]) => re.test(id))?.[0],
       tokenizer: TOKENIZER_NAMES.find(([, re]) => re.test(id))?.[0],
       mtime: statSync(join(dir, 'estimates.json')).mtimeMs,

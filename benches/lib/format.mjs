@@ -30,7 +30,10 @@ export function versus(value, reference, higherIsBetter = true, [better, worse] 
 
 /** Markdown table from a header row and data rows (cells are strings). */
 export function table(header, rows, align) {
-  const esc = (c) => String(c ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const esc = (c) =>
+    String(c ?? '')
+      .replace(/\|/g, '\\|')
+      .replace(/\n/g, ' ');
   const sep = header.map((_, i) => (align?.[i] === 'r' ? '---:' : '---'));
-  return [header, sep, ...rows].map((r) => `| ${r.map((c, i) => (r === sep ? c : esc(c))).join(' | ')} |`).join('\n');
+  return [header, sep, ...rows].map((r) => `| ${r.map((c, _i) => (r === sep ? c : esc(c))).join(' | ')} |`).join('\n');
 }

@@ -17,15 +17,22 @@ export function buildInputs(dir, mode) {
   // variant 0 is the agreement sample's source; timed repetitions use variants 1..reps, so no
   // peer has seen a timed input before (the agreement pass would have filled its piece cache)
   const hostile = hostileCases(mode.hostile, mode.reps + 1).map((c) => ({
-    ...c, paths: c.texts.map((t, v) => writeText(dir, `hostile-${c.id}-v${v}`, t)),
+    ...c,
+    paths: c.texts.map((t, v) => writeText(dir, `hostile-${c.id}-v${v}`, t)),
   }));
   const samples = agreementSamples(prompts, prompt100, docs, hostile);
+  const unique = uniqueSets(mode.uniqueLines, 2 * mode.reps, prompts).map((lines, i) => ({
+    path: writeJson(dir, `unique-${i}`, lines),
+    lines: lines.length,
+    bytes: utf8Bytes(lines),
+  }));
   const manifest = {
     prompt100,
     prompts: { path: writeJson(dir, 'prompts', prompts), count: prompts.length, bytes: utf8Bytes(prompts) },
     countPrompts: { count: Math.min(mode.countPrompts, prompts.length), bytes: utf8Bytes(prompts.slice(0, mode.countPrompts)) },
     docs: docs.map(({ text, ...d }) => d),
     hostile: hostile.map(({ texts, ...c }) => c),
+    unique: { sources: UNIQUE_SOURCES.map((f) => `${f}.txt`), sets: unique },
     samples: { path: writeJson(dir, 'samples', samples), count: samples.length, prompts: prompts.length },
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1));
@@ -33,15 +40,20 @@ export function buildInputs(dir, mode) {
 }
 
 function readLines(path) {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 function longDocs(names, maxChars) {
   const dir = join(CORPUS, 'long');
-  return readdirSync(dir).filter((f) => f.endsWith('.txt') && names.includes(f.slice(0, -4))).sort().map((f) => {
-    const text = cutChars(readFileSync(join(dir, f), 'utf8'), maxChars);
-    return { name: f.replace(/\.txt$/, ''), chars: text.length, bytes: Buffer.byteLength(text), text };
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.txt') && names.includes(f.slice(0, -4)))
+    .sort()
+    .map((f) => {
+      const text = cutChars(readFileSync(join(dir, f), 'utf8'), maxChars);
+      return { name: f.replace(/\.txt$/, ''), chars: text.length, bytes: Buffer.byteLength(text), text };
+    });
 }
 
 /** The first `n` UTF-16 units of `s`, never ending inside a surrogate pair. */
@@ -55,9 +67,11 @@ export function cutChars(s, n) {
 function rng(seed) {
   let x = seed >>> 0;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x;
   };
 }
@@ -108,10 +122,52 @@ function hostileCases(sizes, variants) {
     for (const [step, n] of ns.entries()) {
       const texts = Array.from({ length: variants }, (_, v) => def.make(n, v));
       const size = kind === 'emoji' ? `${fmtCount(n)} emoji` : fmtBytes(n);
-      cases.push({ id: `${kind}-${n}`, kind, kindLabel: def.label, step, n, size, chars: texts[0].length, bytes: Buffer.byteLength(texts[0]), texts });
+      cases.push({
+        id: `${kind}-${n}`,
+        kind,
+        kindLabel: def.label,
+        step,
+        n,
+        size,
+        chars: texts[0].length,
+        bytes: Buffer.byteLength(texts[0]),
+        texts,
+      });
     }
   }
   return cases;
+}
+
+const UNIQUE_SOURCES = ['en_prose', 'multilingual', 'code', 'emoji'];
+
+/**
+ * (i) Lines no earlier workload has shown the tokenizer, and no repetition shows it twice: every
+ * 20–300-character line of the four mixed corpus files, less the prompt lines (the batch and
+ * latency input) and the lines of the long documents, deduplicated, shuffled with a fixed seed,
+ * then dealt into `count` disjoint sets of `n` lines. The shuffle makes every set the same mix of
+ * English, code, other scripts and emoji (set sizes in bytes agree within about 1%), so one
+ * repetition costs the same as the next, and a word cache can hold only what the other sets share
+ * with this one (the common words of each language), never the previous repetition's lines.
+ */
+function uniqueSets(n, count, prompts) {
+  const seen = new Set(prompts);
+  for (const f of readdirSync(join(CORPUS, 'long'))) for (const l of readLines(join(CORPUS, 'long', f))) seen.add(l);
+  const pool = [];
+  for (const f of UNIQUE_SOURCES) {
+    for (const l of readLines(join(CORPUS, `${f}.txt`))) {
+      if (l.length > 300 || l.trim().length < 20 || seen.has(l)) continue;
+      seen.add(l);
+      pool.push(l);
+    }
+  }
+  const next = rng(2024);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = next() % (i + 1);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  if (pool.length < n * count)
+    throw new Error(`unique lines: ${count} sets of ${n} need ${n * count} lines, the corpus has ${pool.length}`);
+  return Array.from({ length: count }, (_, k) => pool.slice(k * n, (k + 1) * n));
 }
 
 /**
@@ -121,7 +177,7 @@ function hostileCases(sizes, variants) {
  */
 function agreementSamples(prompts, prompt100, docs, hostile) {
   const samples = [{ name: 'prompt100', text: prompt100 }];
-  prompts.forEach((text, i) => samples.push({ name: `prompt#${i}`, text }));
+  for (const [i, text] of prompts.entries()) samples.push({ name: `prompt#${i}`, text });
   for (const d of docs) samples.push({ name: `doc:${d.name}[:4K]`, text: cutChars(d.text, AGREEMENT_DOC_CHARS) });
   for (const c of hostile.filter((h) => h.step === 0)) {
     samples.push({ name: `hostile:${c.kind}[:1K]`, text: cutChars(c.texts[0], AGREEMENT_HOSTILE_CHARS) });

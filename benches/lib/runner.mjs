@@ -12,13 +12,20 @@ import { BENCHES } from './paths.mjs';
 
 let jobCounter = 0;
 
-export function runChild(job, { runtime, threads, timeoutMs, caseTimeoutMs }) {
+export function runChild(job, { runtime, python = 'python3', threads, timeoutMs, caseTimeoutMs }) {
   const file = join(job.inputsDir, `job-${++jobCounter}.json`);
   writeFileSync(file, JSON.stringify(job));
-  const [cmd, args] = runtime === 'python'
-    ? ['python3', [join(BENCHES, 'lib/child.py'), file]]
-    : [process.execPath, ['--expose-gc', join(BENCHES, 'lib/child.mjs'), file]];
-  const env = { ...process.env, RAYON_NUM_THREADS: String(threads), TOKENIZERS_PARALLELISM: 'true', PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1' };
+  const [cmd, args] =
+    runtime === 'python'
+      ? [python, [join(BENCHES, 'lib/child.py'), file]]
+      : [process.execPath, ['--expose-gc', join(BENCHES, 'lib/child.mjs'), file]];
+  const env = {
+    ...process.env,
+    RAYON_NUM_THREADS: String(threads),
+    TOKENIZERS_PARALLELISM: 'true',
+    PYTHONHASHSEED: '0',
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   return collect(child, { timeoutMs, caseTimeoutMs });
 }
@@ -34,7 +41,11 @@ function collect(child, { timeoutMs, caseTimeoutMs }) {
     let killedFor = null;
     const kill = (why) => {
       killedFor ??= why;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     };
     const total = setTimeout(() => kill('timeout'), timeoutMs);
     let caseTimer = null;
@@ -47,7 +58,10 @@ function collect(child, { timeoutMs, caseTimeoutMs }) {
       if (msg.type === 'case') cases.push(msg);
       if (msg.type === 'ready') ready = true;
       if (msg.type === 'ready' || msg.type === 'case') armCase();
-      if (msg.type === 'done') { done = true; clearTimeout(caseTimer); }
+      if (msg.type === 'done') {
+        done = true;
+        clearTimeout(caseTimer);
+      }
     };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk) => {

@@ -20,7 +20,8 @@ export async function load(spec) {
     splitsDocs: () => splitsLongTexts(spec.file),
     batch: {
       encodeBatch: { parallel: true, run: (texts) => rows(tok.encodeBatch(texts, NO_SPECIAL)) },
-      encodeBatchIds: { parallel: true, run: (texts) => Array.from(tok.encodeBatchIds(texts, NO_SPECIAL)) },
+      // (i) unique lines time one batch API per library, its `primary` one (else its first): ids only, like the others' batches
+      encodeBatchIds: { parallel: true, primary: true, run: (texts) => Array.from(tok.encodeBatchIds(texts, NO_SPECIAL)) },
       encodeBatchAsync: { parallel: true, async: true, run: async (texts) => rows(await tok.encodeBatchAsync(texts, NO_SPECIAL)) },
     },
   };
@@ -30,5 +31,7 @@ export async function load(spec) {
 function splitsLongTexts(file) {
   const json = JSON.parse(readFileSync(file, 'utf8'));
   const pre = JSON.stringify(json.pre_tokenizer ?? null);
-  return (json.model?.type === 'BPE' && pre.includes('"ByteLevel"')) || (json.model?.type === 'WordPiece' && pre.includes('"BertPreTokenizer"'));
+  return (
+    (json.model?.type === 'BPE' && pre.includes('"ByteLevel"')) || (json.model?.type === 'WordPiece' && pre.includes('"BertPreTokenizer"'))
+  );
 }

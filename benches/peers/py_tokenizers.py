@@ -16,7 +16,7 @@ class Peer:
         # Both run on rayon's global pool, sized by RAYON_NUM_THREADS (set by the orchestrator).
         modes = {"encode_batch": {"parallel": True, "run": lambda ts: [e.ids for e in self.tok.encode_batch(ts, add_special_tokens=False)]}}
         if hasattr(self.tok, "encode_batch_fast"):
-            modes["encode_batch_fast"] = {"parallel": True, "run": lambda ts: [e.ids for e in self.tok.encode_batch_fast(ts, add_special_tokens=False)]}
+            modes["encode_batch_fast"] = {"parallel": True, "primary": True, "run": lambda ts: [e.ids for e in self.tok.encode_batch_fast(ts, add_special_tokens=False)]}
         return modes
 
 
