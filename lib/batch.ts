@@ -2,7 +2,10 @@
  * BatchEncoding: the rows of a batch, plus — when every row has the same length, which
  * padding guarantees — flat `[batch, seqLen]` typed arrays ready to become model tensors.
  */
-import { Encoding, type EncodingSource } from './encoding';
+import type { InspectOptionsStylized } from 'node:util';
+import { Encoding, type EncodingJSON, type EncodingSource } from './encoding';
+import { INSPECT, summary } from './inspect';
+import { describe } from './describe';
 import { callNative, TokenizerError } from './errors';
 import type { NativeBatch, NativeEncoding } from './native';
 
@@ -119,6 +122,7 @@ export class BatchEncoding implements Iterable<Encoding> {
 
   /** Row `index` (negative counts from the end, like `Array.prototype.at`). */
   at(index: number): Encoding | undefined {
+    if (typeof index !== 'number') throw new TokenizerError('INVALID_ARGUMENT', `index must be a number, got ${describe(index)}`);
     const i = Math.trunc(index) < 0 ? this.length + Math.trunc(index) : Math.trunc(index);
     if (!(i >= 0 && i < this.length)) return undefined;
     return (this.#rows[i] ??= new Encoding(new BatchRow(this.#native, this.#columns, i)));
@@ -157,12 +161,35 @@ export class BatchEncoding implements Iterable<Encoding> {
     return (this.#specialTokensMask ??= callNative(() => this.#native.specialTokensMask()));
   }
 
+  /** `BatchEncoding(2 × 7) { rows: [Encoding(7) {...}, …] }`: the first rows. */
+  [INSPECT](depth: number, options: InspectOptionsStylized): string {
+    const size = this.isRectangular ? `${this.length} × ${this.#native.seqLen}` : `${this.length}`;
+    const rows = Array.from({ length: Math.min(this.length, ROWS_SHOWN) }, (_, i) => this.at(i)!);
+    const fields: Record<string, unknown> = { rows };
+    if (this.length > ROWS_SHOWN) fields.more = `${this.length - ROWS_SHOWN} more rows`;
+    return summary(`BatchEncoding(${size})`, fields, depth, options);
+  }
+
+  /** The rows' plain-object forms (`Encoding.toJSON`), for `JSON.stringify`. */
+  toJSON(): EncodingJSON[] {
+    return [...this].map((row) => row.toJSON());
+  }
+
   /** A field as int64 for ONNX feeds, built in Rust in one pass (no per-element BigInt in JS).
    * Throws `INVALID_ARGUMENT` for an unpadded batch of uneven rows. */
   toInt64(field: 'input_ids' | 'attention_mask' | 'token_type_ids'): BigInt64Array {
+    if (field !== 'input_ids' && field !== 'attention_mask' && field !== 'token_type_ids') {
+      throw new TokenizerError(
+        'INVALID_ARGUMENT',
+        `field must be 'input_ids', 'attention_mask' or 'token_type_ids', got ${describe(field)}`,
+      );
+    }
     return callNative(() => this.#native.fieldI64(field));
   }
 }
+
+/** Rows a summary shows: enough to see the shape without flooding the console. */
+const ROWS_SHOWN = 3;
 
 function ragged(): TokenizerError {
   return new TokenizerError(

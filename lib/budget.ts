@@ -4,6 +4,7 @@
  * path: no Encoding is built, and every cut is re-counted so the returned text, encoded with
  * the same options, fits.
  */
+import { checkOptions, optionKeys } from './check-options';
 import { invalidArgument } from './errors';
 import type { NativeBudgetOptions } from './native';
 import { checkSpecialTokensMode, checkUint, describe, type SpecialTokensMode } from './options';
@@ -37,8 +38,12 @@ export interface TextChunk {
   tokens: number;
 }
 
-export function nativeBudgetOptions(o: BudgetOptions | undefined): NativeBudgetOptions {
-  if (o !== undefined && (o === null || typeof o !== 'object')) throw invalidArgument(`options must be an object, got ${describe(o)}`);
+export const BUDGET_KEYS = optionKeys<BudgetOptions>({ addSpecialTokens: true, specialTokens: true });
+export const TRUNCATE_KEYS = optionKeys<TruncateOptions>({ addSpecialTokens: true, specialTokens: true, side: true });
+export const CHUNK_KEYS = optionKeys<ChunkOptions>({ addSpecialTokens: true, specialTokens: true, maxTokens: true, overlap: true });
+
+export function nativeBudgetOptions(o: BudgetOptions | undefined, known: readonly string[] = BUDGET_KEYS): NativeBudgetOptions {
+  checkOptions(o, known);
   const add = o?.addSpecialTokens;
   if (add !== undefined && typeof add !== 'boolean') throw invalidArgument(`addSpecialTokens must be a boolean, got ${describe(add)}`);
   const mode = checkSpecialTokensMode(o?.specialTokens);
@@ -58,7 +63,8 @@ export function sideOf(o: TruncateOptions | undefined): 'left' | 'right' {
 }
 
 export function chunkParams(o: ChunkOptions | undefined): { maxTokens: number; overlap: number } {
-  if (o === undefined || o === null || typeof o !== 'object') throw invalidArgument(`chunk needs options with maxTokens, got ${describe(o)}`);
+  if (o === undefined || o === null || typeof o !== 'object')
+    throw invalidArgument(`chunk needs options with maxTokens, got ${describe(o)}`);
   const maxTokens = checkUint(o.maxTokens, 'maxTokens', 1);
   const overlap = o.overlap === undefined ? 0 : checkUint(o.overlap, 'overlap');
   if (overlap >= maxTokens) throw invalidArgument(`overlap (${overlap}) must be smaller than maxTokens (${maxTokens})`);

@@ -13,13 +13,15 @@
 import { type ConfigFiles, templateSpecialTokensOf } from './config';
 import { callNative, invalidArgument, TokenizerError } from './errors';
 import { native, type NativeChatTemplatesType } from './native';
-import { describe } from './options';
+import { checkObject, checkOptions, optionKeys } from './check-options';
+import { describe } from './describe';
 
 /** A chat message. Fields other than `role` and `content` (tool_calls, reasoning_content,
  * …) reach the template as they are. */
 export interface ChatMessage {
   role: string;
-  content?: string | readonly ChatContentPart[] | null;
+  /** Text, a list of parts, or (a tool result) an object the template prints. */
+  content?: string | readonly ChatContentPart[] | Readonly<Record<string, unknown>> | null;
   [field: string]: unknown;
 }
 
@@ -49,14 +51,25 @@ export interface ChatTemplateOptions {
   tokenize?: boolean;
   /** The clock `strftime_now` reads. Default: now. */
   now?: Date | number;
-  /** Any other key is a template variable, passed as is: `enable_thinking`, `date_string`,
-   * `reasoning_effort`, … (these override the special-token variables, as in transformers). */
-  [variable: string]: unknown;
+  /**
+   * Template variables, passed to the template as they are: `{ enable_thinking: false }`,
+   * `date_string`, `reasoning_effort`, … (transformers' extra keyword arguments; they
+   * override the special-token variables, as there). A field of their own, so that every
+   * other key of these options can be checked: a misspelt option is an error, not a variable.
+   */
+  templateVars?: Readonly<Record<string, unknown>>;
 }
 
-const OPTION_KEYS = new Set([
-  'addGenerationPrompt', 'continueFinalMessage', 'tools', 'documents', 'chatTemplate', 'tokenize', 'now',
-]);
+export const CHAT_OPTION_KEYS = optionKeys<ChatTemplateOptions>({
+  addGenerationPrompt: true,
+  continueFinalMessage: true,
+  tools: true,
+  documents: true,
+  chatTemplate: true,
+  tokenize: true,
+  now: true,
+  templateVars: true,
+});
 const REASONING_FIELDS = ['reasoning_content', 'thinking', 'reasoning'] as const;
 const CONTINUE_TAG = 'CONTINUE_FINAL_MESSAGE_TAG ';
 const MAX_ADHOC_TEMPLATES = 16;
@@ -84,7 +97,7 @@ export class ChatTemplates {
   }
 
   render(messages: readonly ChatMessage[], options: ChatTemplateOptions | undefined): string {
-    const o = options ?? {};
+    const o = checkChatOptions(options);
     const { native, name, source } = this.#select(o);
     const chat = normalizeMessages(messages);
     const continueField = continueFieldOf(o, chat, source);
@@ -94,9 +107,10 @@ export class ChatTemplates {
       documents: o.documents ?? null,
       add_generation_prompt: o.addGenerationPrompt === true,
       ...this.#specialTokens,
-      ...variablesOf(o),
+      ...o.templateVars,
     };
-    const rendered = callNative(() => native.render(name, JSON.stringify(context), nowOf(o.now)));
+    const json = contextJson(context);
+    const rendered = callNative(() => native.render(name, json, nowOf(o.now)));
     return continueField === null ? rendered : cutAtContinueTag(rendered, continueField.final);
   }
 
@@ -127,11 +141,15 @@ export class ChatTemplates {
 
   #missing(): TokenizerError {
     if (this.#sources.size === 0) {
-      return new TokenizerError('CHAT_TEMPLATE_INVALID',
-        'this tokenizer has no chat_template (tokenizer_config.json or chat_template.jinja); pass one as options.chatTemplate');
+      return new TokenizerError(
+        'CHAT_TEMPLATE_INVALID',
+        'this tokenizer has no chat_template (tokenizer_config.json or chat_template.jinja); pass one as options.chatTemplate',
+      );
     }
-    return new TokenizerError('CHAT_TEMPLATE_INVALID',
-      `this tokenizer has several chat templates and none is named "default"; pass options.chatTemplate, one of ${JSON.stringify([...this.#sources.keys()].sort())}`);
+    return new TokenizerError(
+      'CHAT_TEMPLATE_INVALID',
+      `this tokenizer has several chat templates and none is named "default"; pass options.chatTemplate, one of ${JSON.stringify([...this.#sources.keys()].sort())}`,
+    );
   }
 }
 
@@ -169,6 +187,7 @@ function normalizeMessages(messages: readonly ChatMessage[]): Record<string, unk
     if (m === null || typeof m !== 'object' || Array.isArray(m)) {
       throw invalidArgument(`messages[${i}] must be an object with a role, got ${describe(m)}`);
     }
+    checkMessage(m as Record<string, unknown>, i);
     const kept: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(m)) if (v !== null && v !== undefined) kept[k] = v;
     const field = REASONING_FIELDS.find((f) => kept[f] !== undefined);
@@ -187,15 +206,15 @@ function continueFieldOf(o: ChatTemplateOptions, chat: Record<string, unknown>[]
     throw invalidArgument(`options.continueFinalMessage must be a boolean or a field name, got ${describe(c)}`);
   }
   if (o.addGenerationPrompt === true) {
-    throw invalidArgument('continueFinalMessage and addGenerationPrompt cannot be combined: the first leaves the final message open, the second starts a new one');
+    throw invalidArgument(
+      'continueFinalMessage and addGenerationPrompt cannot be combined: the first leaves the final message open, the second starts a new one',
+    );
   }
   const field = c === true ? 'content' : c;
   const last = chat[chat.length - 1]!;
   const final = last[field];
   if (final === undefined) throw invalidArgument(`continueFinalMessage is set but the final message has no "${field}" to continue`);
-  const fields = (REASONING_FIELDS as readonly string[]).includes(field)
-    ? REASONING_FIELDS.filter((f) => last[f] === final)
-    : [field];
+  const fields = (REASONING_FIELDS as readonly string[]).includes(field) ? REASONING_FIELDS.filter((f) => last[f] === final) : [field];
   if (!fields.some((f) => source.includes(f))) {
     throw invalidArgument(`continueFinalMessage is set to "${field}" but the chat template never reads that field`);
   }
@@ -208,7 +227,8 @@ function continueFieldOf(o: ChatTemplateOptions, chat: Record<string, unknown>[]
     last[field] = parts;
     return { final: text };
   }
-  if (typeof final !== 'string') throw invalidArgument(`continueFinalMessage: the final message's "${field}" must be a string or a list of parts`);
+  if (typeof final !== 'string')
+    throw invalidArgument(`continueFinalMessage: the final message's "${field}" must be a string or a list of parts`);
   for (const f of fields) last[f] = final + CONTINUE_TAG;
   return { final };
 }
@@ -216,8 +236,10 @@ function continueFieldOf(o: ChatTemplateOptions, chat: Record<string, unknown>[]
 function cutAtContinueTag(rendered: string, final: string): string {
   const tag = CONTINUE_TAG.trim();
   if (!rendered.includes(pyStrip(final)) || !rendered.includes(tag)) {
-    throw new TokenizerError('CHAT_TEMPLATE_ERROR',
-      'continueFinalMessage is set but the final message does not appear in the rendered chat: the template drops part of it');
+    throw new TokenizerError(
+      'CHAT_TEMPLATE_ERROR',
+      'continueFinalMessage is set but the final message does not appear in the rendered chat: the template drops part of it',
+    );
   }
   const at = rendered.lastIndexOf(tag);
   return rendered.startsWith(CONTINUE_TAG, at) ? rendered.slice(0, at) : pyRstrip(rendered.slice(0, at));
@@ -228,15 +250,68 @@ const PY_SPACE = '[\\s\\u001c-\\u001f\\u0085]';
 const pyRstrip = (s: string): string => s.replace(new RegExp(`${PY_SPACE}+$`, 'u'), '');
 const pyStrip = (s: string): string => pyRstrip(s).replace(new RegExp(`^${PY_SPACE}+`, 'u'), '');
 
-function variablesOf(o: ChatTemplateOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!OPTION_KEYS.has(k) && v !== undefined) out[k] = v;
-  return out;
+/** The options' keys and the types of the ones read here (the others are checked where
+ * they are used: chatTemplate, continueFinalMessage, now). */
+function checkChatOptions(options: ChatTemplateOptions | undefined): ChatTemplateOptions {
+  checkOptions(options, CHAT_OPTION_KEYS);
+  const o = options ?? {};
+  for (const key of ['addGenerationPrompt', 'tokenize'] as const) {
+    const v = o[key];
+    if (v !== undefined && typeof v !== 'boolean') throw invalidArgument(`options.${key} must be a boolean, got ${describe(v)}`);
+  }
+  for (const key of ['tools', 'documents'] as const) {
+    const v = o[key];
+    if (v != null && !Array.isArray(v)) throw invalidArgument(`options.${key} must be an array (or null), got ${describe(v)}`);
+  }
+  if (o.templateVars !== undefined) checkObject(o.templateVars, 'options.templateVars');
+  return o;
+}
+
+/**
+ * A message's role is a string; its content a string, null, a list of parts
+ * (`{ type: 'text', text }`, `{ type: 'image' }`, …) — the shapes transformers documents — or
+ * a plain object (a tool result; Llama 3.1's template prints one with `tojson`). Anything else
+ * (a number, a function, a Symbol) is a caller's bug that JSON would drop or a template would
+ * print as garbage, so it is refused here, naming the field.
+ */
+function checkMessage(m: Record<string, unknown>, i: number): void {
+  if (typeof m.role !== 'string') throw invalidArgument(`messages[${i}].role must be a string, got ${describe(m.role)}`);
+  const content = m.content;
+  if (content === undefined || content === null || typeof content === 'string') return;
+  if (!Array.isArray(content) && typeof content === 'object' && isPlainObject(content)) return;
+  if (!Array.isArray(content)) {
+    throw invalidArgument(`messages[${i}].content must be a string or an array of { type, ... } parts, got ${describe(content)}`);
+  }
+  content.forEach((part: unknown, j) => {
+    const where = `messages[${i}].content[${j}]`;
+    checkObject(part, where);
+    const p = part as Record<string, unknown>;
+    if (typeof p.type !== 'string') throw invalidArgument(`${where}.type must be a string, got ${describe(p.type)}`);
+    if (p.text !== undefined && typeof p.text !== 'string')
+      throw invalidArgument(`${where}.text must be a string, got ${describe(p.text)}`);
+  });
+}
+
+function isPlainObject(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The render context as JSON. What JSON cannot hold (BigInt, a cycle, nesting deeper than
+ * the stack) is the caller's data, so an INVALID_ARGUMENT, not a crash or an INTERNAL. */
+function contextJson(context: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(context);
+  } catch (e) {
+    const why = e instanceof RangeError ? 'it is nested too deeply' : (e as Error).message;
+    throw invalidArgument(`the messages, tools, documents and templateVars must be plain JSON data: ${why}`);
+  }
 }
 
 function nowOf(now: Date | number | undefined): number | undefined {
   if (now === undefined) return undefined;
   const ms = now instanceof Date ? now.getTime() : now;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw invalidArgument(`options.now must be a valid Date or epoch milliseconds, got ${describe(now)}`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms))
+    throw invalidArgument(`options.now must be a valid Date or epoch milliseconds, got ${describe(now)}`);
   return ms;
 }

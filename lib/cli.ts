@@ -7,7 +7,8 @@
  *
  * Exit codes: 0 success; 1 a TokenizerError (`ferrotok: CODE: message`, e.g. a missing file
  * or a malformed id); 2 a usage error (unknown command or flag, missing or bad flag value);
- * 70 anything else (a bug: the stack is printed). A closed stdout (`| head`) ends quietly.
+ * 70 anything else (a bug: the stack is printed). A closed stdout (`| head`) ends quietly;
+ * any other failed write to stdout (a full disk, EIO) is exit 1, `ferrotok: <command>: ...`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,7 @@ import { count } from './cli/count';
 import { decode } from './cli/decode';
 import { encode } from './cli/encode';
 import { inspect } from './cli/inspect';
-import { type CliIO, isClosedPipe, processIO } from './cli/io';
+import { type CliIO, isClosedPipe, OutputError, processIO } from './cli/io';
 
 export type { CliIO } from './cli/io';
 
@@ -37,17 +38,50 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map([encode, decode, count, c
 /** Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code. */
 export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
   const streams = withDefaults(io);
+  let command: string | undefined;
   try {
-    return await dispatch(parseArgv(argv), streams);
+    const inv = parseArgv(argv);
+    command = inv.command;
+    const code = await dispatch(inv, streams);
+    await streams.flush?.(); // a full disk shows only now, after the last write returned
+    return code;
   } catch (e) {
-    return report(e, streams);
+    return report(e, streams, command);
   }
 }
 
 // Only touch the process streams a caller did not replace: tests pass all three.
 function withDefaults(io: Partial<CliIO>): CliIO {
-  if (io.stdin !== undefined && io.stdout !== undefined && io.stderr !== undefined) return { ...io, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr };
-  return { ...processIO(), ...io };
+  const all =
+    io.stdin !== undefined && io.stdout !== undefined && io.stderr !== undefined
+      ? { ...io, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr }
+      : { ...processIO(), ...io };
+  return checked(all);
+}
+
+/** The same streams, with stdout's system errors turned into OutputError (see asOutputError). */
+function checked(io: CliIO): CliIO {
+  const { stdout, flush } = io;
+  const write = (text: string): void => {
+    try {
+      stdout(text);
+    } catch (e) {
+      throw asOutputError(e);
+    }
+  };
+  if (flush === undefined) return { ...io, stdout: write };
+  return { ...io, stdout: write, flush: () => flush().catch((e: unknown) => Promise.reject(asOutputError(e))) };
+}
+
+// A system error from stdout other than a closed pipe (ENOSPC, EIO) means lost output:
+// exit 1, not "a bug". Any other exception still is one.
+function asOutputError(e: unknown): unknown {
+  return isSystemError(e) && !isClosedPipe(e) ? new OutputError(e) : e;
+}
+
+function isSystemError(e: unknown): boolean {
+  const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code);
 }
 
 async function dispatch(inv: Invocation, io: CliIO): Promise<number> {
@@ -86,8 +120,12 @@ function print(io: CliIO, text: string): number {
 }
 
 /** Turns a failure into its message on stderr and its exit code. */
-function report(e: unknown, io: CliIO): number {
+function report(e: unknown, io: CliIO, command: string | undefined): number {
   if (isClosedPipe(e)) return EXIT_OK; // the reader has all it wanted
+  if (e instanceof OutputError) {
+    io.stderr(`ferrotok: ${command === undefined ? '' : `${command}: `}${e.message}\n`);
+    return EXIT_TOKENIZER_ERROR;
+  }
   if (e instanceof UsageError) {
     const helpCmd = e.command === undefined || e.command === 'help' ? 'ferrotok --help' : `ferrotok ${e.command} --help`;
     io.stderr(`ferrotok: ${e.message}\nRun '${helpCmd}' for usage.\n`);
@@ -126,7 +164,8 @@ ${COMMON_HELP}
   --version          print the version
 
 Input (text, ids, chat JSON) comes from the arguments (joined by a space), stdin (no
-arguments, or "-"), or --file PATH. Exit codes: 0 ok, 1 tokenizer error ("ferrotok: CODE:
-message"), 2 usage error, 70 internal error.
+arguments, or "-"), or --file PATH; count and encode drop the one newline that ends stdin
+(--keep-newline keeps it). Exit codes: 0 ok, 1 tokenizer error ("ferrotok: CODE: message")
+or output lost (stdout failed, e.g. a full disk), 2 usage error, 70 internal error.
 `;
 }

@@ -15,6 +15,7 @@ import { native } from './native';
 import { type OnnxSession, type OnnxTensor, isOnnxFeedName, loadOnnxRuntime, toOnnxFeeds } from './onnx';
 import { checkUint, describe } from './options';
 import { type LoadOptions, Tokenizer } from './tokenizer';
+import { checkOptions, optionKeys } from './check-options';
 
 export interface FeatureExtractorOptions extends LoadOptions {
   /** Tokens per text, special tokens included; longer texts are truncated. Default:
@@ -45,6 +46,18 @@ export interface EmbedOptions {
   signal?: AbortSignal;
 }
 
+const FEATURE_EXTRACTOR_KEYS = optionKeys<FeatureExtractorOptions>({
+  maxInputLength: true,
+  maxFileBytes: true,
+  maxLength: true,
+  batchSize: true,
+  normalize: true,
+  modelFile: true,
+  outputName: true,
+  sessionOptions: true,
+});
+const EMBED_KEYS = optionKeys<EmbedOptions>({ batchSize: true, normalize: true, onProgress: true, signal: true });
+
 export interface ScoredIndex {
   index: number;
   score: number;
@@ -57,6 +70,8 @@ export class Embeddings {
   readonly dim: number;
 
   constructor(data: Float32Array, rows: number, dim: number) {
+    checkUint(rows, 'rows');
+    checkUint(dim, 'dim');
     if (!(data instanceof Float32Array) || data.length !== rows * dim) {
       throw invalidArgument(`Embeddings needs a Float32Array of rows * dim = ${rows * dim} floats`);
     }
@@ -94,7 +109,9 @@ export class Embeddings {
 
   #checkQuery(query: Float32Array): void {
     if (!(query instanceof Float32Array) || query.length !== this.dim) {
-      throw invalidArgument(`query must be a Float32Array of ${this.dim} floats, got ${describe(query)}${query instanceof Float32Array ? ` of ${query.length}` : ''}`);
+      throw invalidArgument(
+        `query must be a Float32Array of ${this.dim} floats, got ${describe(query)}${query instanceof Float32Array ? ` of ${query.length}` : ''}`,
+      );
     }
   }
 }
@@ -117,7 +134,13 @@ export class FeatureExtractor {
   readonly #batchSize: number;
   readonly #normalize: boolean;
 
-  private constructor(tokenizer: Tokenizer, session: OnnxSession, output: string, maxLength: number, options: FeatureExtractorOptions | undefined) {
+  private constructor(
+    tokenizer: Tokenizer,
+    session: OnnxSession,
+    output: string,
+    maxLength: number,
+    options: FeatureExtractorOptions | undefined,
+  ) {
     this.tokenizer = tokenizer;
     this.#session = session;
     this.#output = output;
@@ -129,12 +152,14 @@ export class FeatureExtractor {
   /** Loads the tokenizer and the ONNX model from `dir`. Needs onnxruntime-node. */
   static async load(dir: string, options?: FeatureExtractorOptions): Promise<FeatureExtractor> {
     if (typeof dir !== 'string' || dir === '') throw invalidArgument(`dir must be a non-empty string, got ${describe(dir)}`);
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw invalidArgument(`options must be an object, got ${describe(options)}`);
-    }
+    checkOptions(options, FEATURE_EXTRACTOR_KEYS);
     const ort = loadOnnxRuntime();
     const modelPath = findModel(dir, options?.modelFile);
-    const tokenizer = Tokenizer.fromFile(dir, options);
+    const { maxInputLength, maxFileBytes } = options ?? {};
+    const tokenizer = Tokenizer.fromFile(dir, {
+      ...(maxInputLength === undefined ? {} : { maxInputLength }),
+      ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
+    });
     const maxLength = options?.maxLength === undefined ? defaultMaxLength(dir, tokenizer) : checkUint(options.maxLength, 'maxLength', 2);
     let session: OnnxSession;
     try {
@@ -145,22 +170,31 @@ export class FeatureExtractor {
     const unknown = session.inputNames.filter((n) => !isOnnxFeedName(n));
     if (unknown.length > 0 || !session.inputNames.includes('input_ids')) {
       await session.release?.();
-      throw new TokenizerError('ONNX_MODEL_UNSUPPORTED',
-        `${modelPath} takes inputs ${session.inputNames.join(', ')}; an embedding model takes input_ids, attention_mask and optionally token_type_ids`);
+      throw new TokenizerError(
+        'ONNX_MODEL_UNSUPPORTED',
+        `${modelPath} takes inputs ${session.inputNames.join(', ')}; an embedding model takes input_ids, attention_mask and optionally token_type_ids`,
+      );
     }
-    const output = options?.outputName ?? (session.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : session.outputNames[0]);
+    const output =
+      options?.outputName ?? (session.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : session.outputNames[0]);
     if (output === undefined || !session.outputNames.includes(output)) {
       await session.release?.();
-      throw new TokenizerError('ONNX_MODEL_UNSUPPORTED', `${modelPath} has no output ${describe(output)} (outputs: ${session.outputNames.join(', ')})`);
+      throw new TokenizerError(
+        'ONNX_MODEL_UNSUPPORTED',
+        `${modelPath} has no output ${describe(output)} (outputs: ${session.outputNames.join(', ')})`,
+      );
     }
     return new FeatureExtractor(tokenizer, session, output, maxLength, options);
   }
 
   /** Embeds `texts` (or one text, as a single row), in the caller's order. */
   async embed(texts: string | readonly string[], options?: EmbedOptions): Promise<Embeddings> {
+    checkOptions(options, EMBED_KEYS);
     const list = typeof texts === 'string' ? [texts] : texts;
     if (!Array.isArray(list)) throw invalidArgument(`texts must be a string or an array of strings, got ${describe(texts)}`);
-    list.forEach((t, i) => { if (typeof t !== 'string') throw invalidArgument(`texts[${i}] must be a string, got ${describe(t)}`); });
+    list.forEach((t, i) => {
+      if (typeof t !== 'string') throw invalidArgument(`texts[${i}] must be a string, got ${describe(t)}`);
+    });
     const batchSize = options?.batchSize === undefined ? this.#batchSize : checkUint(options.batchSize, 'batchSize', 1);
     const normalize = options?.normalize === undefined ? this.#normalize : checkBool(options.normalize, 'normalize');
     const onProgress = options?.onProgress;
@@ -173,10 +207,14 @@ export class FeatureExtractor {
     for (let start = 0; start < order.length; start += batchSize) {
       if (signal?.aborted) throw new TokenizerError('ABORTED', 'the operation was aborted', { cause: signal.reason });
       const idx = order.slice(start, start + batchSize);
-      const vectors = await this.#embedBatch(idx.map((i) => list[i]!), normalize, signal);
+      const vectors = await this.#embedBatch(
+        idx.map((i) => list[i]!),
+        normalize,
+        signal,
+      );
       dim = vectors.length / idx.length;
       out ??= new Float32Array(list.length * dim);
-      idx.forEach((row, j) => out!.set(vectors.subarray(j * dim, (j + 1) * dim), row * dim));
+      for (const [j, row] of idx.entries()) out!.set(vectors.subarray(j * dim, (j + 1) * dim), row * dim);
       onProgress?.({ done: Math.min(start + batchSize, order.length), total: order.length });
     }
     return new Embeddings(out ?? new Float32Array(0), list.length, dim);
@@ -223,8 +261,10 @@ export class FeatureExtractor {
       dim = d[1]!;
       pooled = t.data;
     } else {
-      throw new TokenizerError('ONNX_MODEL_UNSUPPORTED',
-        `output ${this.#output} has dims [${d.join(', ')}]; expected [${rows}, ${seq}, dim] token vectors or [${rows}, dim] sentence vectors`);
+      throw new TokenizerError(
+        'ONNX_MODEL_UNSUPPORTED',
+        `output ${this.#output} has dims [${d.join(', ')}]; expected [${rows}, ${seq}, dim] token vectors or [${rows}, dim] sentence vectors`,
+      );
     }
     // l2Normalize and meanPool return fresh buffers; a [batch, dim] output is onnxruntime's own.
     return normalize ? call(() => native().l2Normalize(pooled, rows, dim)) : pooled === t.data ? pooled.slice() : pooled;
@@ -233,7 +273,12 @@ export class FeatureExtractor {
 
 /** One-shot: loads the model in `dir`, embeds `texts`, releases the session. For repeated
  * calls keep a `FeatureExtractor`. */
-export async function embed(dir: string, texts: string | readonly string[], options?: FeatureExtractorOptions & EmbedOptions): Promise<Embeddings> {
+export async function embed(
+  dir: string,
+  texts: string | readonly string[],
+  options?: FeatureExtractorOptions & EmbedOptions,
+): Promise<Embeddings> {
+  checkOptions(options, [...FEATURE_EXTRACTOR_KEYS, ...EMBED_KEYS]);
   const { onProgress, signal, ...loadOptions } = options ?? {};
   const extractor = await FeatureExtractor.load(dir, loadOptions);
   try {
@@ -255,9 +300,9 @@ function findModel(dir: string, file: string | undefined): string {
 // tokenizer's model_max_length (512) nor to the tokenizer.json's truncation (128 there).
 function defaultMaxLength(dir: string, tokenizer: Tokenizer): number {
   const st = readJson(join(dir, 'sentence_bert_config.json'));
-  const fromSt = st?.['max_seq_length'];
+  const fromSt = st?.max_seq_length;
   if (typeof fromSt === 'number' && Number.isInteger(fromSt) && fromSt > 1) return fromSt;
-  const fromConfig = tokenizer.config?.['model_max_length'];
+  const fromConfig = tokenizer.config?.model_max_length;
   if (typeof fromConfig === 'number' && Number.isInteger(fromConfig) && fromConfig > 1 && fromConfig < 1e6) return fromConfig;
   return 512;
 }

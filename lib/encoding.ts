@@ -5,6 +5,8 @@
  * built from the Rust Vec without a per-element copy, and is cached. Reading only `ids`
  * never pays for token strings or offsets.
  */
+import type { InspectOptionsStylized } from 'node:util';
+import { INSPECT, summary } from './inspect';
 import type { NativeEncoding } from './native';
 
 export type Offset = [start: number, end: number];
@@ -13,8 +15,7 @@ export type Offset = [start: number, end: number];
  * (lib/batch.ts) that slices the numeric fields from batch-wide columns. */
 export type EncodingSource = Pick<
   NativeEncoding,
-  | 'length' | 'ids' | 'typeIds' | 'attentionMask' | 'specialTokensMask' | 'tokens' | 'offsets'
-  | 'wordIds' | 'sequenceIds' | 'overflowing'
+  'length' | 'ids' | 'typeIds' | 'attentionMask' | 'specialTokensMask' | 'tokens' | 'offsets' | 'wordIds' | 'sequenceIds' | 'overflowing'
 >;
 
 export class Encoding {
@@ -93,6 +94,14 @@ export class Encoding {
   /** Windows cut off by truncation (with `stride` tokens of overlap), in order. */
   get overflowing(): Encoding[] {
     return (this.#overflowing ??= this.#native.overflowing().map((n) => new Encoding(n)));
+  }
+
+  /** `Encoding(3) { ids: Uint32Array(3) [...], tokens: [...] }`: the first few of each. */
+  [INSPECT](depth: number, options: InspectOptionsStylized): string {
+    const fields: Record<string, unknown> = { ids: this.ids, tokens: this.tokens };
+    const overflowing = this.overflowing.length;
+    if (overflowing > 0) fields.overflowing = `${overflowing} windows`;
+    return summary(`Encoding(${this.length})`, fields, depth, options);
   }
 
   /** Plain-object form, for `JSON.stringify` and logging. */

@@ -37,6 +37,10 @@ export type TokenizerErrorCode =
   | 'HUB_UNAUTHORIZED'
   /** The Hub could not be reached: connection failure, timeout, or server errors after retries. */
   | 'NETWORK_ERROR'
+  /** A Hub download or cached Hub file is damaged: its SHA-256 is not the one its name promises, or a .json file does not parse. */
+  | 'HUB_CORRUPT_FILE'
+  /** A download is larger than its cap (`maxDownloadBytes` of fromPretrained). */
+  | 'FILE_TOO_LARGE'
   /** onnxruntime-node (an optional peer dependency) is not installed or failed to load. */
   | 'ONNX_RUNTIME_MISSING'
   /** The ONNX model's inputs or outputs are not ones ferrotok can feed or pool. */
@@ -54,11 +58,30 @@ export type TokenizerErrorCode =
   | 'INTERNAL';
 
 const CODES: ReadonlySet<string> = new Set<TokenizerErrorCode>([
-  'FILE_NOT_FOUND', 'IO_ERROR', 'INVALID_JSON', 'UNSUPPORTED_COMPONENT', 'INVALID_TOKENIZER',
-  'INVALID_ARGUMENT', 'ID_OUT_OF_RANGE', 'INPUT_TOO_LARGE', 'ABORTED', 'ENCODE_FAILED',
-  'DECODE_FAILED', 'NATIVE_LOAD_FAILED', 'HUB_NOT_FOUND', 'HUB_UNAUTHORIZED', 'NETWORK_ERROR',
-  'ONNX_RUNTIME_MISSING', 'ONNX_MODEL_UNSUPPORTED', 'ONNX_RUN_FAILED', 'CHAT_TEMPLATE_INVALID',
-  'CHAT_TEMPLATE_ERROR', 'SPECIAL_TOKEN_IN_TEXT', 'INTERNAL',
+  'FILE_NOT_FOUND',
+  'IO_ERROR',
+  'INVALID_JSON',
+  'UNSUPPORTED_COMPONENT',
+  'INVALID_TOKENIZER',
+  'INVALID_ARGUMENT',
+  'ID_OUT_OF_RANGE',
+  'INPUT_TOO_LARGE',
+  'ABORTED',
+  'ENCODE_FAILED',
+  'DECODE_FAILED',
+  'NATIVE_LOAD_FAILED',
+  'HUB_NOT_FOUND',
+  'HUB_UNAUTHORIZED',
+  'NETWORK_ERROR',
+  'HUB_CORRUPT_FILE',
+  'FILE_TOO_LARGE',
+  'ONNX_RUNTIME_MISSING',
+  'ONNX_MODEL_UNSUPPORTED',
+  'ONNX_RUN_FAILED',
+  'CHAT_TEMPLATE_INVALID',
+  'CHAT_TEMPLATE_ERROR',
+  'SPECIAL_TOKEN_IN_TEXT',
+  'INTERNAL',
 ]);
 
 export class TokenizerError extends Error {

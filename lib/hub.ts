@@ -14,6 +14,11 @@
  * "Settled" means each file is in the snapshot or marked absent under `.no_exist/<commit>/`;
  * a snapshot this module wrote, or one transformers wrote, is settled, so repeat calls with
  * a commit hash cost nothing and repeat calls with a branch cost one HEAD.
+ *
+ * Every file is checked before it is committed and before a cached one is used (size, the
+ * SHA-256 an LFS ETag names, JSON that parses: hub/integrity.ts; once per file and process).
+ * A damaged cached file is downloaded again by the next online call, so a bad download
+ * cannot poison the cache for good; offline, HUB_CORRUPT_FILE names the file to delete.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +26,7 @@ import { TokenizerError } from './errors';
 import { RepoCache } from './hub/cache';
 import { downloadBlob } from './hub/download';
 import { type Client, abortedError } from './hub/http';
+import { type CachedExpectation, cachedProblem } from './hub/integrity';
 import { type FileMetadata, type HeadResult, headFile } from './hub/metadata';
 import { type HubSettings, settingsOf } from './hub/settings';
 import type { Target } from './hub/status';
@@ -37,6 +43,12 @@ export interface FromPretrainedOptions {
   localFilesOnly?: boolean;
   /** Default: HF_ENDPOINT, else 'https://huggingface.co'. */
   endpoint?: string;
+  /**
+   * Largest file accepted, in bytes: a download announced or growing beyond it is stopped
+   * with FILE_TOO_LARGE, and so is a cached file beyond it. Default 512 MiB (tokenizer.json
+   * files reach ~35 MB).
+   */
+  maxDownloadBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -85,7 +97,10 @@ function sessionOf(repoId: string, revision: string, settings: HubSettings): Ses
 }
 
 async function resolveSnapshot(s: Session): Promise<string> {
-  if (isCommitHash(s.revision) && isSettledSnapshot(s.cache, s.revision)) return s.cache.snapshotDir(s.revision);
+  // A damaged file sends even a settled commit to the Hub path, which downloads it again.
+  if (isCommitHash(s.revision) && isSettledSnapshot(s.cache, s.revision) && (await firstDamaged(s, s.revision)) === undefined) {
+    return s.cache.snapshotDir(s.revision);
+  }
   if (s.settings.offline) return offlineSnapshot(s);
   return fromHub(s);
 }
@@ -94,27 +109,34 @@ function isSettledSnapshot(cache: RepoCache, commit: string): boolean {
   return cache.hasFile(commit, TOKENIZER_FILE) && OPTIONAL_FILES.every((f) => cache.isSettled(commit, f));
 }
 
-/** The snapshot `revision` last resolved to, if it holds a tokenizer.json. */
-function cachedSnapshot(cache: RepoCache, revision: string): string | undefined {
+/** The commit `revision` last resolved to, if its snapshot holds a tokenizer.json. */
+function cachedCommit(cache: RepoCache, revision: string): string | undefined {
   const commit = isCommitHash(revision) ? revision : cache.readRef(revision);
-  return commit !== undefined && cache.hasFile(commit, TOKENIZER_FILE) ? cache.snapshotDir(commit) : undefined;
+  return commit !== undefined && cache.hasFile(commit, TOKENIZER_FILE) ? commit : undefined;
 }
 
-function offlineSnapshot(s: Session): string {
-  const dir = cachedSnapshot(s.cache, s.revision);
-  if (dir !== undefined) return dir;
-  throw new TokenizerError('HUB_NOT_FOUND',
-    `'${s.repoId}' at revision '${s.revision}' is not in the cache at ${s.settings.cacheDir}, and offline mode is on `
-    + '(localFilesOnly or HF_HUB_OFFLINE); download it once online, or point cacheDir / HF_HUB_CACHE at a cache that has it');
+async function offlineSnapshot(s: Session): Promise<string> {
+  const commit = cachedCommit(s.cache, s.revision);
+  if (commit !== undefined)
+    return checkedSnapshot(s, commit, 'Offline mode is on (localFilesOnly or HF_HUB_OFFLINE), so it was not downloaded again.');
+  throw new TokenizerError(
+    'HUB_NOT_FOUND',
+    `'${s.repoId}' at revision '${s.revision}' is not in the cache at ${s.settings.cacheDir}, and offline mode is on ` +
+      '(localFilesOnly or HF_HUB_OFFLINE); download it once online, or point cacheDir / HF_HUB_CACHE at a cache that has it',
+  );
 }
 
 async function fromHub(s: Session): Promise<string> {
+  // Best effort: a read-only cache, or a file another process removed first, is no failure.
+  await s.cache.removeStaleDownloads(staleDownloadMs(s.settings)).catch(() => undefined);
   const head = await headTokenizerOrFallBack(s);
   if (typeof head === 'string') return head;
   if (!head.found) {
     if (head.commit !== undefined) await recordMissing(s, head.commit, TOKENIZER_FILE);
-    throw new TokenizerError('HUB_NOT_FOUND',
-      `'${s.repoId}' has no ${TOKENIZER_FILE} at revision '${s.revision}' on ${s.settings.endpoint}; fromPretrained needs a repo with a fast-tokenizer file`);
+    throw new TokenizerError(
+      'HUB_NOT_FOUND',
+      `'${s.repoId}' has no ${TOKENIZER_FILE} at revision '${s.revision}' on ${s.settings.endpoint}; fromPretrained needs a repo with a fast-tokenizer file`,
+    );
   }
   const { commit } = head.meta;
   await s.cache.writeRef(s.revision, commit);
@@ -126,29 +148,91 @@ async function fromHub(s: Session): Promise<string> {
 /** The first request; if the Hub is unreachable, the revision's cached snapshot instead. */
 async function headTokenizerOrFallBack(s: Session): Promise<HeadResult | string> {
   try {
-    return await headFile(s.client, fileUrl(s, s.revision, TOKENIZER_FILE), targetOf(s, s.revision, TOKENIZER_FILE), s.settings.etagTimeoutMs);
+    return await headFile(
+      s.client,
+      fileUrl(s, s.revision, TOKENIZER_FILE),
+      targetOf(s, s.revision, TOKENIZER_FILE),
+      s.settings.etagTimeoutMs,
+    );
   } catch (e) {
-    const cached = e instanceof TokenizerError && e.code === 'NETWORK_ERROR' ? cachedSnapshot(s.cache, s.revision) : undefined;
+    const cached = e instanceof TokenizerError && e.code === 'NETWORK_ERROR' ? cachedCommit(s.cache, s.revision) : undefined;
     if (cached === undefined) throw e;
-    return cached;
+    return checkedSnapshot(s, cached, 'The Hub could not be reached to download it again.');
   }
 }
 
+/** An optional file costs a HEAD only when it is neither known absent nor cached and sound. */
 async function ensureOptional(s: Session, commit: string, file: string): Promise<void> {
-  if (s.cache.isSettled(commit, file)) return;
+  if (s.cache.isKnownMissing(commit, file)) return;
+  if (s.cache.hasFile(commit, file) && (await cachedProblem(s.cache.filePath(commit, file), fromCacheAlone(s, commit, file))) === undefined)
+    return;
   const head = await headFile(s.client, fileUrl(s, commit, file), targetOf(s, commit, file), s.settings.etagTimeoutMs);
   if (head.found) await ensureFile(s, commit, file, head.meta);
   else await s.cache.markMissing(commit, file);
 }
 
-/** Makes `snapshots/<commit>/<file>` exist, downloading only if no blob has this ETag yet. */
+/**
+ * Makes `snapshots/<commit>/<file>` exist and pass the checks against the HEAD's ETag and
+ * size, downloading only if no sound blob has this ETag yet. A damaged file (a short body a
+ * server once vouched for, a disk error) is downloaded again and relinked here: the rename
+ * replaces it atomically, so a reader never sees it missing.
+ */
 async function ensureFile(s: Session, commit: string, file: string, meta: FileMetadata): Promise<void> {
-  if (s.cache.hasFile(commit, file)) return;
-  if (!s.cache.hasBlob(meta.etag)) {
-    const request = { location: meta.location, blobPath: s.cache.blobPath(meta.etag), size: meta.size, target: targetOf(s, commit, file) };
+  const expected = { target: targetOf(s, commit, file), etag: meta.etag, size: meta.size, maxBytes: s.settings.maxDownloadBytes };
+  if (s.cache.hasFile(commit, file) && (await cachedProblem(s.cache.filePath(commit, file), expected)) === undefined) return;
+  const blobPath = s.cache.blobPath(meta.etag);
+  if (!s.cache.hasBlob(meta.etag) || (await cachedProblem(blobPath, expected)) !== undefined) {
+    const request = {
+      location: meta.location,
+      blobPath,
+      etag: meta.etag,
+      size: meta.size,
+      maxBytes: expected.maxBytes,
+      target: expected.target,
+    };
     await downloadBlob(s.client, request, s.settings.downloadTimeoutMs);
   }
   await s.cache.link(meta.etag, commit, file);
+}
+
+interface Damage {
+  file: string;
+  problem: string;
+}
+
+/** The first file of a snapshot that fails its checks, judged by what the cache alone knows. */
+async function firstDamaged(s: Session, commit: string): Promise<Damage | undefined> {
+  for (const file of [TOKENIZER_FILE, ...OPTIONAL_FILES]) {
+    if (!s.cache.hasFile(commit, file)) continue;
+    const problem = await cachedProblem(s.cache.filePath(commit, file), fromCacheAlone(s, commit, file));
+    if (problem !== undefined) return { file, problem };
+  }
+  return undefined;
+}
+
+/** Without a HEAD: the ETag is the name of the blob the symlink points to (none for a copy). */
+function fromCacheAlone(s: Session, commit: string, file: string): CachedExpectation {
+  return { target: targetOf(s, commit, file), etag: s.cache.etagOf(commit, file), size: undefined, maxBytes: s.settings.maxDownloadBytes };
+}
+
+/** The snapshot folder, if its files pass their checks; else HUB_CORRUPT_FILE saying which file and what to do. */
+async function checkedSnapshot(s: Session, commit: string, why: string): Promise<string> {
+  const damage = await firstDamaged(s, commit);
+  if (damage === undefined) return s.cache.snapshotDir(commit);
+  const path = s.cache.filePath(commit, damage.file);
+  throw new TokenizerError(
+    'HUB_CORRUPT_FILE',
+    `the cached ${damage.file} of '${s.repoId}' at commit ${commit} is damaged: ${damage.problem}. ${why} ` +
+      `The next fromPretrained call with the network on downloads it again; or delete ${path} (and the blob it links to, under ${join(s.cache.root, 'blobs')}).`,
+  );
+}
+
+/**
+ * After this long without a write, a `.incomplete` download is nobody's: a live one writes at
+ * least once per download stall timeout, or gives up. Ten minutes is 60 default timeouts.
+ */
+function staleDownloadMs(settings: HubSettings): number {
+  return Math.max(10 * 60_000, 3 * settings.downloadTimeoutMs);
 }
 
 async function recordMissing(s: Session, commit: string, file: string): Promise<void> {

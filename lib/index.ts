@@ -7,21 +7,42 @@ export type { DecodeStreamOptions } from './stream';
 export type { ChatMessage, ChatContentPart, ChatTemplateOptions } from './chat';
 export type { BudgetOptions, TruncateOptions, ChunkOptions, TextChunk } from './budget';
 export { TokenizerError } from './errors';
-export type { BatchInput, LoadOptions, AddedToken } from './tokenizer';
+export type { BatchInput, LoadOptions, AddedToken, TokenizerSummary } from './tokenizer';
+export { getEncoding, encodingForModel, encodingNameForModel, TiktokenEncoding } from './tiktoken';
+export type { EncodingName, SpecialTokenSet, SpecialTokenOptions } from './tiktoken';
+export { AutoTokenizer } from './auto';
+export type { PreTrainedTokenizer, TokenizerCallOptions, Int64Tensor, ModelInputs, DecodeCallOptions } from './auto';
 export type { Offset, EncodingJSON } from './encoding';
 export type { TokenizerErrorCode } from './errors';
 export type { TokenIds } from './ids';
 export type { FromPretrainedOptions } from './hub';
 export type { SpecialTokens, SpecialTokenRef, TokenizerConfig } from './config';
 export type {
-  EncodeOptions, BatchEncodeOptions, AsyncBatchEncodeOptions, DecodeOptions, CountOptions,
-  TruncationOptions, PaddingOptions, TruncationStrategy, Side, SpecialTokensMode,
-  ThreadsOption, BatchCountOptions, BatchDecodeOptions,
+  EncodeOptions,
+  BatchEncodeOptions,
+  AsyncBatchEncodeOptions,
+  DecodeOptions,
+  CountOptions,
+  TruncationOptions,
+  PaddingOptions,
+  TruncationStrategy,
+  Side,
+  SpecialTokensMode,
+  ThreadsOption,
+  BatchCountOptions,
+  BatchDecodeOptions,
 } from './options';
 export { toOnnxFeeds, encodeOnnxFeeds, loadOnnxRuntime } from './onnx';
 export type {
-  OnnxFeedName, OnnxIntType, OnnxFeedOptions, EncodeOnnxFeedsOptions, OnnxTensor, OnnxSession, OnnxRuntime,
-  OnnxValueMetadata, OnnxFeedsOf,
+  OnnxFeedName,
+  OnnxIntType,
+  OnnxFeedOptions,
+  EncodeOnnxFeedsOptions,
+  OnnxTensor,
+  OnnxSession,
+  OnnxRuntime,
+  OnnxValueMetadata,
+  OnnxFeedsOf,
 } from './onnx';
 export { FeatureExtractor, Embeddings, embed, cosineSimilarity } from './embed';
 export type { FeatureExtractorOptions, EmbedOptions, ScoredIndex } from './embed';

@@ -16,9 +16,17 @@ import { TokenizerError } from './errors';
 import { platformTriple, PREBUILT_TRIPLES } from './platform';
 
 export type {
-  NativeBatch, NativeCancel as NativeCancelType, NativeEncoding, NativeEncodeOptions,
-  NativePadding, NativeTokenizer as NativeTokenizerType, NativeTruncation, NativeAddedToken,
-  NativeBudgetOptions, NativeDecodeStream, NativeChatTemplates as NativeChatTemplatesType,
+  NativeBatch,
+  NativeCancel as NativeCancelType,
+  NativeEncoding,
+  NativeEncodeOptions,
+  NativePadding,
+  NativeTokenizer as NativeTokenizerType,
+  NativeTruncation,
+  NativeAddedToken,
+  NativeBudgetOptions,
+  NativeDecodeStream,
+  NativeChatTemplates as NativeChatTemplatesType,
 } from '../native/index';
 
 /** dist/cjs/native.js → the package root. */
@@ -66,7 +74,7 @@ function requireAddon(file: string, what: string): typeof Binding {
 }
 
 function missingBinaryMessage(triple: string, pkg: string): string {
-  const build = 'build it from source with `npx ferrotok build-native` (needs Rust\'s cargo, https://rustup.rs)';
+  const build = "build it from source with `npx ferrotok build-native` (needs Rust's cargo, https://rustup.rs)";
   if (PREBUILT_TRIPLES.includes(triple)) {
     return `the prebuilt binary package ${pkg} is not installed (an install with --omit=optional or --no-optional skips it): reinstall ferrotok without that flag, or ${build}`;
   }

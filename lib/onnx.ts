@@ -13,10 +13,11 @@
  * The structural types below name only what ferrotok touches, so a caller's real
  * `InferenceSession` fits them and the declarations need no onnxruntime-node types.
  */
-import type { BatchEncoding } from './batch';
+import { BatchEncoding } from './batch';
 import { invalidArgument, TokenizerError } from './errors';
 import { describe } from './options';
-import type { BatchInput, Tokenizer } from './tokenizer';
+import { checkOptions, optionKeys } from './check-options';
+import { type BatchInput, Tokenizer } from './tokenizer';
 
 /** Inputs ferrotok can feed. */
 export type OnnxFeedName = 'input_ids' | 'attention_mask' | 'token_type_ids';
@@ -72,6 +73,9 @@ export interface OnnxFeedOptions<S extends OnnxSession = OnnxSession> {
   type?: OnnxIntType | Partial<Record<OnnxFeedName, OnnxIntType>>;
 }
 
+const FEED_KEYS = optionKeys<OnnxFeedOptions>({ session: true, inputNames: true, type: true });
+const ENCODE_FEED_KEYS = optionKeys<EncodeOnnxFeedsOptions>({ session: true, inputNames: true, type: true, maxLength: true, padTo: true });
+
 const FEED_NAMES: readonly OnnxFeedName[] = ['input_ids', 'attention_mask', 'token_type_ids'];
 const DEFAULT_FEEDS: readonly OnnxFeedName[] = ['input_ids', 'attention_mask'];
 
@@ -84,7 +88,7 @@ let runtime: OnnxRuntime | undefined;
 export function loadOnnxRuntime(): OnnxRuntime {
   if (runtime) return runtime;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // require, not import: the optional peer dependency is loaded only when an ONNX helper runs.
     runtime = require('onnxruntime-node') as OnnxRuntime;
   } catch (cause) {
     const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
@@ -110,9 +114,8 @@ export function isOnnxFeedName(name: string): name is OnnxFeedName {
  * `'max_length'` for a fixed length), or use `encodeOnnxFeeds`.
  */
 export function toOnnxFeeds<S extends OnnxSession = OnnxSession>(batch: BatchEncoding, options?: OnnxFeedOptions<S>): OnnxFeedsOf<S> {
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw invalidArgument(`options must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options, FEED_KEYS);
+  if (!(batch instanceof BatchEncoding)) throw invalidArgument(`toOnnxFeeds takes a BatchEncoding, got ${describe(batch)}`);
   const ort = loadOnnxRuntime();
   const session = options?.session;
   const names = feedNames(options);
@@ -136,8 +139,12 @@ export interface EncodeOnnxFeedsOptions<S extends OnnxSession = OnnxSession> ext
 
 /** Encodes `inputs` (padded, optionally truncated) and returns the feeds, plus the batch. */
 export function encodeOnnxFeeds<S extends OnnxSession = OnnxSession>(
-  tokenizer: Tokenizer, inputs: readonly BatchInput[], options?: EncodeOnnxFeedsOptions<S>,
+  tokenizer: Tokenizer,
+  inputs: readonly BatchInput[],
+  options?: EncodeOnnxFeedsOptions<S>,
 ): { feeds: OnnxFeedsOf<S>; batch: BatchEncoding } {
+  checkOptions(options, ENCODE_FEED_KEYS);
+  if (!(tokenizer instanceof Tokenizer)) throw invalidArgument(`encodeOnnxFeeds takes a Tokenizer, got ${describe(tokenizer)}`);
   const padTo = options?.padTo ?? 'longest';
   if (padTo !== 'longest' && typeof padTo !== 'number') {
     throw invalidArgument(`padTo must be 'longest' or a number, got ${describe(padTo)}`);
@@ -146,7 +153,11 @@ export function encodeOnnxFeeds<S extends OnnxSession = OnnxSession>(
     ...(options?.maxLength !== undefined ? { truncation: { maxLength: options.maxLength } } : {}),
     padding: padTo === 'longest' ? { strategy: 'longest' } : { strategy: 'max_length', maxLength: padTo },
   });
-  return { feeds: toOnnxFeeds(batch, options), batch };
+  const feedOptions: OnnxFeedOptions<S> = {};
+  if (options?.session !== undefined) feedOptions.session = options.session;
+  if (options?.inputNames !== undefined) feedOptions.inputNames = options.inputNames;
+  if (options?.type !== undefined) feedOptions.type = options.type;
+  return { feeds: toOnnxFeeds(batch, feedOptions), batch };
 }
 
 function feedNames(options: OnnxFeedOptions<OnnxSession> | undefined): readonly OnnxFeedName[] {
@@ -165,8 +176,10 @@ function feedNames(options: OnnxFeedOptions<OnnxSession> | undefined): readonly 
   if (!Array.isArray(session.inputNames)) throw invalidArgument('session must be an onnxruntime InferenceSession (it has no inputNames)');
   const known = session.inputNames.filter(isOnnxFeedName);
   if (!known.includes('input_ids')) {
-    throw new TokenizerError('ONNX_MODEL_UNSUPPORTED',
-      `the model's inputs are ${session.inputNames.join(', ')}; ferrotok feeds models that take input_ids`);
+    throw new TokenizerError(
+      'ONNX_MODEL_UNSUPPORTED',
+      `the model's inputs are ${session.inputNames.join(', ')}; ferrotok feeds models that take input_ids`,
+    );
   }
   return known;
 }
@@ -179,8 +192,7 @@ function feedType(name: OnnxFeedName, given: OnnxFeedOptions<OnnxSession>['type'
   }
   const declared = session?.inputMetadata?.find((m) => m.name === name)?.type;
   if (declared === undefined || declared === 'int64' || declared === 'int32') return declared ?? 'int64';
-  throw new TokenizerError('ONNX_MODEL_UNSUPPORTED',
-    `the model declares ${name} as ${declared}; ferrotok builds int64 or int32 feeds`);
+  throw new TokenizerError('ONNX_MODEL_UNSUPPORTED', `the model declares ${name} as ${declared}; ferrotok builds int64 or int32 feeds`);
 }
 
 function int32View(batch: BatchEncoding, name: OnnxFeedName): Int32Array {

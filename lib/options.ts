@@ -2,6 +2,8 @@
  * Public option types, their defaults, and their conversion to the explicit shapes the
  * engine takes. Every default is decided here and nowhere else.
  */
+import { checkOptions, optionKeys } from './check-options';
+import { describe } from './describe';
 import { invalidArgument } from './errors';
 import type { NativeEncodeOptions, NativePadding, NativeTruncation } from './native';
 
@@ -96,6 +98,44 @@ export interface CountOptions {
   specialTokens?: SpecialTokensMode;
 }
 
+// The keys each method accepts: anything else is refused, naming the closest (check-options.ts).
+export const TRUNCATION_KEYS = optionKeys<TruncationOptions>({ maxLength: true, strategy: true, stride: true, side: true });
+export const PADDING_KEYS = optionKeys<PaddingOptions>({
+  strategy: true,
+  maxLength: true,
+  multipleOf: true,
+  side: true,
+  padId: true,
+  padToken: true,
+  padTypeId: true,
+});
+export const ENCODE_KEYS = optionKeys<EncodeOptions>({
+  pair: true,
+  addSpecialTokens: true,
+  truncation: true,
+  padding: true,
+  specialTokens: true,
+});
+export const BATCH_ENCODE_KEYS = optionKeys<BatchEncodeOptions>({
+  addSpecialTokens: true,
+  truncation: true,
+  padding: true,
+  specialTokens: true,
+  threads: true,
+});
+export const ASYNC_BATCH_ENCODE_KEYS = optionKeys<AsyncBatchEncodeOptions>({
+  addSpecialTokens: true,
+  truncation: true,
+  padding: true,
+  specialTokens: true,
+  threads: true,
+  signal: true,
+});
+export const COUNT_KEYS = optionKeys<CountOptions>({ addSpecialTokens: true, specialTokens: true });
+export const BATCH_COUNT_KEYS = optionKeys<BatchCountOptions>({ addSpecialTokens: true, specialTokens: true, threads: true });
+export const DECODE_KEYS = optionKeys<DecodeOptions>({ skipSpecialTokens: true });
+export const BATCH_DECODE_KEYS = optionKeys<BatchDecodeOptions>({ skipSpecialTokens: true, threads: true });
+
 /** What options.ts needs to know about the loaded tokenizer to resolve defaults. */
 export interface DefaultsSource {
   fileTruncation: NativeTruncation | null;
@@ -125,13 +165,7 @@ function checkOneOf<T extends string>(value: unknown, name: string, allowed: rea
   return value as T;
 }
 
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return value.length > 40 ? `a string of length ${value.length}` : `'${value}'`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
-}
+export { describe };
 
 function resolveTruncation(t: TruncationOptions, src: DefaultsSource): NativeTruncation {
   const fallback = src.fileTruncation;
@@ -148,7 +182,10 @@ function resolveTruncation(t: TruncationOptions, src: DefaultsSource): NativeTru
 }
 
 function resolvePadding(p: PaddingOptions, src: DefaultsSource): NativePadding {
-  const strategy = checkOneOf(p.strategy ?? (p.maxLength === undefined ? 'longest' : 'max_length'), 'padding.strategy', ['longest', 'max_length']);
+  const strategy = checkOneOf(p.strategy ?? (p.maxLength === undefined ? 'longest' : 'max_length'), 'padding.strategy', [
+    'longest',
+    'max_length',
+  ]);
   const out: NativePadding = {
     strategy,
     side: checkOneOf(p.side ?? 'right', 'padding.side', ['left', 'right']),
@@ -164,37 +201,45 @@ function resolvePadding(p: PaddingOptions, src: DefaultsSource): NativePadding {
 }
 
 function resolvePadToken(p: PaddingOptions, src: DefaultsSource): { padId: number; padToken: string } {
-  if (p.padId !== undefined && p.padToken !== undefined) {
-    if (typeof p.padToken !== 'string') throw invalidArgument(`padding.padToken must be a string, got ${describe(p.padToken)}`);
-    return { padId: checkUint(p.padId, 'padding.padId'), padToken: p.padToken };
+  if (p.padToken !== undefined && typeof p.padToken !== 'string') {
+    throw invalidArgument(`padding.padToken must be a string, got ${describe(p.padToken)}`);
   }
-  if (p.padId !== undefined) {
-    const padId = checkUint(p.padId, 'padding.padId');
-    const padToken = src.idToToken(padId);
-    if (padToken === undefined) throw invalidArgument(`padding.padId ${padId} is not a token id of this tokenizer`);
-    return { padId, padToken };
-  }
+  if (p.padId !== undefined) return padOfId(checkUint(p.padId, 'padding.padId'), p.padToken, src);
   const padToken = p.padToken ?? src.filePadding?.padToken ?? src.padToken;
   if (padToken === undefined) {
     throw invalidArgument('this tokenizer has no pad token: pass padding.padToken or padding.padId');
   }
-  if (typeof padToken !== 'string') throw invalidArgument(`padding.padToken must be a string, got ${describe(padToken)}`);
   const padId = p.padToken === undefined && src.filePadding ? src.filePadding.padId : src.tokenToId(padToken);
   if (padId === undefined) throw invalidArgument(`padding.padToken '${padToken}' is not in this tokenizer's vocabulary`);
   return { padId, padToken };
+}
+
+/** A padId must be a token of this vocabulary (else every Encoding holds an id `decode`
+ * refuses), and a padToken given with it must be that token: two names for one thing agree. */
+function padOfId(padId: number, padToken: string | undefined, src: DefaultsSource): { padId: number; padToken: string } {
+  const token = src.idToToken(padId);
+  if (token === undefined) throw invalidArgument(`padding.padId ${padId} is not a token id of this tokenizer`);
+  if (padToken !== undefined && padToken !== token) {
+    const id = src.tokenToId(padToken);
+    const its = id === undefined ? 'is not in the vocabulary' : `is id ${id}`;
+    throw invalidArgument(`padding.padId ${padId} is '${token}' but padding.padToken '${padToken}' ${its}: pass one of them`);
+  }
+  return { padId, padToken: token };
 }
 
 /**
  * Resolves user options to what the engine takes, or `undefined` when everything is default
  * (the engine's own default is: special tokens on, no truncation, no padding).
  */
-export function toNativeOptions(opts: BatchEncodeOptions | undefined, src: DefaultsSource): NativeEncodeOptions | undefined {
-  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw invalidArgument(`options must be an object, got ${describe(opts)}`);
-  }
+export function toNativeOptions(
+  opts: BatchEncodeOptions | undefined,
+  src: DefaultsSource,
+  known: readonly string[] = BATCH_ENCODE_KEYS,
+): NativeEncodeOptions | undefined {
+  checkOptions(opts, known);
   const addSpecialTokens = opts?.addSpecialTokens === undefined ? true : checkBool(opts.addSpecialTokens, 'addSpecialTokens');
-  const truncation = pick(opts?.truncation, src.fileTruncation, (t) => resolveTruncation(t, src));
-  const padding = pick(opts?.padding, src.filePadding, (p) => resolvePadding(p, src));
+  const truncation = pick(opts?.truncation, src.fileTruncation, TRUNCATION_SPEC, (t) => resolveTruncation(t, src));
+  const padding = pick(opts?.padding, src.filePadding, PADDING_SPEC, (p) => resolvePadding(p, src));
   const specialTokens = checkSpecialTokensMode(opts?.specialTokens);
   if (addSpecialTokens && !truncation && !padding && specialTokens === 'allow') return undefined;
   const out: NativeEncodeOptions = { addSpecialTokens };
@@ -210,10 +255,31 @@ export function checkSpecialTokensMode(v: unknown, name = 'specialTokens'): Spec
   throw invalidArgument(`${name} must be 'allow', 'plain' or 'error', got ${describe(v)}`);
 }
 
-/** undefined → the file's setting; null → none; an object → resolved. */
-function pick<T extends object, N>(value: T | null | undefined, fromFile: N | null, resolve: (v: T) => N): N | null {
+interface NestedSpec {
+  name: string;
+  keys: readonly string[];
+  /** What to pass instead of `true` (transformers' `truncation=True` / `padding=True`). */
+  example: string;
+}
+
+const TRUNCATION_SPEC: NestedSpec = {
+  name: 'truncation',
+  keys: TRUNCATION_KEYS,
+  example: "{ maxLength: 512 } (or {} for the tokenizer's model_max_length)",
+};
+const PADDING_SPEC: NestedSpec = {
+  name: 'padding',
+  keys: PADDING_KEYS,
+  example: "{ strategy: 'longest' } or { strategy: 'max_length', maxLength: 512 }",
+};
+
+/** undefined → the file's setting; null → none; an object → checked, then resolved. */
+function pick<T extends object, N>(value: T | null | undefined, fromFile: N | null, spec: NestedSpec, resolve: (v: T) => N): N | null {
   if (value === undefined) return fromFile;
   if (value === null) return null;
-  if (typeof value !== 'object') throw invalidArgument(`truncation/padding must be an object or null, got ${describe(value)}`);
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgument(`options.${spec.name} must be an object such as ${spec.example}, or null to turn it off; got ${describe(value)}`);
+  }
+  checkOptions(value, spec.keys, `options.${spec.name}`);
   return resolve(value);
 }

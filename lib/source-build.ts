@@ -42,9 +42,15 @@ export function buildFromSource(options: SourceBuildOptions = {}): string {
     log(`building ferrotok's addon from source with ${cargo.version} (a few minutes)`);
     const started = Date.now();
     const args = ['build', '--release', '--locked', '--lib', '--manifest-path', manifest];
-    const run = spawnSync(cargo.path, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CARGO_TARGET_DIR: targetDir } });
+    const run = spawnSync(cargo.path, args, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, CARGO_TARGET_DIR: targetDir },
+    });
     if (run.error) throw new SourceBuildError(`could not run ${cargo.path}: ${run.error.message}`);
-    if (run.status !== 0) throw new SourceBuildError(`cargo build failed (exit ${String(run.status ?? run.signal)}); its errors are above. Retry with \`npx ferrotok build-native\``);
+    if (run.status !== 0)
+      throw new SourceBuildError(
+        `cargo build failed (exit ${String(run.status ?? run.signal)}); its errors are above. Retry with \`npx ferrotok build-native\``,
+      );
     const dest = install(path.join(targetDir, 'release', libraryName()), root);
     log(`built ${dest} in ${Math.round((Date.now() - started) / 1000)} s`);
     return dest;
@@ -68,11 +74,15 @@ function findCargo(minimum: string): Cargo {
     const version = /cargo (\d+\.\d+(?:\.\d+)?)/.exec(out.stdout)?.[1];
     if (version === undefined) continue;
     if (compareVersions(version, minimum) < 0) {
-      throw new SourceBuildError(`cargo ${version} is too old: ferrotok needs Rust ${minimum} or newer (\`rustup update\`), then run \`npx ferrotok build-native\``);
+      throw new SourceBuildError(
+        `cargo ${version} is too old: ferrotok needs Rust ${minimum} or newer (\`rustup update\`), then run \`npx ferrotok build-native\``,
+      );
     }
     return { path: candidate, version: `cargo ${version}` };
   }
-  throw new SourceBuildError(`cargo not found: building ferrotok from source needs Rust ${minimum} or newer (https://rustup.rs), then run \`npx ferrotok build-native\``);
+  throw new SourceBuildError(
+    `cargo not found: building ferrotok from source needs Rust ${minimum} or newer (https://rustup.rs), then run \`npx ferrotok build-native\``,
+  );
 }
 
 /** `rust-version` from the crate manifest: one source of truth for the minimum toolchain. */

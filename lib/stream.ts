@@ -8,7 +8,9 @@
  * (native/src/stream.rs), which decodes a short window of recent ids per step, so a step
  * costs the same at token 10 and at token 100,000.
  */
+import type { InspectOptionsStylized } from 'node:util';
 import { callNative } from './errors';
+import { INSPECT, summary } from './inspect';
 import type { NativeDecodeStream } from './native';
 import { checkUint } from './options';
 
@@ -19,16 +21,31 @@ export interface DecodeStreamOptions {
 
 export class DecodeStream {
   readonly #native: NativeDecodeStream;
+  readonly #skipSpecialTokens: boolean;
+  /** Ids stepped since the stream started or last finished: for the summary only. */
+  #steps = 0;
 
   /** @internal Created by `Tokenizer.decodeStream`. */
-  constructor(native: NativeDecodeStream) {
+  constructor(native: NativeDecodeStream, skipSpecialTokens = false) {
     this.#native = native;
+    this.#skipSpecialTokens = skipSpecialTokens;
+  }
+
+  /** `DecodeStream { skipSpecialTokens: false, steps: 12 }`. */
+  [INSPECT](depth: number, options: InspectOptionsStylized): string {
+    return summary('DecodeStream', { skipSpecialTokens: this.#skipSpecialTokens, steps: this.#steps }, depth, options);
+  }
+
+  toJSON(): { skipSpecialTokens: boolean; steps: number } {
+    return { skipSpecialTokens: this.#skipSpecialTokens, steps: this.#steps };
   }
 
   /** Adds one id; returns the new text, or null when there is none yet. */
   step(id: number): string | null {
     checkUint(id, 'id');
-    return callNative(() => this.#native.step(id)) ?? null;
+    const piece = callNative(() => this.#native.step(id)) ?? null;
+    this.#steps++;
+    return piece;
   }
 
   /**
@@ -36,6 +53,8 @@ export class DecodeStream {
    * comes out as U+FFFD, as `decode` gives it), or null. The stream can then be reused.
    */
   finish(): string | null {
-    return callNative(() => this.#native.finish()) ?? null;
+    const rest = callNative(() => this.#native.finish()) ?? null;
+    this.#steps = 0;
+    return rest;
   }
 }

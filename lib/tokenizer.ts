@@ -5,31 +5,57 @@
  * This class validates arguments and resolves defaults (options.ts); the engine does the
  * work. It holds no mutable state: one instance serves any number of concurrent calls.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { InspectOptionsStylized } from 'node:util';
 import { BatchEncoding } from './batch';
+import { INSPECT, summary } from './inspect';
+import { modelTypeOf, modelTypeOfFile } from './model-type';
 import {
-  type BudgetOptions, type ChunkOptions, type TextChunk, type TruncateOptions,
-  checkLimit, chunkParams, nativeBudgetOptions, sideOf, toChunks,
+  type BudgetOptions,
+  type ChunkOptions,
+  type TextChunk,
+  type TruncateOptions,
+  checkLimit,
+  chunkParams,
+  nativeBudgetOptions,
+  sideOf,
+  toChunks,
+  CHUNK_KEYS,
+  TRUNCATE_KEYS,
 } from './budget';
 import { type ChatMessage, type ChatTemplateOptions, ChatTemplates } from './chat';
 import { DecodeStream, type DecodeStreamOptions } from './stream';
 import { FlatIds } from './flat';
-import {
-  type ConfigFiles, type SpecialTokens, type TokenizerConfig,
-  modelMaxLengthOf, readConfigFiles, specialTokensOf,
-} from './config';
+import { type ConfigFiles, type SpecialTokens, type TokenizerConfig, modelMaxLengthOf, readConfigFiles, specialTokensOf } from './config';
 import { Encoding } from './encoding';
 import type { FromPretrainedOptions } from './hub';
 import { callNative, fromNative, invalidArgument, TokenizerError } from './errors';
 import { type TokenIds, toUint32Ids } from './ids';
+import { native as addon, type NativeAddedToken, type NativeEncodeOptions, type NativeTokenizerType } from './native';
 import {
-  native as addon,
-  type NativeAddedToken, type NativeEncodeOptions, type NativeTokenizerType,
-} from './native';
-import {
-  type AsyncBatchEncodeOptions, type BatchCountOptions, type BatchDecodeOptions, type BatchEncodeOptions,
-  type CountOptions, type DecodeOptions, threadsOf,
-  type DefaultsSource, type EncodeOptions, checkSpecialTokensMode, checkUint, describe, toNativeOptions,
+  type AsyncBatchEncodeOptions,
+  type BatchCountOptions,
+  type BatchDecodeOptions,
+  type BatchEncodeOptions,
+  type CountOptions,
+  type DecodeOptions,
+  threadsOf,
+  type DefaultsSource,
+  type EncodeOptions,
+  checkSpecialTokensMode,
+  checkUint,
+  describe,
+  toNativeOptions,
+  ASYNC_BATCH_ENCODE_KEYS,
+  BATCH_COUNT_KEYS,
+  BATCH_DECODE_KEYS,
+  BATCH_ENCODE_KEYS,
+  COUNT_KEYS,
+  DECODE_KEYS,
+  ENCODE_KEYS,
 } from './options';
+import { checkOptions, optionKeys } from './check-options';
 
 /** A text, or a `[text, pair]` tuple. */
 export type BatchInput = string | readonly [text: string, pair: string];
@@ -42,6 +68,12 @@ export interface LoadOptions {
    * memory. `Infinity` removes it.
    */
   maxInputLength?: number;
+  /**
+   * Largest tokenizer.json `fromFile` (and `fromPretrained`) reads, in bytes. Default
+   * 536,870,912 (512 MiB; the largest real ones are ~35 MB): a wrong path such as
+   * `/dev/zero` is a `FILE_TOO_LARGE` error instead of reading until memory runs out.
+   */
+  maxFileBytes?: number;
 }
 
 export interface AddedToken {
@@ -56,6 +88,22 @@ export interface AddedToken {
 
 export const DEFAULT_MAX_INPUT_LENGTH = 32 * 1024 * 1024;
 
+const LOAD_KEYS = optionKeys<LoadOptions>({ maxInputLength: true, maxFileBytes: true });
+const FROM_JSON_KEYS = optionKeys<Omit<LoadOptions, 'maxFileBytes'> & { config?: TokenizerConfig }>({ maxInputLength: true, config: true });
+const FROM_PRETRAINED_KEYS = optionKeys<FromPretrainedOptions & LoadOptions>({
+  revision: true,
+  cacheDir: true,
+  token: true,
+  localFilesOnly: true,
+  endpoint: true,
+  signal: true,
+  maxDownloadBytes: true,
+  maxInputLength: true,
+  maxFileBytes: true,
+});
+const PRETTY_KEYS = optionKeys<{ pretty?: boolean }>({ pretty: true });
+const VOCAB_KEYS = optionKeys<{ withAddedTokens?: boolean }>({ withAddedTokens: true });
+
 export class Tokenizer {
   readonly #native: NativeTokenizerType;
   /** Raw per-call functions for countTokens/encodeIds (native/src/napi/hot.rs). */
@@ -68,9 +116,13 @@ export class Tokenizer {
   #specialTokens?: SpecialTokens;
   #addedTokens?: readonly AddedToken[];
   #chatTemplates?: ChatTemplates;
+  /** Where it was loaded from, for summaries: a path, or a `model.type` already known. */
+  readonly #origin: Origin;
+  #modelType?: string | null;
 
-  private constructor(native: NativeTokenizerType, files: ConfigFiles, options: LoadOptions | undefined) {
+  private constructor(native: NativeTokenizerType, files: ConfigFiles, options: LoadOptions | undefined, origin: Origin) {
     this.#native = native;
+    this.#origin = origin;
     this.#hot = native.hotFunctions();
     this.#scratch = this.#hot.scratch;
     this.#files = files;
@@ -93,8 +145,19 @@ export class Tokenizer {
    */
   static fromFile(path: string, options?: LoadOptions): Tokenizer {
     if (typeof path !== 'string' || path === '') throw invalidArgument(`path must be a non-empty string, got ${describe(path)}`);
-    const native = callNative(() => addon().NativeTokenizer.fromFile(path));
-    return new Tokenizer(native, readConfigFiles(path), options);
+    checkOptions(options, LOAD_KEYS);
+    const maxFileBytes = options?.maxFileBytes === undefined ? undefined : checkUint(options.maxFileBytes, 'maxFileBytes', 1);
+    const native = callNative(() => addon().NativeTokenizer.fromFile(path, maxFileBytes));
+    return new Tokenizer(native, readConfigFiles(path), options, { path: resolvePath(path) });
+  }
+
+  /**
+   * The tokenizer ferrotok ships: o200k_base, GPT-4o's encoding (models/default in the
+   * package), loaded on first call and shared after — a Tokenizer is immutable. Offline, no
+   * download. `getEncoding('o200k_base')` wraps it with tiktoken's API.
+   */
+  static default(): Tokenizer {
+    return (defaultTokenizer ??= Tokenizer.fromFile(DEFAULT_TOKENIZER_DIR));
   }
 
   /**
@@ -103,42 +166,90 @@ export class Tokenizer {
    * HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE and HF_HUB_OFFLINE.
    */
   static async fromPretrained(repoId: string, options?: FromPretrainedOptions & LoadOptions): Promise<Tokenizer> {
+    checkOptions(options, FROM_PRETRAINED_KEYS);
+    // A folder or file that exists is loaded from disk, as Python transformers does (a local
+    // directory wins over a repo id of the same name); a path that does not exist is not a
+    // repo id either, so it gets a file error, not a Hub one.
+    if (typeof repoId === 'string' && repoId !== '' && existsSync(repoId)) {
+      return Tokenizer.fromFile(repoId, loadOptionsOf(options));
+    }
+    if (typeof repoId === 'string' && looksLikePath(repoId)) {
+      throw new TokenizerError(
+        'FILE_NOT_FOUND',
+        `no such file or folder: '${repoId}'. fromPretrained takes a Hub repo id ('org/name') or an existing local folder; Tokenizer.fromFile(path) loads a tokenizer.json or a model folder`,
+      );
+    }
     // The Hub client (node:crypto, fs/promises, timers/promises) is loaded on first use: as a
     // static import it was ~6 ms of every `import 'ferrotok'`, for a feature most runs skip.
     const { resolvePretrained } = require('./hub') as typeof import('./hub');
     const dir = await resolvePretrained(repoId, options);
-    return Tokenizer.fromFile(dir, options);
+    return Tokenizer.fromFile(dir, loadOptionsOf(options));
   }
 
   /** Loads tokenizer.json content: the JSON text, or its bytes (Buffer, Uint8Array). */
-  static fromJSON(json: string | Uint8Array, options?: LoadOptions & { config?: TokenizerConfig }): Tokenizer {
+  static fromJSON(json: string | Uint8Array, options?: Omit<LoadOptions, 'maxFileBytes'> & { config?: TokenizerConfig }): Tokenizer {
+    checkOptions(options, FROM_JSON_KEYS);
     let bytes: Uint8Array;
     if (typeof json === 'string') bytes = Buffer.from(json, 'utf8');
     else if (json instanceof Uint8Array) bytes = json;
     else throw invalidArgument(`fromJSON takes a string, Buffer or Uint8Array, got ${describe(json)}`);
     const native = callNative(() => addon().NativeTokenizer.fromBytes(bytes));
-    return new Tokenizer(native, { config: options?.config ?? null, specialTokensMap: null }, options);
+    return new Tokenizer(native, { config: options?.config ?? null, specialTokensMap: null }, options, { modelType: modelTypeOf(bytes) });
   }
 
-  /** The tokenizer.json text; `Tokenizer.fromJSON(tok.toJSON())` gives an equal tokenizer. */
-  toJSON(options?: { pretty?: boolean }): string {
-    return callNative(() => this.#native.toJson(options?.pretty === true));
+  /**
+   * The whole tokenizer.json text, as the engine serializes it;
+   * `Tokenizer.fromJSON(tok.toTokenizerJson())` gives an equal tokenizer. (Megabytes for a
+   * large vocabulary, so it has its own name: `JSON.stringify(tok)` gives `toJSON()`, a
+   * short description.)
+   */
+  toTokenizerJson(options?: { pretty?: boolean }): string {
+    checkOptions(options, PRETTY_KEYS);
+    const pretty = options?.pretty;
+    if (pretty !== undefined && typeof pretty !== 'boolean') throw invalidArgument(`pretty must be a boolean, got ${describe(pretty)}`);
+    return callNative(() => this.#native.toJson(pretty === true));
+  }
+
+  /** A short description, what `JSON.stringify` writes for a tokenizer. */
+  toJSON(): TokenizerSummary {
+    const out: TokenizerSummary = { model: this.modelType ?? 'unknown', vocabSize: this.vocabSize };
+    if ('path' in this.#origin) out.path = this.#origin.path;
+    const special = this.addedTokens.filter((t) => t.special);
+    out.specialTokens = special.slice(0, SPECIAL_SHOWN).map((t) => t.content);
+    if (special.length > SPECIAL_SHOWN) out.moreSpecialTokens = special.length - SPECIAL_SHOWN;
+    out.chatTemplates = this.chatTemplates;
+    return out;
+  }
+
+  /** `Tokenizer(BPE, 200019 tokens) { path, specialTokens, chatTemplates }`. */
+  [INSPECT](depth: number, options: InspectOptionsStylized): string {
+    const { model, vocabSize, ...rest } = this.toJSON();
+    return summary(`Tokenizer(${model}, ${vocabSize} tokens)`, rest, depth, options);
+  }
+
+  /** The model type of the tokenizer.json (`'BPE'`, `'WordPiece'`, `'Unigram'`,
+   * `'WordLevel'`), or undefined when the file does not say it where expected. */
+  get modelType(): string | undefined {
+    if (this.#modelType === undefined) {
+      this.#modelType = ('path' in this.#origin ? modelTypeOfFile(this.#origin.path) : this.#origin.modelType) ?? null;
+    }
+    return this.#modelType ?? undefined;
   }
 
   /** Encodes one text (and optionally its pair). Synchronous: for prompt-sized inputs. */
   encode(text: string, options?: EncodeOptions): Encoding {
     this.#checkText(text, 'text');
+    checkOptions(options, ENCODE_KEYS);
     const pair = options?.pair;
     if (pair !== undefined) this.#checkText(pair, 'options.pair');
-    const native = this.#options(options);
+    const native = this.#options(options, ENCODE_KEYS);
     return new Encoding(callNative(() => this.#native.encode(text, pair, native)));
   }
 
   /** Encodes many inputs in parallel on all cores (Rust threads). Blocks until done. */
   encodeBatch(inputs: readonly BatchInput[], options?: BatchEncodeOptions): BatchEncoding {
     const [texts, pairs] = this.#splitInputs(inputs);
-    const { threads: _, ...rest } = options ?? {};
-    const native = this.#options(rest);
+    const native = this.#options(options, BATCH_ENCODE_KEYS);
     const threads = threadsOf(options);
     return new BatchEncoding(callNative(() => this.#native.encodeBatch(texts, pairs, native, threads)));
   }
@@ -148,14 +259,14 @@ export class Tokenizer {
    * the promise rejects with code `ABORTED` and rows not yet started are skipped.
    */
   async encodeBatchAsync(inputs: readonly BatchInput[], options?: AsyncBatchEncodeOptions): Promise<BatchEncoding> {
+    checkOptions(options, ASYNC_BATCH_ENCODE_KEYS);
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw invalidArgument(`options.signal must be an AbortSignal, got ${describe(signal)}`);
     }
     if (signal?.aborted) throw aborted(signal);
     const [texts, pairs] = this.#splitInputs(inputs);
-    const { signal: _, threads: __, ...rest } = options ?? {};
-    const native = this.#options(rest);
+    const native = this.#options(options, ASYNC_BATCH_ENCODE_KEYS);
     const threads = threadsOf(options);
     const cancel = new (addon().NativeCancel)();
     const onAbort = (): void => cancel.cancel();
@@ -177,7 +288,7 @@ export class Tokenizer {
    * truncation and padding: it counts the whole text. */
   countTokens(text: string, options?: CountOptions): number {
     this.#checkText(text, 'text');
-    const flags = countFlags(options);
+    const flags = countFlags(options, COUNT_KEYS);
     try {
       return this.#hot.count(text, flags);
     } catch (e) {
@@ -192,7 +303,7 @@ export class Tokenizer {
    */
   encodeIds(text: string, options?: CountOptions): Uint32Array {
     this.#checkText(text, 'text');
-    const flags = countFlags(options);
+    const flags = countFlags(options, COUNT_KEYS);
     let r: number | Uint32Array;
     try {
       r = this.#hot.encodeIds(text, flags);
@@ -205,7 +316,7 @@ export class Tokenizer {
   /** `encodeIds` for many texts, in parallel, into one flat buffer (see `FlatIds`). */
   encodeBatchIds(texts: readonly string[], options?: BatchCountOptions): FlatIds {
     this.#checkTexts(texts);
-    const flags = countFlags(options);
+    const flags = countFlags(options, BATCH_COUNT_KEYS);
     const threads = threadsOf(options);
     let r: [Uint32Array, Uint32Array];
     try {
@@ -219,9 +330,12 @@ export class Tokenizer {
   /** `countTokens` for many texts, in parallel. */
   countTokensBatch(texts: readonly string[], options?: BatchCountOptions): Uint32Array {
     this.#checkTexts(texts);
+    checkOptions(options, BATCH_COUNT_KEYS);
     const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
     const threads = threadsOf(options);
-    return callNative(() => this.#native.countTokensBatch(texts as string[], addSpecial(options), mode === 'allow' ? undefined : mode, threads));
+    return callNative(() =>
+      this.#native.countTokensBatch(texts as string[], addSpecial(options), mode === 'allow' ? undefined : mode, threads),
+    );
   }
 
   /**
@@ -243,8 +357,8 @@ export class Tokenizer {
   truncateToTokens(text: string, limit: number, options?: TruncateOptions): string {
     this.#checkText(text, 'text');
     const n = checkLimit(limit);
+    const native = nativeBudgetOptions(options, TRUNCATE_KEYS);
     const side = sideOf(options);
-    const native = nativeBudgetOptions(options);
     const [start, end] = callNative(() => this.#native.truncateToTokens(text, n, side, native));
     return text.slice(start, end);
   }
@@ -257,14 +371,18 @@ export class Tokenizer {
   chunk(text: string, options: ChunkOptions): TextChunk[] {
     this.#checkText(text, 'text');
     const { maxTokens, overlap } = chunkParams(options);
-    const native = nativeBudgetOptions(options);
+    const native = nativeBudgetOptions(options, CHUNK_KEYS);
     const r = callNative(() => this.#native.chunk(text, maxTokens, overlap, native));
     return toChunks(text, r.starts, r.ends, r.tokens);
   }
 
   /** A streaming decoder: feed ids one at a time with `step(id)`; see `DecodeStream`. */
   decodeStream(options?: DecodeStreamOptions): DecodeStream {
-    return new DecodeStream(callNative(() => this.#native.decodeStream(skipSpecial(options))));
+    const skip = skipSpecial(options, DECODE_KEYS);
+    return new DecodeStream(
+      callNative(() => this.#native.decodeStream(skip)),
+      skip,
+    );
   }
 
   /**
@@ -276,9 +394,6 @@ export class Tokenizer {
   applyChatTemplate(messages: readonly ChatMessage[], options: ChatTemplateOptions & { tokenize: true }): Encoding;
   applyChatTemplate(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string | Encoding;
   applyChatTemplate(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string | Encoding {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw invalidArgument(`options must be an object, got ${describe(options)}`);
-    }
     const text = this.#chat().render(messages, options);
     if (options?.tokenize !== true) return text;
     return this.encode(text, { addSpecialTokens: false, truncation: null, padding: null });
@@ -296,15 +411,16 @@ export class Tokenizer {
   /** Text of `ids`. Ids may be number[] or any integer typed array. */
   decode(ids: TokenIds, options?: DecodeOptions): string {
     const u32 = toUint32Ids(ids);
-    return callNative(() => this.#native.decode(u32, skipSpecial(options)));
+    return callNative(() => this.#native.decode(u32, skipSpecial(options, DECODE_KEYS)));
   }
 
   /** `decode` for many id lists, in parallel. */
   decodeBatch(idsList: readonly TokenIds[], options?: BatchDecodeOptions): string[] {
     if (!Array.isArray(idsList)) throw invalidArgument(`idsList must be an array, got ${describe(idsList)}`);
+    const skip = skipSpecial(options, BATCH_DECODE_KEYS);
     const rows = idsList.map((ids, i) => toUint32Ids(ids, `idsList[${i}]`));
     const threads = threadsOf(options);
-    return callNative(() => this.#native.decodeBatch(rows, skipSpecial(options), threads));
+    return callNative(() => this.#native.decodeBatch(rows, skip, threads));
   }
 
   /** Id of `token` (vocabulary or added token), or undefined. */
@@ -324,8 +440,18 @@ export class Tokenizer {
     return callNative(() => this.#native.vocabSize);
   }
 
+  /**
+   * Which engine answers `encodeIds`, `countTokens` and the other ids calls now: ferrotok's
+   * own fast path, Hugging Face `tokenizers` 1.0's pipeline (Unigram and WordLevel; built in
+   * the background after load), or `tokenizers` 0.23. For diagnostics; the ids are the same.
+   */
+  get idsEngine(): string {
+    return callNative(() => this.#native.idsEngine);
+  }
+
   /** token → id for the whole vocabulary (added tokens included unless `withAddedTokens: false`). */
   getVocab(options?: { withAddedTokens?: boolean }): Map<string, number> {
+    checkOptions(options, VOCAB_KEYS);
     const { tokens, ids } = callNative(() => this.#native.getVocab(options?.withAddedTokens !== false));
     const out = new Map<string, number>();
     for (let i = 0; i < tokens.length; i++) out.set(tokens[i]!, ids[i]!);
@@ -362,15 +488,17 @@ export class Tokenizer {
     return this.#maxInputLength;
   }
 
-  #options(options: BatchEncodeOptions | undefined): NativeEncodeOptions | undefined {
-    return toNativeOptions(options, this.#defaults);
+  #options(options: BatchEncodeOptions | undefined, known: readonly string[]): NativeEncodeOptions | undefined {
+    return toNativeOptions(options, this.#defaults, known);
   }
 
   #checkText(text: unknown, name: string): asserts text is string {
     if (typeof text !== 'string') throw invalidArgument(`${name} must be a string, got ${describe(text)}`);
     if (text.length > this.#maxInputLength) {
-      throw new TokenizerError('INPUT_TOO_LARGE',
-        `${name} has ${text.length} UTF-16 code units, over this tokenizer's maxInputLength of ${this.#maxInputLength}; split the text (encodeBatch takes the pieces) or load with a larger maxInputLength`);
+      throw new TokenizerError(
+        'INPUT_TOO_LARGE',
+        `${name} has ${text.length} UTF-16 code units, over this tokenizer's maxInputLength of ${this.#maxInputLength}; split the text (encodeBatch takes the pieces) or load with a larger maxInputLength`,
+      );
     }
   }
 
@@ -401,6 +529,46 @@ export class Tokenizer {
   }
 }
 
+type Origin = { path: string } | { modelType: string | undefined };
+
+/** What `JSON.stringify(tokenizer)` gives (`Tokenizer.toJSON`). */
+export interface TokenizerSummary {
+  model: string;
+  vocabSize: number;
+  /** The file or folder it was loaded from (not for `fromJSON`). */
+  path?: string;
+  /** The first special tokens, by id order. */
+  specialTokens?: string[];
+  /** How many more special tokens there are. */
+  moreSpecialTokens?: number;
+  chatTemplates?: string[];
+}
+
+/** Special tokens a summary lists (Llama 3 has 256 of them, most reserved). */
+const SPECIAL_SHOWN = 8;
+
+/** dist/cjs/tokenizer.js → the package root, which ships models/default. */
+const DEFAULT_TOKENIZER_DIR = join(__dirname, '..', '..', 'models', 'default');
+let defaultTokenizer: Tokenizer | undefined;
+
+function resolvePath(path: string): string {
+  return resolve(path);
+}
+
+/** Relative or absolute paths, and file names: what a user means as a place on disk. */
+function looksLikePath(s: string): boolean {
+  return /^(\.{1,2}([\\/]|$)|[\\/]|~|[A-Za-z]:[\\/])/.test(s) || s.endsWith('.json') || s.includes('\\');
+}
+
+function loadOptionsOf(options: (FromPretrainedOptions & LoadOptions) | undefined): LoadOptions | undefined {
+  if (options === undefined) return undefined;
+  const { maxInputLength, maxFileBytes } = options;
+  return {
+    ...(maxInputLength === undefined ? {} : { maxInputLength }),
+    ...(maxFileBytes === undefined ? {} : { maxFileBytes }),
+  };
+}
+
 function checkMaxInputLength(v: number | undefined): number {
   if (v === undefined) return DEFAULT_MAX_INPUT_LENGTH;
   if (v === Infinity) return v;
@@ -412,7 +580,8 @@ type HotFunctions = ReturnType<NativeTokenizerType['hotFunctions']>;
 const MODE_FLAGS = { allow: 0, plain: 2, error: 4 } as const;
 
 /** The hot functions' `flags`: bit 0 add special tokens, bits 1–2 the special-token mode. */
-function countFlags(options: CountOptions | undefined): number {
+function countFlags(options: CountOptions | undefined, known: readonly string[]): number {
+  checkOptions(options, known);
   const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
   return (addSpecial(options) ? 1 : 0) | MODE_FLAGS[mode];
 }
@@ -423,7 +592,8 @@ function addSpecial(options: CountOptions | undefined): boolean {
   return v !== false;
 }
 
-function skipSpecial(options: { skipSpecialTokens?: boolean } | undefined): boolean {
+function skipSpecial(options: { skipSpecialTokens?: boolean } | undefined, known: readonly string[]): boolean {
+  checkOptions(options, known);
   const v = options?.skipSpecialTokens;
   if (v !== undefined && typeof v !== 'boolean') throw invalidArgument(`skipSpecialTokens must be a boolean, got ${describe(v)}`);
   return v === true;

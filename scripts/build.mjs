@@ -49,8 +49,19 @@ function buildNative() {
   if (!existsSync(napi)) {
     throw new Error('ferrotok: @napi-rs/cli is missing: scripts/build.mjs builds a clone of the repository after `npm install`');
   }
-  run(process.execPath, [napi, 'build', '--platform', '--release', '--manifest-path', 'native/Cargo.toml',
-    '--output-dir', 'native', '--no-js', '--dts', 'index.d.ts']);
+  run(process.execPath, [
+    napi,
+    'build',
+    '--platform',
+    '--release',
+    '--manifest-path',
+    'native/Cargo.toml',
+    '--output-dir',
+    'native',
+    '--no-js',
+    '--dts',
+    'index.d.ts',
+  ]);
 }
 
 function buildTs() {
@@ -72,10 +83,15 @@ function copyBindingTypes() {
 function writeEsmWrapper() {
   const names = publicNames();
   mkdirSync(join(root, 'dist', 'esm'), { recursive: true });
-  writeFileSync(join(root, 'dist', 'esm', 'index.mjs'),
-    `import cjs from '../cjs/index.js';\n${names.map((n) => `export const ${n} = cjs.${n};\n`).join('')}export default cjs;\n`);
-  writeFileSync(join(root, 'dist', 'esm', 'index.d.mts'),
-    `export * from '../cjs/index.js';\n`);
+  writeFileSync(
+    join(root, 'dist', 'esm', 'index.mjs'),
+    `import cjs from '../cjs/index.js';\n${names.map((n) => `export const ${n} = cjs.${n};\n`).join('')}export default cjs;\n`,
+  );
+  writeFileSync(
+    join(root, 'dist', 'esm', 'index.d.mts'),
+    // The runtime's default export (the CommonJS module object) typed as what it is.
+    "export * from '../cjs/index.js';\nimport * as cjs from '../cjs/index.js';\nexport default cjs;\n",
+  );
 }
 
 // The value exports of lib/index.ts (types need no runtime binding).

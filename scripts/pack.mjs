@@ -56,7 +56,8 @@ const tarballs = [];
 const optionalDependencies = {};
 for (const dir of platformPackages) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  if (pkg.version !== manifest.version) throw new Error(`${dir}: version ${pkg.version}, the main package is ${manifest.version}: run \`napi version\``);
+  if (pkg.version !== manifest.version)
+    throw new Error(`${dir}: version ${pkg.version}, the main package is ${manifest.version}: run \`napi version\``);
   if (!existsSync(join(dir, pkg.main))) throw new Error(`${dir}: ${pkg.main} is missing after napi artifacts`);
   optionalDependencies[pkg.name] = pkg.version;
   tarballs.push(pack(dir));

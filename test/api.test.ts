@@ -27,12 +27,13 @@ describe('loading', () => {
     expect(bert.specialTokens).toMatchObject({ cls: { content: '[CLS]', id: 101 }, sep: { id: 102 }, pad: { id: 0 } });
   });
 
-  it('toJSON round-trips', () => {
-    const again = Tokenizer.fromJSON(llama3.toJSON());
-    expect(again.toJSON()).toBe(llama3.toJSON());
+  it('toTokenizerJson round-trips', () => {
+    const again = Tokenizer.fromJSON(llama3.toTokenizerJson());
+    expect(again.toTokenizerJson()).toBe(llama3.toTokenizerJson());
     const text = 'Round trip: ünïcödé 😀 and <|begin_of_text|> too';
     expect(Array.from(again.encode(text).ids)).toEqual(Array.from(llama3.encode(text).ids));
-    expect(JSON.parse(llama3.toJSON({ pretty: true })).model.type).toBe('BPE');
+    expect(JSON.parse(llama3.toTokenizerJson({ pretty: true })).model.type).toBe('BPE');
+    expect(again.modelType).toBe('BPE');
   });
 });
 
@@ -46,7 +47,14 @@ describe('encode', () => {
     expect(e.specialTokensMask).toBeInstanceOf(Uint32Array);
     expect(e.tokens).toEqual(['[CLS]', 'hello', ',', 'world', '!', '[SEP]']);
     expect(Array.from(e.ids)).toEqual([101, 7592, 1010, 2088, 999, 102]);
-    expect(e.offsets).toEqual([[0, 0], [0, 5], [5, 6], [7, 12], [12, 13], [0, 0]]);
+    expect(e.offsets).toEqual([
+      [0, 0],
+      [0, 5],
+      [5, 6],
+      [7, 12],
+      [12, 13],
+      [0, 0],
+    ]);
     expect(e.wordIds).toEqual([null, 0, 1, 2, 3, null]);
     expect(e.sequenceIds).toEqual([null, 0, 0, 0, 0, null]);
     expect(Array.from(e.specialTokensMask)).toEqual([1, 0, 0, 0, 0, 1]);
@@ -75,9 +83,17 @@ describe('encode', () => {
   it('toJSON gives a plain object', () => {
     const j = JSON.parse(JSON.stringify(bert.encode('hi')));
     expect(j.ids).toEqual([101, 7632, 102]);
-    expect(Object.keys(j).sort()).toEqual(
-      ['attentionMask', 'ids', 'offsets', 'overflowing', 'sequenceIds', 'specialTokensMask', 'tokens', 'typeIds', 'wordIds'],
-    );
+    expect(Object.keys(j).sort()).toEqual([
+      'attentionMask',
+      'ids',
+      'offsets',
+      'overflowing',
+      'sequenceIds',
+      'specialTokensMask',
+      'tokens',
+      'typeIds',
+      'wordIds',
+    ]);
   });
 
   it('encodes a 1 MB single word', () => {
@@ -114,7 +130,7 @@ describe('truncation and padding', () => {
     expect(bert.encode('hi', { padding: { multipleOf: 8 } }).length).toBe(8);
   });
 
-  it("takes the pad token from tokenizer_config.json, and says so when there is none", () => {
+  it('takes the pad token from tokenizer_config.json, and says so when there is none', () => {
     const qwen = Tokenizer.fromFile(QWEN3);
     expect(qwen.encode('hi', { padding: { maxLength: 3, side: 'left' } }).tokens[0]).toBe('<|endoftext|>');
     expect(() => llama3.encode('hi', { padding: { maxLength: 4 } })).toThrow(/no pad token/);
@@ -156,7 +172,11 @@ describe('batches', () => {
   it('every field of every row equals the single encode, rows of any length', () => {
     const texts = ['Hello there 😀', '', 'A somewhat longer line of text, with a pair', 'x'];
     const pairs: [string, string][] = texts.map((t, i) => [t, `pair ${i}`]);
-    for (const [tok, inputs] of [[llama3, texts], [bert, texts], [bert, pairs]] as const) {
+    for (const [tok, inputs] of [
+      [llama3, texts],
+      [bert, texts],
+      [bert, pairs],
+    ] as const) {
       const b = tok.encodeBatch(inputs);
       inputs.forEach((input, i) => {
         const [text, pair] = typeof input === 'string' ? [input, undefined] : input;
@@ -189,7 +209,9 @@ describe('batches', () => {
   });
 
   it('encodeBatchAsync equals encodeBatch, and many run at once on one tokenizer', async () => {
-    const corpus = readFileSync(path.join(__dirname, '..', '..', 'shared', 'corpus', 'prompts.txt'), 'utf8').split('\n').slice(0, 2000);
+    const corpus = readFileSync(path.join(__dirname, '..', '..', 'shared', 'corpus', 'prompts.txt'), 'utf8')
+      .split('\n')
+      .slice(0, 2000);
     const sync = llama3.encodeBatch(corpus);
     const results = await Promise.all(Array.from({ length: 6 }, () => llama3.encodeBatchAsync(corpus)));
     for (const r of results) {
@@ -205,7 +227,9 @@ describe('batches', () => {
     const corpus = readFileSync(path.join(__dirname, '..', '..', 'shared', 'corpus', 'en_prose.txt'), 'utf8').split('\n');
     let loopTurned = false;
     const settled = llama3.encodeBatchAsync(corpus).then((b) => ({ b, loopTurnedFirst: loopTurned }));
-    setImmediate(() => { loopTurned = true; });
+    setImmediate(() => {
+      loopTurned = true;
+    });
     const { b, loopTurnedFirst } = await settled;
     expect(b.length).toBe(corpus.length);
     expect(loopTurnedFirst).toBe(true);
@@ -249,8 +273,12 @@ describe('decode', () => {
   it('takes number[] and every integer typed array', () => {
     const expected = bert.decode(ids);
     const forms = [
-      Array.from(ids), Int32Array.from(ids), Float64Array.from(ids), Uint16Array.from(ids),
-      BigInt64Array.from(Array.from(ids, BigInt)), BigUint64Array.from(Array.from(ids, BigInt)),
+      Array.from(ids),
+      Int32Array.from(ids),
+      Float64Array.from(ids),
+      Uint16Array.from(ids),
+      BigInt64Array.from(Array.from(ids, BigInt)),
+      BigUint64Array.from(Array.from(ids, BigInt)),
     ];
     for (const f of forms) expect(bert.decode(f)).toBe(expected);
   });
@@ -330,7 +358,9 @@ describe('ids only: encodeIds, encodeBatchIds, countTokensBatch', () => {
     expect(() => llama3.encodeIds(5 as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => llama3.encodeBatchIds(['a', 1] as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => llama3.countTokensBatch('a' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => llama3.encodeIds('<|begin_of_text|>', { specialTokens: 'error' })).toThrow(expect.objectContaining({ code: 'SPECIAL_TOKEN_IN_TEXT' }));
+    expect(() => llama3.encodeIds('<|begin_of_text|>', { specialTokens: 'error' })).toThrow(
+      expect.objectContaining({ code: 'SPECIAL_TOKEN_IN_TEXT' }),
+    );
   });
 });
 

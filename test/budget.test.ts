@@ -35,7 +35,11 @@ describe.each(TOKENIZERS.map((t) => [t.name, t] as const))('%s', (_, t) => {
   });
 
   it('chunk returns in-order UTF-16 ranges that each fit and overlap as asked', () => {
-    for (const [maxTokens, overlap] of [[32, 0], [64, 16], [200, 50]] as const) {
+    for (const [maxTokens, overlap] of [
+      [32, 0],
+      [64, 16],
+      [200, 50],
+    ] as const) {
       const chunks = tok.chunk(TEXT, { maxTokens, overlap });
       expect(chunks.length).toBeGreaterThan(0);
       let prev: (typeof chunks)[number] | undefined;

@@ -3,7 +3,7 @@
 // Every expectation about tokens is checked against the library, not hard-coded, so the
 // tests hold whichever model sits in models/default.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,12 @@ import { HubServer, fakeCommit } from './helpers/hub-server';
 const require = createRequire(import.meta.url);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-interface IO { stdin: string; stdout: (s: string) => void; stderr: (s: string) => void; drain: () => Promise<void> }
+interface IO {
+  stdin: string;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  drain: () => Promise<void>;
+}
 const { main } = require('../dist/cjs/cli.js') as { main: (argv: string[], io?: Partial<IO>) => Promise<number> };
 const { Tokenizer } = require('../dist/cjs/index.js') as typeof import('../dist/cjs/index.js');
 
@@ -29,12 +34,24 @@ const defaultTok = Tokenizer.fromFile(DEFAULT);
 const bert = Tokenizer.fromFile(BERT);
 const qwen3 = Tokenizer.fromFile(QWEN3);
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function run(argv: string[], stdin = ''): Promise<Result> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdin, stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
+  const code = await main(argv, {
+    stdin,
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+  });
   return { code, stdout, stderr };
 }
 
@@ -69,7 +86,10 @@ describe('encode', () => {
   it('escapes control characters in the slice, keeping one line per token', async () => {
     const out = lines(await ok(['encode', 'a\tb\nc\u0001']));
     expect(out).toHaveLength(defaultTok.encode('a\tb\nc\u0001').length + 1);
-    const slices = out.slice(0, -1).map((l) => l.split('\t')[3]).join('');
+    const slices = out
+      .slice(0, -1)
+      .map((l) => l.split('\t')[3])
+      .join('');
     expect(slices).toContain('\\t');
     expect(slices).toContain('\\n');
     expect(slices).toContain('\\u{0001}');
@@ -89,8 +109,17 @@ describe('encode', () => {
     expect(out.endsWith('\n')).toBe(true);
     expect(out.trim()).not.toContain('\n');
     const json = JSON.parse(out) as Record<string, unknown>;
-    expect(Object.keys(json).sort()).toEqual(
-      ['attentionMask', 'ids', 'offsets', 'overflowing', 'sequenceIds', 'specialTokensMask', 'tokens', 'typeIds', 'wordIds']);
+    expect(Object.keys(json).sort()).toEqual([
+      'attentionMask',
+      'ids',
+      'offsets',
+      'overflowing',
+      'sequenceIds',
+      'specialTokensMask',
+      'tokens',
+      'typeIds',
+      'wordIds',
+    ]);
     expect(json).toEqual(defaultTok.encode('Hello world').toJSON());
   });
 
@@ -102,11 +131,16 @@ describe('encode', () => {
     expect(await ok(['decode'], await ok(['encode', '--json', 'Hello world']))).toBe('Hello world\n');
   });
 
-  it('reads stdin byte-exact when no TEXT is given, or TEXT is -', async () => {
-    const text = 'from stdin\nsecond line\n';
+  it('reads stdin when no TEXT is given, or TEXT is -, less the one newline a shell adds', async () => {
+    const text = 'from stdin\nsecond line';
     const want = Array.from(defaultTok.encode(text).ids);
+    expect(ids(await ok(['encode', '--ids'], `${text}\n`))).toEqual(want);
+    expect(ids(await ok(['encode', '--ids', '-'], `${text}\r\n`))).toEqual(want);
     expect(ids(await ok(['encode', '--ids'], text))).toEqual(want);
-    expect(ids(await ok(['encode', '--ids', '-'], text))).toEqual(want);
+    // Only one: a blank last line stays, and --keep-newline keeps the stdin byte-exact.
+    expect(ids(await ok(['encode', '--ids'], `${text}\n\n`))).toEqual(Array.from(defaultTok.encode(`${text}\n`).ids));
+    expect(ids(await ok(['encode', '--ids', '--keep-newline'], `${text}\n`))).toEqual(Array.from(defaultTok.encode(`${text}\n`).ids));
+    expect(await ok(['encode', '--help'])).toMatch(/--keep-newline +encode the final newline of stdin too/);
   });
 
   it('reads --file', async () => {
@@ -153,7 +187,12 @@ describe('decode', () => {
   });
 
   it('a malformed id is INVALID_ARGUMENT, exit 1; an unknown id is ID_OUT_OF_RANGE', async () => {
-    for (const [argv, stdin] of [[['decode', 'abc'], ''], [['decode'], '1 2 x'], [['decode'], '[1.5]'], [['decode'], '[1,']] as const) {
+    for (const [argv, stdin] of [
+      [['decode', 'abc'], ''],
+      [['decode'], '1 2 x'],
+      [['decode'], '[1.5]'],
+      [['decode'], '[1,'],
+    ] as const) {
       const r = await run([...argv], stdin);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^ferrotok: INVALID_ARGUMENT: /);
@@ -171,6 +210,21 @@ describe('count', () => {
     expect(await ok(['count', '--tokenizer', BERT, text])).toBe(`${bert.countTokens(text)}\n`);
     expect(await ok(['count', '--tokenizer', BERT, '--no-special', text])).toBe(`${bert.countTokens(text) - 2}\n`);
     expect(JSON.parse(await ok(['count', '--json', text]))).toEqual({ count: defaultTok.countTokens(text) });
+  });
+
+  it('`echo TEXT | count` agrees with `count TEXT`: stdin loses one final \\n or \\r\\n, unless --keep-newline', async () => {
+    const text = 'some text';
+    const plain = await ok(['count', '--tokenizer', BERT, text]);
+    for (const stdin of [`${text}\n`, `${text}\r\n`, text]) expect(await ok(['count', '--tokenizer', BERT], stdin)).toBe(plain);
+    expect(await ok(['count'], 'a\n\n')).toBe(`${defaultTok.countTokens('a\n')}\n`);
+    expect(await ok(['count', '--keep-newline'], `${text}\n`)).toBe(`${defaultTok.countTokens(`${text}\n`)}\n`);
+    expect(await ok(['count', '-', '--keep-newline'], `${text}\r\n`)).toBe(`${defaultTok.countTokens(`${text}\r\n`)}\n`);
+    // --file stays byte-exact.
+    const file = path.join(tmp, 'newline.txt');
+    writeFileSync(file, `${text}\n`);
+    expect(await ok(['count', '--file', file])).toBe(`${defaultTok.countTokens(`${text}\n`)}\n`);
+    expect(await ok(['count', '--help'])).toMatch(/--keep-newline +count the final newline of stdin too/);
+    expect((await run(['decode', '--keep-newline', '1'])).code).toBe(2); // not a flag of decode
   });
 
   it('--lines counts each line of stdin, then the total', async () => {
@@ -221,7 +275,9 @@ describe('inspect', () => {
     expect(out).toMatch(/^chat template +yes \(default\)$/m);
     expect(out).toMatch(/… 248 more \(--json lists all\)/);
     const json = JSON.parse(await ok(['inspect', '--json', '--tokenizer', LLAMA3])) as {
-      chatTemplate: unknown; addedTokens: { special: Record<string, number> }; specialTokens: unknown;
+      chatTemplate: unknown;
+      addedTokens: { special: Record<string, number> };
+      specialTokens: unknown;
     };
     expect(json.chatTemplate).toEqual({ present: true, names: ['default'] });
     expect(Object.keys(json.addedTokens.special)).toHaveLength(256);
@@ -278,8 +334,8 @@ describe('chat', () => {
   it('the output is the prompt byte for byte: piped into count, it counts the ids of --ids', async () => {
     const prompt = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', json]);
     const idsOut = ids(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--ids', json]));
-    expect(await ok(['count', '--tokenizer', QWEN3, '--no-special'], prompt)).toBe(`${idsOut.length}\n`);
-    expect(ids(await ok(['encode', '--tokenizer', QWEN3, '--no-special', '--ids'], prompt))).toEqual(idsOut);
+    expect(await ok(['count', '--tokenizer', QWEN3, '--no-special', '--keep-newline'], prompt)).toBe(`${idsOut.length}\n`);
+    expect(ids(await ok(['encode', '--tokenizer', QWEN3, '--no-special', '--ids', '--keep-newline'], prompt))).toEqual(idsOut);
   });
 
   it('--ids prints the ids of applyChatTemplate(..., {tokenize: true}); --json the text, ids, tokens, count', async () => {
@@ -291,17 +347,20 @@ describe('chat', () => {
     const out = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--json', json]);
     expect(out.endsWith('}\n')).toBe(true);
     expect(JSON.parse(out)).toEqual({
-      text: qwen3.applyChatTemplate(conversation, { addGenerationPrompt: true }), ids: want, tokens: enc.tokens, count: want.length,
+      text: qwen3.applyChatTemplate(conversation, { addGenerationPrompt: true }),
+      ids: want,
+      tokens: enc.tokens,
+      count: want.length,
     });
   });
 
-  it('--var enable_thinking=false adds qwen3\'s empty think block; VALUE is JSON when it parses', async () => {
+  it("--var enable_thinking=false adds qwen3's empty think block; VALUE is JSON when it parses", async () => {
     // qwen3's template: {%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\n\n</think>\n\n' }}
     const plain = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', user]);
     const off = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--var', 'enable_thinking=false', user]);
     expect(plain.endsWith('<|im_start|>assistant\n')).toBe(true);
     expect(off).toBe(`${plain}<think>\n\n</think>\n\n`);
-    expect(off).toBe(qwen3.applyChatTemplate(JSON.parse(user), { addGenerationPrompt: true, enable_thinking: false }));
+    expect(off).toBe(qwen3.applyChatTemplate(JSON.parse(user), { addGenerationPrompt: true, templateVars: { enable_thinking: false } }));
     // The JSON string "false" is not false, so no think block.
     expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--var', 'enable_thinking="false"', user])).toBe(plain);
   });
@@ -309,54 +368,105 @@ describe('chat', () => {
   it('--template FILE, repeatable --var, and text values that are not JSON', async () => {
     const file = path.join(tmp, 'greeting.jinja');
     writeFileSync(file, '{{ greeting }}, {{ messages[0].content }} n={{ n + 1 }} t={{ flag is true }}|{{ add_generation_prompt }}');
-    const out = await ok(['chat', '--tokenizer', QWEN3, '--template', file, '--var', 'greeting=Good day', '--var', 'n=41',
-      '--var', 'flag=true', '--generation-prompt', user]);
+    const out = await ok([
+      'chat',
+      '--tokenizer',
+      QWEN3,
+      '--template',
+      file,
+      '--var',
+      'greeting=Good day',
+      '--var',
+      'n=41',
+      '--var',
+      'flag=true',
+      '--generation-prompt',
+      user,
+    ]);
     expect(out).toBe('Good day, Hello! n=42 t=True|True'); // booleans print as in Python (transformers' Jinja)
     // The last --var of a key wins.
-    expect(await ok(['chat', '--tokenizer', QWEN3, '--template', file, '--var', 'greeting=a', '--var', 'greeting=b', '--var', 'n=0', '--var', 'flag=0', user]))
-      .toBe('b, Hello! n=1 t=False|False');
+    expect(
+      await ok([
+        'chat',
+        '--tokenizer',
+        QWEN3,
+        '--template',
+        file,
+        '--var',
+        'greeting=a',
+        '--var',
+        'greeting=b',
+        '--var',
+        'n=0',
+        '--var',
+        'flag=0',
+        user,
+      ]),
+    ).toBe('b, Hello! n=1 t=False|False');
   });
 
   it('--template NAME picks a named template; an unknown name or a missing file is an error, exit 1', async () => {
     const input = JSON.stringify({ messages: [{ role: 'user', content: 'x' }], tools: [{ name: 'f' }] });
     const t = Tokenizer.fromFile(custom);
     // With tools the library picks tool_use; --template default overrides that.
-    expect(await ok(['chat', '--tokenizer', custom, input])).toBe(t.applyChatTemplate([{ role: 'user', content: 'x' }], { tools: [{ name: 'f' }] }));
+    expect(await ok(['chat', '--tokenizer', custom, input])).toBe(
+      t.applyChatTemplate([{ role: 'user', content: 'x' }], { tools: [{ name: 'f' }] }),
+    );
     expect(await ok(['chat', '--tokenizer', custom, input])).toBe("[{'name': 'f'}]"); // tool_use, rendered as Python prints a list
-    expect(await ok(['chat', '--tokenizer', custom, '--template', 'default', input]))
-      .toBe(t.applyChatTemplate([{ role: 'user', content: 'x' }], { tools: [{ name: 'f' }], chatTemplate: 'default' }));
+    expect(await ok(['chat', '--tokenizer', custom, '--template', 'default', input])).toBe(
+      t.applyChatTemplate([{ role: 'user', content: 'x' }], { tools: [{ name: 'f' }], chatTemplate: 'default' }),
+    );
     // "default" on a tokenizer with one unnamed template is that template, not the source "default".
     expect(await ok(['chat', '--tokenizer', QWEN3, '--template', 'default', user])).toBe(qwen3.applyChatTemplate(JSON.parse(user)));
 
     const unknown = await run(['chat', '--tokenizer', custom, '--template', 'tool-use', input]);
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
-    expect(unknown.stderr).toBe("ferrotok: CHAT_TEMPLATE_INVALID: no chat template named 'tool-use' (it has default, tool_use), and no such file\n");
+    expect(unknown.stderr).toBe(
+      "ferrotok: CHAT_TEMPLATE_INVALID: no chat template named 'tool-use' (it has default, tool_use), and no such file\n",
+    );
     const missing = await run(['chat', '--tokenizer', custom, '--template', path.join(tmp, 'missing.jinja'), input]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ferrotok: FILE_NOT_FOUND: .*missing\.jinja \(check the --template path\)/);
   });
 
   it('takes an object with messages, tools, documents and template variables (OpenAI/vLLM-style bodies)', async () => {
-    const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const tools = [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Weather in a city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        },
+      },
+    ];
     const messages = [{ role: 'user', content: 'Weather in Paris?' }];
     const body = { model: 'qwen3', temperature: 0.2, messages, tools };
     const out = await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', JSON.stringify(body)]);
-    expect(out).toBe(qwen3.applyChatTemplate(messages, { addGenerationPrompt: true, tools, model: 'qwen3', temperature: 0.2 }));
+    expect(out).toBe(
+      qwen3.applyChatTemplate(messages, { addGenerationPrompt: true, tools, templateVars: { model: 'qwen3', temperature: 0.2 } }),
+    );
     expect(out).toContain('<tools>\n{"type": "function", "function": {"name": "get_weather"');
     expect(out).not.toBe(qwen3.applyChatTemplate(messages, { addGenerationPrompt: true }));
 
     // Other keys and chat_template_kwargs are variables; --var wins over both.
-    const thinkOff = qwen3.applyChatTemplate(messages, { addGenerationPrompt: true, enable_thinking: false });
+    const thinkOff = qwen3.applyChatTemplate(messages, { addGenerationPrompt: true, templateVars: { enable_thinking: false } });
     expect(thinkOff).toContain('<think>\n\n</think>');
-    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', JSON.stringify({ messages, enable_thinking: false })])).toBe(thinkOff);
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', JSON.stringify({ messages, enable_thinking: false })])).toBe(
+      thinkOff,
+    );
     const kwargs = JSON.stringify({ messages, chat_template_kwargs: { enable_thinking: false } });
     expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', kwargs])).toBe(thinkOff);
-    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--var', 'enable_thinking=true', kwargs]))
-      .toBe(qwen3.applyChatTemplate(messages, { addGenerationPrompt: true }));
+    expect(await ok(['chat', '--tokenizer', QWEN3, '--generation-prompt', '--var', 'enable_thinking=true', kwargs])).toBe(
+      qwen3.applyChatTemplate(messages, { addGenerationPrompt: true }),
+    );
   });
 
   it('--continue leaves the final message open', async () => {
-    const messages = [{ role: 'user', content: 'Count to three.' }, { role: 'assistant', content: 'One, two' }];
+    const messages = [
+      { role: 'user', content: 'Count to three.' },
+      { role: 'assistant', content: 'One, two' },
+    ];
     const out = await ok(['chat', '--tokenizer', QWEN3, '--continue', JSON.stringify(messages)]);
     expect(out).toBe(qwen3.applyChatTemplate(messages, { continueFinalMessage: true }));
     expect(out.endsWith('One, two')).toBe(true);
@@ -387,7 +497,9 @@ describe('chat', () => {
       expect(r.stderr).toMatch(/^ferrotok: INVALID_ARGUMENT: /);
       expect(r.code).toBe(1);
     }
-    expect((await run(['chat', '--tokenizer', QWEN3, '{"messages": 1'])).stderr).toMatch(/^ferrotok: INVALID_ARGUMENT: the chat input is not valid JSON: /);
+    expect((await run(['chat', '--tokenizer', QWEN3, '{"messages": 1'])).stderr).toMatch(
+      /^ferrotok: INVALID_ARGUMENT: the chat input is not valid JSON: /,
+    );
   });
 
   it('a tokenizer without a chat template is CHAT_TEMPLATE_INVALID, exit 1', async () => {
@@ -403,7 +515,17 @@ describe('chat', () => {
 
   it('--help explains the input, the exact output and gives an example', async () => {
     const help = await ok(['chat', '--help']);
-    for (const s of ['--generation-prompt', '--continue', '--template NAME|FILE', '--var KEY=VALUE', '--ids', '--json', 'no newline added', 'Example:', 'enable_thinking=false']) {
+    for (const s of [
+      '--generation-prompt',
+      '--continue',
+      '--template NAME|FILE',
+      '--var KEY=VALUE',
+      '--ids',
+      '--json',
+      'no newline added',
+      'Example:',
+      'enable_thinking=false',
+    ]) {
       expect(help).toContain(s);
     }
     expect(await ok(['help', 'chat'])).toBe(help);
@@ -411,8 +533,20 @@ describe('chat', () => {
 });
 
 describe('--tokenizer REPO (a local stand-in for the Hub)', () => {
-  const HF_VARS = ['HF_ENDPOINT', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN',
-    'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'HF_HUB_DISABLE_IMPLICIT_TOKEN', 'HF_HUB_ETAG_TIMEOUT', 'HF_HUB_DOWNLOAD_TIMEOUT', 'XDG_CACHE_HOME'];
+  const HF_VARS = [
+    'HF_ENDPOINT',
+    'HF_HOME',
+    'HF_HUB_CACHE',
+    'HUGGINGFACE_HUB_CACHE',
+    'HF_TOKEN',
+    'HUGGING_FACE_HUB_TOKEN',
+    'HF_TOKEN_PATH',
+    'HF_HUB_OFFLINE',
+    'HF_HUB_DISABLE_IMPLICIT_TOKEN',
+    'HF_HUB_ETAG_TIMEOUT',
+    'HF_HUB_DOWNLOAD_TIMEOUT',
+    'XDG_CACHE_HOME',
+  ];
   const saved: Record<string, string | undefined> = {};
   const V1 = fakeCommit('qwen3-v1');
   let hub: HubServer;
@@ -455,14 +589,18 @@ describe('--tokenizer REPO (a local stand-in for the Hub)', () => {
     // Offline, the cache answers alone.
     hub.reset();
     process.env.HF_HUB_OFFLINE = '1';
-    expect(await ok(['encode', '--ids', '--tokenizer', 'ferrotok-test/bert', 'hello'])).toBe(`${Array.from(bert.encode('hello').ids).join(' ')}\n`);
+    expect(await ok(['encode', '--ids', '--tokenizer', 'ferrotok-test/bert', 'hello'])).toBe(
+      `${Array.from(bert.encode('hello').ids).join(' ')}\n`,
+    );
     expect(hub.requests).toEqual([]);
   });
 
   it('org/name@revision, with chat and inspect', async () => {
     const messages = [{ role: 'user', content: 'Hi' }];
     const want = Array.from(qwen3.applyChatTemplate(messages, { addGenerationPrompt: true, tokenize: true }).ids);
-    expect(ids(await ok(['chat', '--ids', '--generation-prompt', '--tokenizer', 'ferrotok-test/qwen3@v1', JSON.stringify(messages)]))).toEqual(want);
+    expect(
+      ids(await ok(['chat', '--ids', '--generation-prompt', '--tokenizer', 'ferrotok-test/qwen3@v1', JSON.stringify(messages)])),
+    ).toEqual(want);
     expect(hub.count('HEAD', '/ferrotok-test/qwen3/resolve/v1/tokenizer.json')).toBe(1);
     expect(readFileSync(path.join(cacheDir, 'models--ferrotok-test--qwen3', 'refs', 'v1'), 'utf8')).toBe(V1);
 
@@ -471,7 +609,11 @@ describe('--tokenizer REPO (a local stand-in for the Hub)', () => {
     expect(out).not.toMatch(/^path /m);
     expect(out).toMatch(/^chat template +yes \(default\)$/m);
     const json = JSON.parse(await ok(['inspect', '--json', '--tokenizer', 'ferrotok-test/qwen3@v1'])) as Record<string, unknown>;
-    expect(json).toMatchObject({ path: null, repo: { id: 'ferrotok-test/qwen3', revision: 'v1' }, chatTemplate: { present: true, names: ['default'] } });
+    expect(json).toMatchObject({
+      path: null,
+      repo: { id: 'ferrotok-test/qwen3', revision: 'v1' },
+      chatTemplate: { present: true, names: ['default'] },
+    });
   });
 
   it('hub errors keep their codes, exit 1; path-like names never reach the Hub', async () => {
@@ -548,8 +690,19 @@ describe('help and errors', () => {
     let writes = 0;
     const closed = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
     let stderr = '';
-    const io = { stdin: '', stderr: (s: string) => { stderr += s; } };
-    const code = await main(['encode', 'a b c d e f'], { ...io, stdout: () => { writes++; throw closed; } });
+    const io = {
+      stdin: '',
+      stderr: (s: string) => {
+        stderr += s;
+      },
+    };
+    const code = await main(['encode', 'a b c d e f'], {
+      ...io,
+      stdout: () => {
+        writes++;
+        throw closed;
+      },
+    });
     expect({ code, writes, stderr }).toEqual({ code: 0, writes: 1, stderr: '' });
 
     // Long outputs pause for `drain` every 1024 lines: that is where a closed pipe is noticed.
@@ -557,11 +710,46 @@ describe('help and errors', () => {
     let gone = false;
     const many = 'line\n'.repeat(5000);
     const paced = await main(['count', '--lines', '--tokenizer', BERT], {
-      ...io, stdin: many, drain: async () => { drains++; gone = true; }, stdout: () => { if (gone) throw closed; writes++; },
+      ...io,
+      stdin: many,
+      drain: async () => {
+        drains++;
+        gone = true;
+      },
+      stdout: () => {
+        if (gone) throw closed;
+        writes++;
+      },
     });
     expect({ paced, drains, writes, stderr }).toEqual({ paced: 0, drains: 1, writes: 1 + 1024, stderr: '' });
 
-    const bug = await main(['encode', 'x'], { ...io, stdout: () => { throw new TypeError('boom'); } });
+    // Any other system error on stdout is lost output: exit 1, the command and the error named.
+    const full = await main(['encode', 'x'], {
+      ...io,
+      stdout: () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    });
+    expect({ full, stderr }).toEqual({
+      full: 1,
+      stderr: 'ferrotok: encode: cannot write to stdout: ENOSPC: no space left on device, write\n',
+    });
+    stderr = '';
+    // A failure that arrives after the last write returned is seen by flush.
+    const late = await main(['count', 'x'], {
+      ...io,
+      stdout: () => {},
+      flush: () => Promise.reject(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' })),
+    } as never);
+    expect({ late, stderr }).toEqual({ late: 1, stderr: 'ferrotok: count: cannot write to stdout: EIO: i/o error, write\n' });
+    stderr = '';
+
+    const bug = await main(['encode', 'x'], {
+      ...io,
+      stdout: () => {
+        throw new TypeError('boom');
+      },
+    });
     expect(bug).toBe(70);
     expect(stderr).toMatch(/^ferrotok: internal error .*TypeError: boom\n\s+at /s);
   });
@@ -588,10 +776,25 @@ describe('bin/ferrotok.js', () => {
     expect(r.stderr).toMatch(/^ferrotok: INVALID_ARGUMENT: /);
   });
 
+  it('a full disk is exit 1 with the error, whether the output is one line or many (> /dev/full)', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['encode', '--ids', 'Hello'], ['encode', '--tokenizer', BERT, '--file', bigFile], ['--help']]) {
+        const r = spawnSync(process.execPath, [BIN, ...args], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', full, 'pipe'] });
+        expect(r.stderr).toMatch(/^ferrotok: (encode: )?cannot write to stdout: ENOSPC: no space left on device/);
+        expect(r.status).toBe(1);
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
+
   it('stops quietly when the reader closes the pipe (| head)', async () => {
     const child = spawn(process.execPath, [BIN, 'count', '--lines', '--tokenizer', BERT, '--file', bigFile], { cwd: repoRoot });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.stdout.once('data', () => child.stdout.destroy());
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(stderr).toBe('');
@@ -612,9 +815,15 @@ beforeAll(() => {
   json.truncation = { direction: 'Right', max_length: 6, strategy: 'LongestFirst', stride: 0 };
   mkdirSync(custom);
   writeFileSync(path.join(custom, 'tokenizer.json'), JSON.stringify(json));
-  writeFileSync(path.join(custom, 'tokenizer_config.json'), JSON.stringify({
-    chat_template: [{ name: 'default', template: '{{ messages }}' }, { name: 'tool_use', template: '{{ tools }}' }],
-  }));
+  writeFileSync(
+    path.join(custom, 'tokenizer_config.json'),
+    JSON.stringify({
+      chat_template: [
+        { name: 'default', template: '{{ messages }}' },
+        { name: 'tool_use', template: '{{ tools }}' },
+      ],
+    }),
+  );
   // Enough output that the child is still writing when the pipe closes.
   bigFile = path.join(tmp, 'big.txt');
   writeFileSync(bigFile, 'the quick brown fox jumps over the lazy dog\n'.repeat(200_000));

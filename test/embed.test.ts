@@ -6,17 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import {
-  Embeddings, FeatureExtractor, TokenizerError, cosineSimilarity, embed, type TokenizerErrorCode,
-} from 'ferrotok';
+import { type Embeddings, FeatureExtractor, TokenizerError, cosineSimilarity, embed, type TokenizerErrorCode } from 'ferrotok';
 import { ensureModel, manifest } from '../models/onnx/fetch.mjs';
 
 const MODEL = 'all-MiniLM-L6-v2-int8';
 const MIN_COSINE = 0.99999;
 
 interface Golden {
-  model: string; modelSha256: string; tokenizerSha256: string; maxLength: number;
-  sentences: string[]; tokenCounts: number[]; embeddings: number[][];
+  model: string;
+  modelSha256: string;
+  tokenizerSha256: string;
+  maxLength: number;
+  sentences: string[];
+  tokenCounts: number[];
+  embeddings: number[][];
 }
 const golden = JSON.parse(readFileSync(path.join(__dirname, 'goldens', 'embeddings', `${MODEL}.json`), 'utf8')) as Golden;
 const entry = manifest.models.find((m) => m.name === MODEL)!;
@@ -81,14 +84,16 @@ describe('the reference', () => {
 describe('FeatureExtractor', () => {
   it('truncates at sentence-transformers max_seq_length (256), not the tokenizer.json 128', () => {
     expect(fx.maxLength).toBe(256);
-    golden.sentences.forEach((s, i) => expect(fx.tokenizer.countTokens(s)).toBe(golden.tokenCounts[i]));
+    for (const [i, s] of golden.sentences.entries()) expect(fx.tokenizer.countTokens(s)).toBe(golden.tokenCounts[i]);
   });
 
   it(`equals Python (onnxruntime + tokenizers) to cosine ≥ ${MIN_COSINE} for every sentence`, async () => {
     const e = await fx.embed(golden.sentences);
     expect([e.rows, e.dim]).toEqual([golden.sentences.length, entry.dim]);
     const { min, worst } = minCosine(e);
-    console.log(`min cosine vs Python over ${e.rows} sentences: ${min.toFixed(9)} (1 - min = ${(1 - min).toExponential(2)}, sentence ${worst}: ${JSON.stringify(golden.sentences[worst]!.slice(0, 40))})`);
+    console.log(
+      `min cosine vs Python over ${e.rows} sentences: ${min.toFixed(9)} (1 - min = ${(1 - min).toExponential(2)}, sentence ${worst}: ${JSON.stringify(golden.sentences[worst]!.slice(0, 40))})`,
+    );
     expect(min, `sentence ${worst}: ${JSON.stringify(golden.sentences[worst]?.slice(0, 60))}`).toBeGreaterThanOrEqual(MIN_COSINE);
     // The threshold tells sentences apart: against a neighbour's reference every row fails.
     expect(minCosine(e, 1).min).toBeLessThan(0.99);
@@ -118,13 +123,24 @@ describe('FeatureExtractor', () => {
     const seen: [number, number][] = [];
     await fx.embed(golden.sentences, { batchSize: 16, onProgress: ({ done, total }) => seen.push([done, total]) });
     const n = golden.sentences.length;
-    expect(seen).toEqual([[16, n], [32, n], [n, n]]);
+    expect(seen).toEqual([
+      [16, n],
+      [32, n],
+      [n, n],
+    ]);
   });
 
   it('aborts between batches with ABORTED', async () => {
     const ac = new AbortController();
     const calls: number[] = [];
-    const run = fx.embed(golden.sentences, { batchSize: 4, signal: ac.signal, onProgress: ({ done }) => { calls.push(done); ac.abort(); } });
+    const run = fx.embed(golden.sentences, {
+      batchSize: 4,
+      signal: ac.signal,
+      onProgress: ({ done }) => {
+        calls.push(done);
+        ac.abort();
+      },
+    });
     expect(await codeOf(() => run)).toBe('ABORTED');
     expect(calls).toEqual([4]);
     const pre = new AbortController();
@@ -144,7 +160,10 @@ describe('FeatureExtractor', () => {
   it('ranks by cosine similarity: paraphrases score highest', async () => {
     const docs = await fx.embed(golden.sentences.slice(0, 8));
     const query = (await fx.embed('a fox jumping over a dog')).row(0);
-    const top = docs.topK(query, 2).map((r) => r.index).sort();
+    const top = docs
+      .topK(query, 2)
+      .map((r) => r.index)
+      .sort();
     expect(top).toEqual([0, 1]);
     const scores = docs.scores(query);
     expect(scores[0]).toBeCloseTo(cosineSimilarity(query, docs.row(0)), 5);
@@ -154,7 +173,8 @@ describe('FeatureExtractor', () => {
   it('embed() loads, embeds and releases in one call', async () => {
     const e = await embed(dir, golden.sentences.slice(0, 3), { batchSize: 2 });
     expect(e.rows).toBe(3);
-    for (let i = 0; i < 3; i++) expect(cosineSimilarity(e.row(i), Float32Array.from(golden.embeddings[i]!))).toBeGreaterThanOrEqual(MIN_COSINE);
+    for (let i = 0; i < 3; i++)
+      expect(cosineSimilarity(e.row(i), Float32Array.from(golden.embeddings[i]!))).toBeGreaterThanOrEqual(MIN_COSINE);
   });
 
   it('maxLength overrides the default truncation', async () => {
@@ -186,9 +206,14 @@ describe('errors', () => {
 
 describe('examples/semantic-search', () => {
   it('answers a query from its sample docs', () => {
-    const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'examples', 'semantic-search', 'search.mjs'), '--k', '1', 'how do I make bread?'], {
-      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const out = execFileSync(
+      process.execPath,
+      [path.join(__dirname, '..', 'examples', 'semantic-search', 'search.mjs'), '--k', '1', 'how do I make bread?'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     expect(out).toMatch(/^0\.\d{3} {2}cooking\.txt:1$/m);
     expect(out).toContain('sourdough');
   });

@@ -108,7 +108,8 @@ describe('input errors', () => {
     const llama3 = Tokenizer.fromFile(LLAMA3);
     for (const text of ['a\uD800b', '\uDC00', '😀\uD83D', 'x\uDFFFy z']) {
       const withReplacement = text.replace(/[\uD800-\uDFFF](?![\uDC00-\uDFFF])/g, (c, i: number) =>
-        i > 0 && /[\uD800-\uDBFF]/.test(text[i - 1]!) ? c : '\uFFFD');
+        i > 0 && /[\uD800-\uDBFF]/.test(text[i - 1]!) ? c : '\uFFFD',
+      );
       const e = llama3.encode(text, { addSpecialTokens: false });
       const r = llama3.encode(withReplacement, { addSpecialTokens: false });
       expect(Array.from(e.ids)).toEqual(Array.from(r.ids));
@@ -142,7 +143,9 @@ describe('option errors', () => {
   it('a truncation the engine cannot satisfy → ENCODE_FAILED, not a crash', () => {
     // For a pair, longest_first splits maxLength between both sides; each side ends up
     // shorter than the stride, which the engine asserts against (a panic, caught).
-    const code = codeOf(() => bert.encode('one two three four five', { pair: 'six seven eight nine ten', truncation: { maxLength: 9, stride: 6 } }));
+    const code = codeOf(() =>
+      bert.encode('one two three four five', { pair: 'six seven eight nine ten', truncation: { maxLength: 9, stride: 6 } }),
+    );
     expect(code).toBe('ENCODE_FAILED');
     expect(bert.encode('still fine').length).toBe(4);
   });

@@ -1,7 +1,17 @@
 // Tokenizer.fromPretrained's loader against a local stand-in for the Hub (127.0.0.1 only):
 // the huggingface_hub cache layout, reuse, offline mode, tokens, errors, faults.
 import {
-  existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -20,6 +30,7 @@ const { Tokenizer, TokenizerError } = load('../dist/cjs/index.js') as Index;
 const { RepoCache } = load('../dist/cjs/hub/cache.js') as CacheModule;
 
 const REPO = 'ferrotok-test/bert';
+const SIZELESS = 'ferrotok-test/sizeless'; // its HEADs announce no size
 const TOKENIZER = readFileSync(path.join(BERT, 'tokenizer.json'));
 const CONFIG = readFileSync(path.join(BERT, 'tokenizer_config.json'));
 const TOKENIZER_ETAG = sha256(TOKENIZER); // served like LFS: the ETag is the SHA-256
@@ -27,8 +38,20 @@ const CONFIG_ETAG = gitBlobSha1(CONFIG); // a git file: the ETag is the git blob
 const MAIN = fakeCommit(REPO);
 const PR_COMMIT = fakeCommit('pr-1');
 const VERSION = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-const HF_VARS = ['HF_ENDPOINT', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN',
-  'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'HF_HUB_DISABLE_IMPLICIT_TOKEN', 'HF_HUB_ETAG_TIMEOUT', 'HF_HUB_DOWNLOAD_TIMEOUT', 'XDG_CACHE_HOME'];
+const HF_VARS = [
+  'HF_ENDPOINT',
+  'HF_HOME',
+  'HF_HUB_CACHE',
+  'HUGGINGFACE_HUB_CACHE',
+  'HF_TOKEN',
+  'HUGGING_FACE_HUB_TOKEN',
+  'HF_TOKEN_PATH',
+  'HF_HUB_OFFLINE',
+  'HF_HUB_DISABLE_IMPLICIT_TOKEN',
+  'HF_HUB_ETAG_TIMEOUT',
+  'HF_HUB_DOWNLOAD_TIMEOUT',
+  'XDG_CACHE_HOME',
+];
 
 let hub: HubServer;
 let cacheDir: string;
@@ -42,6 +65,7 @@ beforeAll(async () => {
     'ferrotok-test/gated': { dir: BERT, gatedToken: 'hf_good' },
     'ferrotok-test/no-tokenizer': { dir: BERT, files: { 'tokenizer.json': null } },
     'ferrotok-test/full': { dir: BERT, files: { 'special_tokens_map.json': '{"cls_token": "[CLS]"}' } },
+    [SIZELESS]: { dir: BERT, hideSizes: true },
     'old-org/bert': { renamedTo: REPO },
   });
 });
@@ -113,7 +137,10 @@ describe('first download', () => {
     expect(readFileSync(path.join(root, 'refs', 'main'), 'utf8')).toBe(MAIN);
     expect(readdirSync(path.join(root, 'blobs')).sort()).toEqual([TOKENIZER_ETAG, CONFIG_ETAG].sort());
     expect(readFileSync(path.join(root, 'blobs', TOKENIZER_ETAG))).toEqual(TOKENIZER);
-    for (const [file, etag] of [['tokenizer.json', TOKENIZER_ETAG], ['tokenizer_config.json', CONFIG_ETAG]] as const) {
+    for (const [file, etag] of [
+      ['tokenizer.json', TOKENIZER_ETAG],
+      ['tokenizer_config.json', CONFIG_ETAG],
+    ] as const) {
       expect(lstatSync(path.join(dir, file)).isSymbolicLink()).toBe(true);
       expect(readlinkSync(path.join(dir, file))).toBe(`../../blobs/${etag}`);
     }
@@ -123,7 +150,7 @@ describe('first download', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it('takes the LFS metadata from the 302 and downloads from the CDN, with ferrotok\'s user-agent', async () => {
+  it("takes the LFS metadata from the 302 and downloads from the CDN, with ferrotok's user-agent", async () => {
     await resolvePretrained(REPO);
     expect(hub.count('GET', '/cdn/')).toBe(1);
     expect(hub.count('GET', '/resolve/main/tokenizer.json')).toBe(0);
@@ -285,7 +312,9 @@ describe('tokens', () => {
     writeFileSync(path.join(home, 'other-token'), 'hf_other');
     process.env.HF_TOKEN_PATH = path.join(home, 'other-token');
     hub.reset();
-    expect(await codeOf(resolvePretrained('ferrotok-test/gated', { localFilesOnly: false, cacheDir: path.join(home, 'c2') }))).toBe('HUB_UNAUTHORIZED');
+    expect(await codeOf(resolvePretrained('ferrotok-test/gated', { localFilesOnly: false, cacheDir: path.join(home, 'c2') }))).toBe(
+      'HUB_UNAUTHORIZED',
+    );
     expect(hub.requests[0]?.authorization).toBe('Bearer hf_other');
   });
 
@@ -334,7 +363,9 @@ describe('environment and options', () => {
     expect(await resolvePretrained(REPO)).toBe(path.join(home, 'hub', 'models--ferrotok-test--bert', 'snapshots', MAIN));
     delete process.env.HF_HOME;
     process.env.XDG_CACHE_HOME = path.join(home, 'xdg');
-    expect(await resolvePretrained(REPO)).toBe(path.join(home, 'xdg', 'huggingface', 'hub', 'models--ferrotok-test--bert', 'snapshots', MAIN));
+    expect(await resolvePretrained(REPO)).toBe(
+      path.join(home, 'xdg', 'huggingface', 'hub', 'models--ferrotok-test--bert', 'snapshots', MAIN),
+    );
     process.env.HUGGINGFACE_HUB_CACHE = path.join(home, 'legacy'); // the older name of HF_HUB_CACHE
     expect(await resolvePretrained(REPO)).toBe(path.join(home, 'legacy', 'models--ferrotok-test--bert', 'snapshots', MAIN));
   });
@@ -355,7 +386,7 @@ describe('environment and options', () => {
     expect(hub.count('HEAD', `/resolve/${PR_COMMIT}/tokenizer_config.json`)).toBe(1);
   });
 
-  it('follows a renamed repo\'s relative redirect, caching under the name asked for', async () => {
+  it("follows a renamed repo's relative redirect, caching under the name asked for", async () => {
     const dir = await resolvePretrained('old-org/bert');
     expect(dir).toBe(path.join(repoDir('old-org/bert'), 'snapshots', MAIN));
     expect(hub.count('HEAD', '/old-org/bert/resolve/main/tokenizer.json')).toBe(1);
@@ -365,17 +396,44 @@ describe('environment and options', () => {
 
 describe('not found', () => {
   it('a missing repo, revision or tokenizer.json → HUB_NOT_FOUND', async () => {
-    expect(await errorOf(resolvePretrained('ferrotok-test/nope'))).toMatchObject({ code: 'HUB_NOT_FOUND', message: expect.stringMatching(/repository 'ferrotok-test\/nope' was not found/) });
-    expect(await errorOf(resolvePretrained(REPO, { revision: 'v9' }))).toMatchObject({ code: 'HUB_NOT_FOUND', message: expect.stringMatching(/revision 'v9'/) });
-    expect(await errorOf(resolvePretrained('ferrotok-test/no-tokenizer'))).toMatchObject({ code: 'HUB_NOT_FOUND', message: expect.stringMatching(/no tokenizer\.json/) });
+    expect(await errorOf(resolvePretrained('ferrotok-test/nope'))).toMatchObject({
+      code: 'HUB_NOT_FOUND',
+      message: expect.stringMatching(/repository 'ferrotok-test\/nope' was not found/),
+    });
+    expect(await errorOf(resolvePretrained(REPO, { revision: 'v9' }))).toMatchObject({
+      code: 'HUB_NOT_FOUND',
+      message: expect.stringMatching(/revision 'v9'/),
+    });
+    expect(await errorOf(resolvePretrained('ferrotok-test/no-tokenizer'))).toMatchObject({
+      code: 'HUB_NOT_FOUND',
+      message: expect.stringMatching(/no tokenizer\.json/),
+    });
     const commit = fakeCommit('ferrotok-test/no-tokenizer');
     expect(existsSync(path.join(repoDir('ferrotok-test/no-tokenizer'), '.no_exist', commit, 'tokenizer.json'))).toBe(true);
   });
 });
 
 describe('bad input', () => {
-  const badIds = ['../x', 'a/../../b', '..', 'a/b/c', '', 'a--b', '-a', 'a-', '.a', 'a.', 'a/.b', 'a b', 'a\\b', 'x.git',
-    '/abs', 'a/', 'é', 'x'.repeat(97)];
+  const badIds = [
+    '../x',
+    'a/../../b',
+    '..',
+    'a/b/c',
+    '',
+    'a--b',
+    '-a',
+    'a-',
+    '.a',
+    'a.',
+    'a/.b',
+    'a b',
+    'a\\b',
+    'x.git',
+    '/abs',
+    'a/',
+    'é',
+    'x'.repeat(97),
+  ];
   const badRevisions = ['../../etc', '..', 'a/../../b', '/etc/passwd', 'a\\b', 'a\0b', '', 'a//b', './a', 'C:x'];
 
   it.each(badIds)('repo id %j → INVALID_ARGUMENT, no request, nothing written', async (id) => {
@@ -391,8 +449,19 @@ describe('bad input', () => {
   });
 
   it('bad option values → INVALID_ARGUMENT', async () => {
-    const bad: unknown[] = [{ token: '' }, { token: true }, { token: 'hf_\nx' }, { token: 'hf_é' }, { cacheDir: 5 }, { endpoint: 'ftp://x' }, { endpoint: 'not a url' },
-      { localFilesOnly: 'yes' }, { signal: {} }, { revision: 5 }, 'main'];
+    const bad: unknown[] = [
+      { token: '' },
+      { token: true },
+      { token: 'hf_\nx' },
+      { token: 'hf_é' },
+      { cacheDir: 5 },
+      { endpoint: 'ftp://x' },
+      { endpoint: 'not a url' },
+      { localFilesOnly: 'yes' },
+      { signal: {} },
+      { revision: 5 },
+      'main',
+    ];
     for (const options of bad) {
       expect(await codeOf(resolvePretrained(REPO, options as never))).toBe('INVALID_ARGUMENT');
     }
@@ -470,7 +539,7 @@ describe('faults', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it('the caller\'s signal aborts with ABORTED, at once and without retries', async () => {
+  it("the caller's signal aborts with ABORTED, at once and without retries", async () => {
     const before = new AbortController();
     before.abort();
     expect(await codeOf(resolvePretrained(REPO, { signal: before.signal }))).toBe('ABORTED');
@@ -491,6 +560,177 @@ describe('faults', () => {
     expect(Date.now() - abortedAt).toBeLessThan(5000); // not the 10 s stall timeout, nor retries
     expect(hub.count('GET', '/cdn/')).toBe(1);
     expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('integrity: nothing unchecked is committed', () => {
+  const blob = (etag: string, repo = REPO): string => path.join(repoDir(repo), 'blobs', etag);
+  const snapshotFile = (file: string, repo = REPO): string =>
+    path.join(repoDir(repo), 'snapshots', fakeCommit(repo === REPO ? REPO : repo), file);
+
+  it('a short body whose Content-Length matches it is refused when the HEAD announced the size', async () => {
+    hub.fail('short', '/cdn/', { method: 'GET' });
+    const error = await errorOf(resolvePretrained(REPO));
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.message).toMatch(/after 3 attempts: received 355698 bytes, expected 711397/);
+    expect(existsSync(blob(TOKENIZER_ETAG))).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('with no size on the HEAD, the SHA-256 an LFS ETag names refuses a short body; the next call succeeds', async () => {
+    hub.fail('short', '/cdn/', { method: 'GET' });
+    const error = await errorOf(resolvePretrained(SIZELESS));
+    expect(error.code).toBe('HUB_CORRUPT_FILE');
+    expect(error.message).toMatch(
+      new RegExp(`after 3 attempts: the SHA-256 of the 355698 bytes received is [0-9a-f]{64}, not ${TOKENIZER_ETAG}`),
+    );
+    expect(existsSync(blob(TOKENIZER_ETAG, SIZELESS))).toBe(false);
+    expect(existsSync(snapshotFile('tokenizer.json', SIZELESS))).toBe(false);
+    expect(leftovers(SIZELESS)).toEqual([]);
+    hub.reset();
+    const dir = await resolvePretrained(SIZELESS);
+    expect(readFileSync(path.join(dir, 'tokenizer.json'))).toEqual(TOKENIZER);
+  });
+
+  it('with no size anywhere, a .json file named by a git SHA-1 must parse before it is committed', async () => {
+    hub.fail('short', `/resolve/${fakeCommit(SIZELESS)}/tokenizer_config.json`, { method: 'GET' });
+    const error = await errorOf(resolvePretrained(SIZELESS));
+    expect(error.code).toBe('HUB_CORRUPT_FILE');
+    expect(error.message).toMatch(/tokenizer_config\.json failed after 3 attempts: the bytes received are not valid JSON/);
+    expect(existsSync(blob(CONFIG_ETAG, SIZELESS))).toBe(false);
+    expect(existsSync(snapshotFile('tokenizer_config.json', SIZELESS))).toBe(false);
+    expect(leftovers(SIZELESS)).toEqual([]);
+    hub.reset();
+    const dir = await resolvePretrained(SIZELESS);
+    expect(readFileSync(path.join(dir, 'tokenizer_config.json'))).toEqual(CONFIG);
+    expect(hub.count('GET', '/cdn/')).toBe(0); // tokenizer.json was sound and stayed
+  });
+
+  it('a body of the right size with the wrong SHA-256 is retried, then refused with HUB_CORRUPT_FILE', async () => {
+    hub.fail('corrupt', '/cdn/', { method: 'GET', times: 1 });
+    const dir = await resolvePretrained(REPO);
+    expect(hub.count('GET', '/cdn/')).toBe(2);
+    expect(readFileSync(path.join(dir, 'tokenizer.json'))).toEqual(TOKENIZER);
+
+    rmSync(repoDir(), { recursive: true });
+    hub.reset();
+    hub.fail('corrupt', '/cdn/', { method: 'GET' });
+    const error = await errorOf(resolvePretrained(REPO));
+    expect(error.code).toBe('HUB_CORRUPT_FILE');
+    expect(error.message).toMatch(/the SHA-256 of the 711397 bytes received is/);
+    expect(existsSync(blob(TOKENIZER_ETAG))).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('maxDownloadBytes: an announced size over it is refused before any GET; it can be raised', async () => {
+    const error = await errorOf(resolvePretrained(REPO, { maxDownloadBytes: 100_000 }));
+    expect(error.code).toBe('FILE_TOO_LARGE');
+    expect(error.message).toMatch(
+      /tokenizer\.json of 'ferrotok-test\/bert' is over maxDownloadBytes \(100000 bytes\): the server announced 711397 bytes; pass a larger maxDownloadBytes/,
+    );
+    expect(hub.count('GET')).toBe(0);
+    await resolvePretrained(REPO, { maxDownloadBytes: 711_397 });
+    // A cached file over the cap is refused too, offline as well.
+    expect(await codeOf(resolvePretrained(REPO, { maxDownloadBytes: 100_000, localFilesOnly: true }))).toBe('FILE_TOO_LARGE');
+  });
+
+  it('maxDownloadBytes: an endless body with no size announced is cut off at the cap, not retried, nothing left', async () => {
+    hub.fail('endless', '/cdn/', { method: 'GET' });
+    const started = Date.now();
+    const error = await errorOf(resolvePretrained(SIZELESS, { maxDownloadBytes: 4 << 20 }));
+    expect(error.code).toBe('FILE_TOO_LARGE');
+    expect(error.message).toMatch(/more than 4194304 bytes arrived/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(hub.count('GET', '/cdn/')).toBe(1);
+    expect(leftovers(SIZELESS)).toEqual([]);
+  });
+
+  it('a body longer than the announced size is stopped as soon as it runs over', async () => {
+    hub.fail('endless', '/cdn/', { method: 'GET' });
+    const error = await errorOf(resolvePretrained(REPO));
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.message).toMatch(/after 3 attempts: received more than the 711397 bytes announced/);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('maxDownloadBytes must be a positive whole number', async () => {
+    for (const maxDownloadBytes of [0, -1, 1.5, '1', Number.NaN, 2 ** 53]) {
+      expect(await codeOf(resolvePretrained(REPO, { maxDownloadBytes } as never))).toBe('INVALID_ARGUMENT');
+    }
+    expect(hub.requests).toEqual([]);
+  });
+});
+
+describe('integrity: stale downloads and a damaged cache', () => {
+  it("an online call removes our .incomplete files once stale, never a fresh one nor huggingface_hub's", async () => {
+    const blobs = path.join(repoDir(), 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    const stale = `${TOKENIZER_ETAG}.0123456789abcdef.incomplete`;
+    const fresh = `${TOKENIZER_ETAG}.fedcba9876543210.incomplete`; // a live download of another process
+    const python = `${TOKENIZER_ETAG}.incomplete`; // Python resumes these, under its own lock
+    for (const name of [stale, fresh, python]) writeFileSync(path.join(blobs, name), 'partial');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(path.join(blobs, stale), hourAgo, hourAgo);
+    utimesSync(path.join(blobs, python), hourAgo, hourAgo);
+    await resolvePretrained(REPO, { localFilesOnly: false });
+    expect(readdirSync(blobs).sort()).toEqual([CONFIG_ETAG, TOKENIZER_ETAG, fresh, python].sort());
+  });
+
+  it('a damaged LFS blob: offline, HUB_CORRUPT_FILE says which file and how to fix it; online, it is downloaded again', async () => {
+    const dir = await resolvePretrained(REPO);
+    const blobPath = path.join(repoDir(), 'blobs', TOKENIZER_ETAG);
+    writeFileSync(blobPath, TOKENIZER.subarray(0, 1000)); // e.g. a short body an older version kept
+    hub.reset();
+    for (const options of [{ localFilesOnly: true }, { localFilesOnly: true, revision: MAIN }]) {
+      const error = await errorOf(resolvePretrained(REPO, options));
+      expect(error.code).toBe('HUB_CORRUPT_FILE');
+      expect(error.message).toContain(`the cached tokenizer.json of '${REPO}' at commit ${MAIN} is damaged: its SHA-256 is`);
+      expect(error.message).toMatch(
+        /Offline mode is on .* The next fromPretrained call with the network on downloads it again; or delete /,
+      );
+      expect(error.message).toContain(path.join(dir, 'tokenizer.json'));
+    }
+    expect(hub.requests).toEqual([]);
+
+    expect(await resolvePretrained(REPO)).toBe(dir);
+    expect(hub.count('GET', '/cdn/')).toBe(1);
+    expect(readFileSync(path.join(dir, 'tokenizer.json'))).toEqual(TOKENIZER);
+    expect(leftovers()).toEqual([]);
+    hub.reset();
+    expect(await resolvePretrained(REPO)).toBe(dir); // healed: a repeat call downloads nothing
+    expect(hub.count('GET')).toBe(0);
+  });
+
+  it('a commit-hash revision with a damaged file goes to the Hub once instead of failing forever', async () => {
+    const dir = await resolvePretrained(REPO);
+    writeFileSync(path.join(repoDir(), 'blobs', TOKENIZER_ETAG), 'not the file');
+    hub.reset();
+    expect(await resolvePretrained(REPO, { revision: MAIN })).toBe(dir);
+    expect(hub.count('GET', '/cdn/')).toBe(1);
+    expect(readFileSync(path.join(dir, 'tokenizer.json'))).toEqual(TOKENIZER);
+  });
+
+  it('a damaged .json file named by a git SHA-1 heals too (it must parse), also when it is a copy, not a symlink', async () => {
+    const dir = await resolvePretrained(REPO);
+    const pointer = path.join(dir, 'tokenizer_config.json');
+    rmSync(pointer);
+    writeFileSync(pointer, CONFIG.subarray(0, 20)); // a copy (no symlinks here) that was cut short
+    hub.reset();
+    const error = await errorOf(resolvePretrained(REPO, { localFilesOnly: true }));
+    expect(error.code).toBe('HUB_CORRUPT_FILE');
+    expect(error.message).toMatch(/the cached tokenizer_config\.json .* is damaged: it is not valid JSON/);
+    expect(await resolvePretrained(REPO)).toBe(dir);
+    expect(readFileSync(pointer)).toEqual(CONFIG);
+    expect(hub.count('GET', '/cdn/')).toBe(0); // tokenizer.json was sound and stayed
+  });
+
+  it('when the Hub cannot be reached, a damaged cached file is an error that says so', async () => {
+    await resolvePretrained(REPO);
+    writeFileSync(path.join(repoDir(), 'blobs', TOKENIZER_ETAG), 'not the file');
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const error = await errorOf(resolvePretrained(REPO, { endpoint: dead }));
+    expect(error.code).toBe('HUB_CORRUPT_FILE');
+    expect(error.message).toMatch(/The Hub could not be reached to download it again/);
   });
 });
 

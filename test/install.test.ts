@@ -29,18 +29,23 @@ function node(args: string[], env: NodeJS.ProcessEnv = process.env) {
 describe('without the native addon', () => {
   it('imports (CJS and ESM) and runs --help', () => {
     expect(node(['-e', "const f = require('ferrotok'); console.log(typeof f.Tokenizer)"]).stdout.trim()).toBe('function');
-    expect(node(['--input-type=module', '-e', "import { Tokenizer } from 'ferrotok'; console.log(typeof Tokenizer)"]).stdout.trim()).toBe('function');
+    expect(node(['--input-type=module', '-e', "import { Tokenizer } from 'ferrotok'; console.log(typeof Tokenizer)"]).stdout.trim()).toBe(
+      'function',
+    );
     const help = node([path.join(pkg, 'bin', 'ferrotok.js'), '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('build-native');
   });
 
   it('throws NATIVE_LOAD_FAILED on first use, naming the platform package and build-native', () => {
-    const run = node(['-e', `
+    const run = node([
+      '-e',
+      `
       const { Tokenizer } = require('ferrotok');
       try { Tokenizer.fromFile(${JSON.stringify(path.join(pkg, 'models', 'default'))}); }
       catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message, cause: !!e.cause })); }
-    `]);
+    `,
+    ]);
     const err = JSON.parse(run.stdout) as { name: string; code: string; message: string; cause: boolean };
     expect(err).toMatchObject({ name: 'TokenizerError', code: 'NATIVE_LOAD_FAILED', cause: true });
     expect(err.message).toContain('ferrotok-linux-x64-gnu');

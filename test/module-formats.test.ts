@@ -13,10 +13,29 @@ describe('module formats', () => {
     expect(cjs.Tokenizer).toBe(esm.Tokenizer);
   });
 
+  it('exports the tiktoken and transformers.js doors from both builds', () => {
+    const cjs = createRequire(import.meta.url)('../dist/cjs/index.js') as typeof esm;
+    expect(esm.getEncoding).toBe(cjs.getEncoding);
+    expect(esm.encodingForModel).toBe(cjs.encodingForModel);
+    expect(esm.AutoTokenizer).toBe(cjs.AutoTokenizer);
+    expect(esm.Tokenizer.default()).toBe(cjs.Tokenizer.default());
+  });
+
   it('resolves through package.json exports from both module systems', () => {
-    const cjsOut = execFileSync(process.execPath, ['-e', "const f = require('ferrotok'); console.log(typeof f.Tokenizer.fromFile)"], { cwd: repoRoot, encoding: 'utf8' });
+    const cjsOut = execFileSync(process.execPath, ['-e', "const f = require('ferrotok'); console.log(typeof f.Tokenizer.fromFile)"], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     expect(cjsOut.trim()).toBe('function');
-    const esmOut = execFileSync(process.execPath, ['--input-type=module', '-e', "import { Tokenizer, TokenizerError } from 'ferrotok'; console.log(typeof Tokenizer.fromJSON, TokenizerError.name)"], { cwd: repoRoot, encoding: 'utf8' });
+    const esmOut = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { Tokenizer, TokenizerError } from 'ferrotok'; console.log(typeof Tokenizer.fromJSON, TokenizerError.name)",
+      ],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
     expect(esmOut.trim()).toBe('function TokenizerError');
   });
 });

@@ -6,9 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  Tokenizer, TokenizerError, encodeOnnxFeeds, toOnnxFeeds, type OnnxSession, type TokenizerErrorCode,
-} from 'ferrotok';
+import { Tokenizer, TokenizerError, encodeOnnxFeeds, toOnnxFeeds, type OnnxSession, type TokenizerErrorCode } from 'ferrotok';
 import { ensureModel } from '../models/onnx/fetch.mjs';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -49,7 +47,11 @@ describe('toOnnxFeeds', () => {
     expect(Object.keys(feeds).sort()).toEqual(['attention_mask', 'input_ids', 'token_type_ids']);
     const [rows, seq] = batch.dims;
     expect(rows).toBe(3);
-    const pairs = [['input_ids', batch.inputIds], ['attention_mask', batch.attentionMask], ['token_type_ids', batch.typeIds]] as const;
+    const pairs = [
+      ['input_ids', batch.inputIds],
+      ['attention_mask', batch.attentionMask],
+      ['token_type_ids', batch.typeIds],
+    ] as const;
     for (const [name, u32] of pairs) {
       const t = feeds[name]!;
       expect(t).toBeInstanceOf(ort.Tensor);
@@ -65,8 +67,8 @@ describe('toOnnxFeeds', () => {
   it('the int64 feeds run the real model', async () => {
     const batch = padded();
     const out = await session.run(toOnnxFeeds(batch, { session }));
-    expect(out['last_hidden_state']!.dims).toEqual([...batch.dims, 384]);
-    expect(out['last_hidden_state']!.type).toBe('float32');
+    expect(out.last_hidden_state!.dims).toEqual([...batch.dims, 384]);
+    expect(out.last_hidden_state!.type).toBe('float32');
   });
 
   it('toInt64 equals the Uint32 fields, and a ragged batch is refused', () => {
@@ -81,13 +83,13 @@ describe('toOnnxFeeds', () => {
   it('int32 when the caller says so: views of the Uint32 buffers, no copy', () => {
     const batch = padded();
     const feeds = toOnnxFeeds(batch, { session, type: 'int32' });
-    const ids = feeds['input_ids']!;
+    const ids = feeds.input_ids!;
     expect(ids.type).toBe('int32');
     expect(ids.data).toBeInstanceOf(Int32Array);
     expect((ids.data as Int32Array).buffer).toBe(batch.inputIds.buffer);
     expect(Array.from(ids.data as Int32Array)).toEqual(Array.from(batch.inputIds));
     const mixed = toOnnxFeeds(batch, { session, type: { attention_mask: 'int32' } });
-    expect([mixed['input_ids']!.type, mixed['attention_mask']!.type, mixed['token_type_ids']!.type]).toEqual(['int64', 'int32', 'int64']);
+    expect([mixed.input_ids!.type, mixed.attention_mask!.type, mixed.token_type_ids!.type]).toEqual(['int64', 'int32', 'int64']);
   });
 
   it('int32 when the model declares int32 inputs; only the inputs it has', () => {
@@ -102,7 +104,7 @@ describe('toOnnxFeeds', () => {
     } satisfies OnnxSession;
     const feeds = toOnnxFeeds(padded(), { session: int32Model });
     expect(Object.keys(feeds)).toEqual(['input_ids', 'attention_mask']);
-    expect([feeds['input_ids']!.type, feeds['attention_mask']!.type]).toEqual(['int32', 'int64']);
+    expect([feeds.input_ids!.type, feeds.attention_mask!.type]).toEqual(['int32', 'int64']);
   });
 
   it('without a session: input_ids + attention_mask, or the names given', () => {
@@ -112,7 +114,9 @@ describe('toOnnxFeeds', () => {
 
   it('refuses models and options it cannot serve, with codes', () => {
     const meta = (type: string): OnnxSession => ({
-      inputNames: ['input_ids'], outputNames: ['y'], inputMetadata: [{ name: 'input_ids', isTensor: true, type }],
+      inputNames: ['input_ids'],
+      outputNames: ['y'],
+      inputMetadata: [{ name: 'input_ids', isTensor: true, type }],
       run: () => Promise.reject(new Error('not run')),
     });
     expect(codeOf(() => toOnnxFeeds(padded(), { session: meta('float32') }))).toBe('ONNX_MODEL_UNSUPPORTED');
@@ -126,12 +130,12 @@ describe('toOnnxFeeds', () => {
 describe('encodeOnnxFeeds', () => {
   it('pads to the longest row, or to a fixed length, and truncates', () => {
     const longest = encodeOnnxFeeds(tok, TEXTS, { session });
-    expect(longest.feeds['input_ids']!.dims).toEqual(longest.batch.dims);
+    expect(longest.feeds.input_ids!.dims).toEqual(longest.batch.dims);
     expect(longest.batch.dims[1]).toBe(Math.max(...TEXTS.map((t) => tok.countTokens(t))));
     const fixed = encodeOnnxFeeds(tok, TEXTS, { session, padTo: 64 });
-    expect(fixed.feeds['attention_mask']!.dims).toEqual([3, 64]);
+    expect(fixed.feeds.attention_mask!.dims).toEqual([3, 64]);
     const cut = encodeOnnxFeeds(tok, ['word '.repeat(600)], { session, maxLength: 256 });
-    expect(cut.feeds['input_ids']!.dims).toEqual([1, 256]);
+    expect(cut.feeds.input_ids!.dims).toEqual([1, 256]);
     expect(codeOf(() => encodeOnnxFeeds(tok, TEXTS, { padTo: 'max' as 'longest' }))).toBe('INVALID_ARGUMENT');
   });
 });
@@ -141,11 +145,14 @@ describe('onnxruntime-node is an optional peer', () => {
     // A child process where require('onnxruntime-node') fails, as when it is not installed.
     const tmp = mkdtempSync(path.join(tmpdir(), 'ferrotok-onnx-'));
     const hook = path.join(tmp, 'no-ort.cjs');
-    writeFileSync(hook, `const M = require('module'); const r = M._resolveFilename;
+    writeFileSync(
+      hook,
+      `const M = require('module'); const r = M._resolveFilename;
 M._resolveFilename = function (req, ...rest) {
   if (req === 'onnxruntime-node' || req.startsWith('onnxruntime-node/')) { const e = new Error("Cannot find module 'onnxruntime-node'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
   return r.call(this, req, ...rest);
-};`);
+};`,
+    );
     const script = `
 const f = require(${JSON.stringify(path.join(repoRoot, 'dist', 'cjs', 'index.js'))});
 const tok = f.Tokenizer.fromFile(${JSON.stringify(dir)});
@@ -155,7 +162,10 @@ try { f.toOnnxFeeds(batch); } catch (e) { out.feeds = [e.code, e.message]; }
 f.FeatureExtractor.load(${JSON.stringify(dir)}).then(() => { out.load = 'no error'; }, (e) => { out.load = [e.code, e.message]; })
   .finally(() => console.log(JSON.stringify(out)));`;
     const out = JSON.parse(execFileSync(process.execPath, ['--require', hook, '-e', script], { encoding: 'utf8' })) as {
-      ids: number[]; loaded: boolean; feeds: [string, string]; load: [string, string];
+      ids: number[];
+      loaded: boolean;
+      feeds: [string, string];
+      load: [string, string];
     };
     expect(out.ids.length).toBeGreaterThan(2);
     expect(out.loaded).toBe(false);

@@ -13,15 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Tokenizer, TokenizerError } from 'ferrotok';
 import { blockText, corpusRoot } from './helpers/corpus';
 import { digest, plain } from './helpers/digest';
-import {
-  bigText,
-  caseLabel,
-  caseOptions,
-  hasGolden,
-  jsInput,
-  loadGolden,
-  type GoldenCase,
-} from './helpers/goldens';
+import { bigText, caseLabel, caseOptions, hasGolden, jsInput, loadGolden, type GoldenCase } from './helpers/goldens';
 import { TOKENIZERS, tokenizerJsonPath } from './helpers/tokenizers';
 
 type Tok = ReturnType<typeof Tokenizer.fromFile>;
@@ -58,10 +50,9 @@ function checkCase(tok: Tok, c: GoldenCase): void {
   const opts = pair === undefined ? caseOptions(c) : { ...caseOptions(c), pair };
   const label = caseLabel(c);
   if (c.error) {
-    expect(
-      () => tok.encode(text, opts),
-      `${label}: Python raised ${c.error.type} (${c.error.stage}): ${c.error.message}`,
-    ).toThrow(TokenizerError);
+    expect(() => tok.encode(text, opts), `${label}: Python raised ${c.error.type} (${c.error.stage}): ${c.error.message}`).toThrow(
+      TokenizerError,
+    );
     return;
   }
   const enc = tok.encode(text, opts);
@@ -101,22 +92,16 @@ describe.each(TOKENIZERS.map((t) => [t.name, t] as const))('%s', (name, spec) =>
   test('golden matches the fixture and the corpus', () => {
     expect(golden.meta.name).toBe(name);
     expect(golden.meta.tokenizers_version).toBe('0.23.1');
-    expect(sha256File(tokenizerJsonPath(spec)), 'tokenizer.json changed: rerun generate.py').toBe(
-      golden.meta.tokenizer_sha256,
-    );
+    expect(sha256File(tokenizerJsonPath(spec)), 'tokenizer.json changed: rerun generate.py').toBe(golden.meta.tokenizer_sha256);
     const files = [
       ...['en_prose.txt', 'code.txt', 'multilingual.txt', 'emoji.txt', 'prompts.txt'],
       ...readdirSync(path.join(corpusRoot, 'long'))
         .sort()
         .map((f) => `long/${f}`),
     ];
-    expect(Object.keys(golden.meta.corpus_sha256).sort(), 'the goldens cover the whole corpus').toEqual(
-      [...files].sort(),
-    );
+    expect(Object.keys(golden.meta.corpus_sha256).sort(), 'the goldens cover the whole corpus').toEqual([...files].sort());
     for (const f of files) {
-      expect(sha256File(path.join(corpusRoot, f)), `${f} changed: rerun generate.py`).toBe(
-        golden.meta.corpus_sha256[f],
-      );
+      expect(sha256File(path.join(corpusRoot, f)), `${f} changed: rerun generate.py`).toBe(golden.meta.corpus_sha256[f]);
     }
   });
 
@@ -152,12 +137,8 @@ describe.each(TOKENIZERS.map((t) => [t.name, t] as const))('%s', (name, spec) =>
 
   test.each(golden.texts.map((t) => [t.id, t] as const))('text %s', (_id, t) => {
     const input = jsInput(t);
-    expect(plain(tok.encode(input, { addSpecialTokens: true })), 'addSpecialTokens=true').toEqual(
-      t.enc.special,
-    );
-    expect(plain(tok.encode(input, { addSpecialTokens: false })), 'addSpecialTokens=false').toEqual(
-      t.enc.plain,
-    );
+    expect(plain(tok.encode(input, { addSpecialTokens: true })), 'addSpecialTokens=true').toEqual(t.enc.special);
+    expect(plain(tok.encode(input, { addSpecialTokens: false })), 'addSpecialTokens=false').toEqual(t.enc.plain);
     expect(tok.decode(t.enc.special.ids, { skipSpecialTokens: false }), 'decode keep').toBe(t.decode.keep);
     expect(tok.decode(t.enc.special.ids, { skipSpecialTokens: true }), 'decode skip').toBe(t.decode.skip);
     // countTokens ignores the file's truncation/padding; elsewhere it is the ids length.
@@ -191,31 +172,18 @@ describe.each(TOKENIZERS.map((t) => [t.name, t] as const))('%s', (name, spec) =>
     300_000,
   );
 
-  test.each(golden.pairs.map((p, i) => [i, JSON.stringify(p.a.slice(0, 30)), p] as const))(
-    'pair #%s %s',
-    (_i, _label, p) => {
-      expect(plain(tok.encode(p.a, { pair: p.b, addSpecialTokens: true })), 'addSpecialTokens=true').toEqual(
-        p.enc.special,
-      );
-      expect(plain(tok.encode(p.a, { pair: p.b, addSpecialTokens: false })), 'addSpecialTokens=false').toEqual(
-        p.enc.plain,
-      );
-    },
-  );
+  test.each(golden.pairs.map((p, i) => [i, JSON.stringify(p.a.slice(0, 30)), p] as const))('pair #%s %s', (_i, _label, p) => {
+    expect(plain(tok.encode(p.a, { pair: p.b, addSpecialTokens: true })), 'addSpecialTokens=true').toEqual(p.enc.special);
+    expect(plain(tok.encode(p.a, { pair: p.b, addSpecialTokens: false })), 'addSpecialTokens=false').toEqual(p.enc.plain);
+  });
 
-  test.each(groupCases(golden.truncation).map((g) => [g.label, g.cases] as const))(
-    'truncation %s',
-    (_label, cases) => {
-      for (const c of cases) checkCase(tok, c);
-    },
-  );
+  test.each(groupCases(golden.truncation).map((g) => [g.label, g.cases] as const))('truncation %s', (_label, cases) => {
+    for (const c of cases) checkCase(tok, c);
+  });
 
-  test.each(groupCases(golden.padding).map((g) => [g.label, g.cases] as const))(
-    'padding %s',
-    (_label, cases) => {
-      for (const c of cases) checkCase(tok, c);
-    },
-  );
+  test.each(groupCases(golden.padding).map((g) => [g.label, g.cases] as const))('padding %s', (_label, cases) => {
+    for (const c of cases) checkCase(tok, c);
+  });
 
   test.each(golden.batches.map((b, i) => [i, caseLabel(b), b] as const))('encodeBatch #%s %s', (_i, label, b) => {
     const inputs = b.inputs.map((x) => (typeof x === 'string' ? x : ([x[0], x[1]] as [string, string])));
@@ -229,9 +197,7 @@ describe.each(TOKENIZERS.map((t) => [t.name, t] as const))('%s', (name, spec) =>
     const seqLen = b.rows[0]!.ids.length;
     expect(Array.from(be.dims!), `${label}: dims`).toEqual([b.rows.length, seqLen]);
     expect(Array.from(be.inputIds!), `${label}: inputIds`).toEqual(b.rows.flatMap((r) => r.ids));
-    expect(Array.from(be.attentionMask!), `${label}: attentionMask`).toEqual(
-      b.rows.flatMap((r) => r.attentionMask),
-    );
+    expect(Array.from(be.attentionMask!), `${label}: attentionMask`).toEqual(b.rows.flatMap((r) => r.attentionMask));
     expect(Array.from(be.typeIds!), `${label}: typeIds`).toEqual(b.rows.flatMap((r) => r.typeIds));
   });
 });

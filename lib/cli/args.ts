@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 
 /** Bad command-line syntax: exit code 2, with a pointer to `--help`. */
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -24,6 +27,7 @@ export const OPTIONS = {
   pair: { type: 'string' },
   'max-length': { type: 'string' },
   lines: { type: 'boolean' },
+  'keep-newline': { type: 'boolean' },
   'generation-prompt': { type: 'boolean' },
   continue: { type: 'boolean' },
   template: { type: 'string' },

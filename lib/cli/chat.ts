@@ -22,7 +22,8 @@ whose other keys are template variables ("chat_template_kwargs", as vLLM takes i
 spread into them). Malformed JSON is an INVALID_ARGUMENT error: exit code 1.
 
 The prompt is written exactly as rendered, with no newline added (it usually ends with
-its own): "> prompt.txt" holds the very prompt, and "| ferrotok count" counts its tokens.
+its own): "> prompt.txt" holds the very prompt, and "| ferrotok count --keep-newline"
+counts its tokens (count drops the final newline of stdin without it).
 --ids and --json output ends with a newline.
 
 Options:
@@ -48,18 +49,23 @@ Example:
     const input = ctx.input();
     const variables = cliVariables(ctx);
     if (ctx.flag('generation-prompt') && ctx.flag('continue')) {
-      throw ctx.usageError('--generation-prompt and --continue cannot be combined: one starts a new reply, the other continues the final message');
+      throw ctx.usageError(
+        '--generation-prompt and --continue cannot be combined: one starts a new reply, the other continues the final message',
+      );
     }
     const tok = await ctx.tokenizer();
     const request = parseRequest(await input());
+    // `tools` and `documents` are options of their own; every other key is a template variable.
+    const { tools, documents, ...templateVars } = { ...request.variables, ...variables };
     const options: ChatTemplateOptions = {
-      ...request.variables,
-      ...variables,
+      templateVars,
       addGenerationPrompt: ctx.flag('generation-prompt'),
       continueFinalMessage: ctx.flag('continue'),
       // One clock for both renders below, so --json's text and ids always agree.
       now: Date.now(),
     };
+    if (tools !== undefined) options.tools = tools as unknown[] | null;
+    if (documents !== undefined) options.documents = documents as unknown[] | null;
     const template = await templateOf(ctx, tok);
     if (template !== undefined) options.chatTemplate = template;
     const messages = request.messages;
@@ -101,8 +107,11 @@ function cliVariables(ctx: Context): Record<string, unknown> {
 
 function flagFor(key: string): string {
   const flags: Record<string, string> = {
-    messages: 'give the messages as JSON input', addGenerationPrompt: 'use --generation-prompt',
-    continueFinalMessage: 'use --continue', chatTemplate: 'use --template', tokenize: 'use --ids',
+    messages: 'give the messages as JSON input',
+    addGenerationPrompt: 'use --generation-prompt',
+    continueFinalMessage: 'use --continue',
+    chatTemplate: 'use --template',
+    tokenize: 'use --ids',
   };
   return flags[key] ?? 'ferrotok reserves it';
 }

@@ -18,9 +18,7 @@ export const DEFAULT_TOKENIZER = path.join(__dirname, '..', '..', '..', 'models'
 const LINES_PER_DRAIN = 1024;
 
 /** Where the tokenizer comes from: a file or folder, or a Hugging Face Hub repo. */
-export type TokenizerSource =
-  | { kind: 'path'; path: string }
-  | { kind: 'hub'; repoId: string; revision: string | undefined };
+export type TokenizerSource = { kind: 'path'; path: string } | { kind: 'hub'; repoId: string; revision: string | undefined };
 
 // `org/name` or `org/name@revision` (a revision may hold slashes: `refs/pr/1`). The shape
 // only; lib/hub/validate.ts checks the characters. Names never start with '.' or '~', and
@@ -30,7 +28,11 @@ const REPO_ID = /^([^\s/@\\.~][^\s/@\\]*\/[^\s/@\\]+)(?:@(.+))?$/;
 export class Context {
   readonly #inv: Invocation;
 
-  constructor(readonly io: CliIO, readonly command: string, inv: Invocation) {
+  constructor(
+    readonly io: CliIO,
+    readonly command: string,
+    inv: Invocation,
+  ) {
     this.#inv = inv;
   }
 
@@ -106,14 +108,20 @@ export class Context {
   /**
    * The input: the arguments joined by a space, else --file, else stdin (also for a lone
    * `-`). Sources are checked now, so a usage error comes before the slow tokenizer load;
-   * the text is read when the returned function is called. Files and stdin are taken
-   * byte-exact: a trailing newline is part of the text.
+   * the text is read when the returned function is called. Files are taken byte-exact;
+   * stdin too, unless `dropFinalNewline`: then the one `\n` or `\r\n` that `echo` or a
+   * here-string adds goes, so `echo "a b" | ferrotok count` agrees with `ferrotok count a b`.
    */
-  input(): () => Promise<string> {
+  input({ dropFinalNewline = false }: { dropFinalNewline?: boolean } = {}): () => Promise<string> {
     const file = this.option('file');
     if (file !== undefined && this.args.length > 0) throw this.usageError('give the input as arguments, stdin or --file, not two of them');
     if (file !== undefined) return () => readText(file, '--file');
-    if (this.args.length === 0 || (this.args.length === 1 && this.args[0] === '-')) return () => this.#readStdin();
+    if (this.args.length === 0 || (this.args.length === 1 && this.args[0] === '-')) {
+      return async () => {
+        const text = await this.#readStdin();
+        return dropFinalNewline ? withoutFinalNewline(text) : text;
+      };
+    }
     const text = this.args.join(' ');
     return () => Promise.resolve(text);
   }
@@ -125,6 +133,12 @@ export class Context {
     }
     return readAll(this.io.stdin);
   }
+}
+
+/** `text` less one final `\r\n` or `\n` (only one: a blank last line the user typed stays). */
+export function withoutFinalNewline(text: string): string {
+  if (text.endsWith('\r\n')) return text.slice(0, -2);
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
 /** A whole file as UTF-8 text; `flag` names the option that gave the path, for the error. */

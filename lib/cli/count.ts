@@ -7,23 +7,26 @@ import type { Context } from './context';
 export const count: Command = {
   name: 'count',
   summary: 'count tokens, of the whole input or of each line',
-  options: ['file', 'no-special', 'lines'],
+  options: ['file', 'no-special', 'lines', 'keep-newline'],
   help: `Usage: ferrotok count [options] [TEXT...]
 
 Counts the tokens of TEXT (the arguments joined by a space), or of stdin when no TEXT is
 given or TEXT is "-", or of the file given with --file. Counts the whole text, ignoring
-the tokenizer's truncation and padding.
+the tokenizer's truncation and padding. The one newline that ends stdin (\n or \r\n, as
+echo adds) is not counted, so \`echo "a b" | ferrotok count\` equals \`ferrotok count a b\`;
+--file is counted byte-exact.
 
 Options:
   --lines            count each line on its own: prints "count<TAB>line" per line, then
                      "total<TAB>sum" (special tokens are added to every line)
   --no-special       do not count the special tokens encoding would add
+  --keep-newline     count the final newline of stdin too
   --json             print {"count": n}, or with --lines {"lines": [{"count", "line"}], "total"}
   --file PATH        read the text from PATH
 ${COMMON_HELP}
 `,
   async run(ctx) {
-    const input = ctx.input();
+    const input = ctx.input({ dropFinalNewline: !ctx.flag('keep-newline') });
     const options: CountOptions = { addSpecialTokens: !ctx.flag('no-special') };
     const tok = await ctx.tokenizer();
     const text = await input();

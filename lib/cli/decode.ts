@@ -36,7 +36,10 @@ ${COMMON_HELP}
 export function parseIds(raw: string): number[] {
   const trimmed = raw.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) return idsFromJson(trimmed);
-  return trimmed.split(/[\s,]+/).filter((s) => s !== '').map(idFromText);
+  return trimmed
+    .split(/[\s,]+/)
+    .filter((s) => s !== '')
+    .map(idFromText);
 }
 
 function idFromText(s: string): number {

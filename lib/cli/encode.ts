@@ -9,12 +9,13 @@ import { escapeControls, plural, quote } from './format';
 export const encode: Command = {
   name: 'encode',
   summary: 'split text into tokens (id, token, span, source text)',
-  options: ['file', 'ids', 'no-special', 'pair', 'max-length'],
+  options: ['file', 'ids', 'no-special', 'pair', 'max-length', 'keep-newline'],
   help: `Usage: ferrotok encode [options] [TEXT...]
 
 Encodes TEXT (the arguments joined by a space), or stdin when no TEXT is given or TEXT is
-"-", or the file given with --file. Stdin and files are encoded exactly, trailing newline
-included. Put TEXT that starts with "-" after "--".
+"-", or the file given with --file. The one newline that ends stdin (\n or \r\n, as echo
+adds) is dropped (--keep-newline keeps it); files are encoded byte-exact. Put TEXT that
+starts with "-" after "--".
 
 Prints one line per token: id, token, [start,end) in UTF-16 code units, and the source
 text of the token (quoted, control characters escaped); then the token count.
@@ -25,11 +26,12 @@ Options:
   --no-special       do not add special tokens ([CLS], <s>, ...)
   --pair TEXT        encode TEXT as the second sequence of a pair
   --max-length N     truncate to N tokens, special tokens included
+  --keep-newline     encode the final newline of stdin too
   --file PATH        read the text from PATH
 ${COMMON_HELP}
 `,
   async run(ctx) {
-    const input = ctx.input();
+    const input = ctx.input({ dropFinalNewline: !ctx.flag('keep-newline') });
     const options = encodeOptions(ctx);
     const tok = await ctx.tokenizer();
     const text = await input();

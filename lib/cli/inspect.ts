@@ -2,13 +2,13 @@
  * `ferrotok inspect`: what a tokenizer holds — its pipeline, vocabulary, special tokens and
  * config — so one can tell at a glance which model a tokenizer.json belongs to.
  *
- * The pipeline comes from `tok.toJSON()`, the engine's own serialization, not the file's text:
+ * The pipeline comes from `tok.toTokenizerJson()`, the engine's own serialization, not the file's text:
  * it is what was actually loaded, with every field spelled out (older files omit `model.type`).
  */
 import type { SpecialTokens } from '../config';
 import type { Tokenizer } from '../tokenizer';
 import { COMMON_HELP, type Command } from './command';
-import type { Context, TokenizerSource } from './context';
+import type { TokenizerSource } from './context';
 import { escapeControls } from './format';
 
 /** A pipeline component: its type, and for `Sequence` the components it chains. */
@@ -28,6 +28,8 @@ export interface InspectReport {
   postProcessor: Component | null;
   decoder: Component | null;
   vocabSize: number;
+  /** Which engine answers ids calls (`Tokenizer.idsEngine`). */
+  idsEngine: string;
   addedTokens: { count: number; special: Record<string, number> };
   specialTokens: SpecialTokens;
   /** `names` as `tok.chatTemplates` gives them: ["default"] for a single template, empty for none. */
@@ -67,7 +69,7 @@ ${COMMON_HELP}
 type Json = Record<string, unknown>;
 
 export function inspectTokenizer(tok: Tokenizer, source: TokenizerSource): InspectReport {
-  const json = JSON.parse(tok.toJSON()) as Json;
+  const json = JSON.parse(tok.toTokenizerJson()) as Json;
   const special = tok.addedTokens.filter((t) => t.special);
   return {
     path: source.kind === 'path' ? source.path : null,
@@ -78,6 +80,7 @@ export function inspectTokenizer(tok: Tokenizer, source: TokenizerSource): Inspe
     postProcessor: component(json.post_processor),
     decoder: component(json.decoder),
     vocabSize: tok.vocabSize,
+    idsEngine: tok.idsEngine,
     addedTokens: { count: tok.addedTokens.length, special: Object.fromEntries(special.map((t) => [t.content, t.id])) },
     specialTokens: tok.specialTokens,
     chatTemplate: { present: tok.chatTemplates.length > 0, names: tok.chatTemplates },
@@ -122,6 +125,7 @@ function describe(r: InspectReport): [string, string][] {
     ['post_processor', render(r.postProcessor)],
     ['decoder', render(r.decoder)],
     ['vocab size', String(r.vocabSize)],
+    ['ids engine', r.idsEngine],
     ['added tokens', `${r.addedTokens.count}, ${Object.keys(r.addedTokens.special).length} special`],
     ['special tokens', tokenList(Object.entries(r.addedTokens.special))],
     ['named special', tokenList(namedSpecial(r.specialTokens))],
@@ -143,14 +147,18 @@ function chatTemplates(names: readonly string[]): string {
 }
 
 function namedSpecial(s: SpecialTokens): [string, number][] {
-  const named = (['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask'] as const)
-    .flatMap((k): [string, number][] => (s[k] ? [[`${k}=${s[k].content}`, s[k].id]] : []));
+  const named = (['bos', 'eos', 'unk', 'pad', 'sep', 'cls', 'mask'] as const).flatMap((k): [string, number][] =>
+    s[k] ? [[`${k}=${s[k].content}`, s[k].id]] : [],
+  );
   return [...named, ...s.additional.map((t): [string, number] => [`additional=${t.content}`, t.id])];
 }
 
 function tokenList(entries: readonly [string, number][]): string {
   if (entries.length === 0) return 'none';
-  const shown = entries.slice(0, SHOWN_TOKENS).map(([content, id]) => `${escapeControls(content)} (${id})`).join(', ');
+  const shown = entries
+    .slice(0, SHOWN_TOKENS)
+    .map(([content, id]) => `${escapeControls(content)} (${id})`)
+    .join(', ');
   const more = entries.length - SHOWN_TOKENS;
   return more > 0 ? `${shown}, … ${more} more (--json lists all)` : shown;
 }

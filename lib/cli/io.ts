@@ -6,7 +6,10 @@
 export interface CliIO {
   /** Standard input: the text itself, or a stream read to its end. Read only by commands that need it. */
   stdin: string | AsyncIterable<string | Uint8Array>;
-  /** Writes to standard output. Throws an error with code `EPIPE` once the reader has gone. */
+  /**
+   * Writes to standard output. Throws an error with code `EPIPE` once the reader has gone,
+   * and an OutputError once a write failed for any other reason (ENOSPC, EIO, ...).
+   */
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /**
@@ -15,6 +18,20 @@ export interface CliIO {
    * is slow, and would never see a closed pipe, whose error arrives on a later tick.
    */
   drain?: () => Promise<void>;
+  /**
+   * Resolves once everything written has reached the OS; rejects as `stdout` throws if any
+   * write failed. Write errors arrive after the write returned, so without this wait the
+   * last (or only) write of a command could fail unseen and the exit code still say 0.
+   */
+  flush?: () => Promise<void>;
+}
+
+/** A write to stdout failed for a reason other than a closed pipe: the output is incomplete. */
+export class OutputError extends Error {
+  constructor(cause: unknown) {
+    super(`cannot write to stdout: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'OutputError';
+  }
 }
 
 let processStreams: CliIO | undefined;
@@ -27,7 +44,7 @@ export function processIO(): CliIO {
   process.stderr.on('error', () => {});
   processStreams = {
     stdin: process.stdin,
-    stdout: guardedWriter(process.stdout),
+    ...guardedWriter(process.stdout),
     stderr: (text) => void process.stderr.write(text),
     drain: () => drained(process.stdout),
   };
@@ -35,19 +52,36 @@ export function processIO(): CliIO {
 }
 
 /**
- * Node reports a closed pipe as an 'error' event after the write returned; unhandled, that
- * event crashes the process with a stack trace. We swallow it and make the next write throw,
- * so a long command stops producing output nobody reads.
+ * Node reports a failed write as an 'error' event after the write returned; unhandled, that
+ * event crashes the process with a stack trace. We keep the first one and make the next
+ * write (or the final flush) throw it, so a long command stops producing output nobody
+ * reads, and a full disk is an error rather than a silently short file.
  */
-function guardedWriter(stream: NodeJS.WriteStream): (text: string) => void {
-  let closed: Error | undefined;
+function guardedWriter(stream: NodeJS.WriteStream): Pick<CliIO, 'stdout' | 'flush'> {
+  let failed: Error | undefined;
   stream.on('error', (e: Error) => {
-    closed = e;
+    failed ??= e;
   });
-  return (text) => {
-    if (closed !== undefined || stream.destroyed) throw epipe(closed);
+  const stdout = (text: string): void => {
+    if (failed !== undefined || stream.destroyed) throw writeFailure(failed);
     stream.write(text);
   };
+  // Write callbacks run in order, so an empty write's callback means all before it are done.
+  const flush = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      stream.write('', (e) => {
+        const error = failed ?? e ?? undefined;
+        if (error === undefined && !stream.destroyed) resolve();
+        else reject(writeFailure(error));
+      });
+    });
+  return { stdout, flush };
+}
+
+/** A closed pipe (or a stream Node destroyed for it) stays the quiet EPIPE; anything else is an OutputError. */
+function writeFailure(cause: Error | undefined): Error {
+  if (cause === undefined || isClosedPipe(cause) || (cause as { code?: unknown }).code === 'ERR_STREAM_DESTROYED') return epipe(cause);
+  return new OutputError(cause);
 }
 
 function drained(stream: NodeJS.WriteStream): Promise<void> {

@@ -14,14 +14,15 @@
  *
  * Writes never expose partial state under a final name: each goes to a unique temporary
  * name beside its target and is renamed into place, which is atomic on one file system.
+ * What a killed download leaves (`blobs/<etag>.<random>.incomplete`) is removed once stale.
  * Existence checks follow symlinks, so a pointer whose blob was deleted counts as missing
  * and gets downloaded again.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { isCommitHash } from './validate';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { isCommitHash, normalizeEtag } from './validate';
 
 export type SymlinkFn = (target: string, path: string) => Promise<void>;
 
@@ -45,8 +46,40 @@ export class RepoCache {
     return existsSync(this.blobPath(etag));
   }
 
+  /** `snapshots/<commit>/<file>`: a symlink to its blob, or a copy. */
+  filePath(commit: string, file: string): string {
+    return join(this.snapshotDir(commit), file);
+  }
+
   hasFile(commit: string, file: string): boolean {
-    return existsSync(join(this.snapshotDir(commit), file));
+    return existsSync(this.filePath(commit, file));
+  }
+
+  /** The ETag a snapshot file's symlink names (its blob's name); undefined for a copy. */
+  etagOf(commit: string, file: string): string | undefined {
+    try {
+      const name = basename(readlinkSync(this.filePath(commit, file)));
+      return normalizeEtag(name) === name ? name : undefined;
+    } catch {
+      return undefined; // not a symlink
+    }
+  }
+
+  /**
+   * Deletes our `blobs/*.<random>.incomplete` files not written to for `olderThanMs`: left by
+   * a process that died mid-download. A live download writes at least once per stall timeout
+   * or gives up, so a file that old is nobody's. huggingface_hub's own `<etag>.incomplete`
+   * (no random part) is left alone: Python resumes those, under its lock.
+   */
+  async removeStaleDownloads(olderThanMs: number): Promise<void> {
+    const dir = join(this.root, 'blobs');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const cutoff = Date.now() - olderThanMs;
+    for (const name of names.filter((n) => INCOMPLETE.test(n))) {
+      const path = join(dir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st !== undefined && st.mtimeMs < cutoff) await rm(path, { force: true });
+    }
   }
 
   isKnownMissing(commit: string, file: string): boolean {
@@ -111,6 +144,9 @@ export class RepoCache {
 export function temporaryName(path: string, suffix: string): string {
   return `${path}.${randomBytes(8).toString('hex')}.${suffix}`;
 }
+
+/** What temporaryName makes of a blob for a download. */
+const INCOMPLETE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.[0-9a-f]{16}\.incomplete$/;
 
 async function writeAtomic(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

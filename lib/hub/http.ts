@@ -11,14 +11,24 @@
  * kinds). Not retried: answers that a retry would only repeat (404, 401, ...).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TokenizerError } from '../errors';
+import { TokenizerError, type TokenizerErrorCode } from '../errors';
 
 const MAX_ATTEMPTS = 3;
 const FIRST_BACKOFF_MS = 250;
 export const MAX_REDIRECTS = 5;
 
-/** A failure another attempt may fix: a 5xx or 429 answer, or a body that stopped short. */
-export class TransientError extends Error {}
+/**
+ * A failure another attempt may fix: a 5xx or 429 answer, a body that stopped short, bytes
+ * that arrived whole but wrong. `finalCode` is the code once the attempts run out.
+ */
+export class TransientError extends Error {
+  constructor(
+    message: string,
+    readonly finalCode: TokenizerErrorCode = 'NETWORK_ERROR',
+  ) {
+    super(message);
+  }
+}
 
 export interface Client {
   /** `ferrotok/<version>`. */
@@ -31,7 +41,8 @@ export interface Client {
 
 /**
  * Runs `op` up to MAX_ATTEMPTS times while it fails transiently, backing off in between.
- * The last transient failure becomes NETWORK_ERROR; the caller's abort becomes ABORTED.
+ * The last transient failure becomes its `finalCode` (NETWORK_ERROR for anything but a
+ * TransientError); the caller's abort becomes ABORTED.
  */
 export async function retrying<T>(what: string, signal: AbortSignal | undefined, op: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -41,7 +52,8 @@ export async function retrying<T>(what: string, signal: AbortSignal | undefined,
       if (signal?.aborted) throw abortedError(signal);
       if (!isTransient(e)) throw e;
       if (attempt >= MAX_ATTEMPTS) {
-        throw new TokenizerError('NETWORK_ERROR', `${what} failed after ${attempt} attempts: ${reasonOf(e)}`, { cause: e });
+        const code = e instanceof TransientError ? e.finalCode : 'NETWORK_ERROR';
+        throw new TokenizerError(code, `${what} failed after ${attempt} attempts: ${reasonOf(e)}`, { cause: e });
       }
       await backoff(attempt, signal);
     }

@@ -73,8 +73,10 @@ function metadataOf(res: Response, url: URL, target: Target): FileMetadata {
   const etag = normalizeEtag(res.headers.get('x-linked-etag') ?? res.headers.get('etag'));
   if (!isCommitHash(commit) || etag === undefined) {
     // huggingface_hub's FileMetadataError: typically a proxy or captive portal answering.
-    throw new TokenizerError('NETWORK_ERROR',
-      `${url.href} did not answer like a Hugging Face Hub (${!isCommitHash(commit) ? 'no valid X-Repo-Commit' : 'no usable ETag'}); check HF_ENDPOINT, proxy and firewall settings (fetching ${target.file} of '${target.repoId}')`);
+    throw new TokenizerError(
+      'NETWORK_ERROR',
+      `${url.href} did not answer like a Hugging Face Hub (${!isCommitHash(commit) ? 'no valid X-Repo-Commit' : 'no usable ETag'}); check HF_ENDPOINT, proxy and firewall settings (fetching ${target.file} of '${target.repoId}')`,
+    );
   }
   const location = redirectTarget(res, url);
   return { commit, etag, size: sizeOf(res, location === undefined), location: location ?? url };

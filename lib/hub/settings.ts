@@ -24,12 +24,20 @@ export interface HubSettings {
   /** Limit for a metadata (HEAD) request, and for a download to go without receiving a byte. */
   etagTimeoutMs: number;
   downloadTimeoutMs: number;
+  /** A download (and a cached file checked before use) larger than this is refused. */
+  maxDownloadBytes: number;
   signal: AbortSignal | undefined;
 }
 
 const DEFAULT_ENDPOINT = 'https://huggingface.co';
 // huggingface_hub's defaults for HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT (seconds).
 const DEFAULT_TIMEOUT_S = 10;
+/**
+ * The largest tokenizer.json files on the Hub are ~35 MB (large multilingual vocabularies);
+ * 512 MiB leaves room for 10x that and still stops an endless or hostile body long before
+ * it fills a disk. `maxDownloadBytes` raises it.
+ */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
 
 export function settingsOf(options: FromPretrainedOptions | undefined): HubSettings {
   const o = checkOptions(options);
@@ -40,6 +48,7 @@ export function settingsOf(options: FromPretrainedOptions | undefined): HubSetti
     offline: o.localFilesOnly ?? isTruthy(env('HF_HUB_OFFLINE')),
     etagTimeoutMs: secondsFromEnv('HF_HUB_ETAG_TIMEOUT') * 1000,
     downloadTimeoutMs: secondsFromEnv('HF_HUB_DOWNLOAD_TIMEOUT') * 1000,
+    maxDownloadBytes: o.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
     signal: o.signal,
   };
 }
@@ -53,6 +62,7 @@ function checkOptions(options: unknown): FromPretrainedOptions {
   checkType(o, 'token', (v) => (typeof v === 'string' && v.trim() !== '') || v === false, 'a non-empty string or false');
   checkType(o, 'localFilesOnly', (v) => typeof v === 'boolean', 'a boolean');
   checkType(o, 'signal', (v) => v instanceof AbortSignal, 'an AbortSignal');
+  checkType(o, 'maxDownloadBytes', (v) => Number.isSafeInteger(v) && (v as number) > 0, 'a positive whole number of bytes');
   return o as FromPretrainedOptions;
 }
 
@@ -113,7 +123,8 @@ function tokenOf(option: string | false | undefined): string | undefined {
 // A header cannot carry control or non-ASCII characters; fetch would reject the request
 // with a TypeError that looks like a network failure.
 function checkToken(token: string, source: string): string {
-  if (!/^[\x21-\x7e]+$/.test(token)) throw invalidArgument(`${source} holds characters an HTTP header cannot carry; expected a token like "hf_..."`);
+  if (!/^[\x21-\x7e]+$/.test(token))
+    throw invalidArgument(`${source} holds characters an HTTP header cannot carry; expected a token like "hf_..."`);
   return token;
 }
 

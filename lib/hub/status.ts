@@ -22,8 +22,10 @@ export function statusError(res: Response, target: Target, tokenSent: boolean): 
   if (res.status === 401 || res.status === 403) {
     return new TokenizerError('HUB_UNAUTHORIZED', unauthorizedMessage(res, target, tokenSent));
   }
-  return new TokenizerError('NETWORK_ERROR',
-    `${target.endpoint} answered HTTP ${res.status} for ${target.file} of '${target.repoId}'${hubSays(res)}`);
+  return new TokenizerError(
+    'NETWORK_ERROR',
+    `${target.endpoint} answered HTTP ${res.status} for ${target.file} of '${target.repoId}'${hubSays(res)}`,
+  );
 }
 
 function notFoundMessage(res: Response, { endpoint, repoId, revision, file }: Target): string {
@@ -39,9 +41,11 @@ function notFoundMessage(res: Response, { endpoint, repoId, revision, file }: Ta
 
 function unauthorizedMessage(res: Response, { endpoint, repoId }: Target, tokenSent: boolean): string {
   const why = tokenSent ? 'the token sent does not grant access' : 'no token was sent';
-  return `${endpoint} refused access to '${repoId}' (HTTP ${res.status}${hubSays(res)}): the repo is gated or private `
-    + `(or does not exist), and ${why}. Pass \`token\` to fromPretrained or set HF_TOKEN (or run \`huggingface-cli login\`) `
-    + `with a token that can read it; a gated repo also needs its access conditions accepted on the website, at ${endpoint}/${repoId}.`;
+  return (
+    `${endpoint} refused access to '${repoId}' (HTTP ${res.status}${hubSays(res)}): the repo is gated or private ` +
+    `(or does not exist), and ${why}. Pass \`token\` to fromPretrained or set HF_TOKEN (or run \`huggingface-cli login\`) ` +
+    `with a token that can read it; a gated repo also needs its access conditions accepted on the website, at ${endpoint}/${repoId}.`
+  );
 }
 
 function hubSays(res: Response): string {

@@ -19,10 +19,16 @@ const SAFE_ETAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 export function checkRepoId(repoId: unknown): string {
   if (typeof repoId !== 'string') throw invalidArgument(`repoId must be a string like "org/name", got ${describe(repoId)}`);
   const parts = repoId.split('/');
-  const ok = parts.length <= 2 && parts.every((p) => REPO_PART.test(p))
-    && !repoId.includes('--') && !repoId.includes('..') && !repoId.endsWith('.git');
+  const ok =
+    parts.length <= 2 &&
+    parts.every((p) => REPO_PART.test(p)) &&
+    !repoId.includes('--') &&
+    !repoId.includes('..') &&
+    !repoId.endsWith('.git');
   if (!ok) {
-    throw invalidArgument(`invalid Hub repo id ${JSON.stringify(repoId)}: expected "name" or "org/name" using letters, digits, '_', '-' and '.', without "--" or "..", not starting or ending with '-' or '.'`);
+    throw invalidArgument(
+      `invalid Hub repo id ${JSON.stringify(repoId)}: expected "name" or "org/name" using letters, digits, '_', '-' and '.', without "--" or "..", not starting or ending with '-' or '.'`,
+    );
   }
   return repoId;
 }
@@ -35,10 +41,16 @@ export function checkRevision(revision: unknown): string {
   if (typeof revision !== 'string' || revision === '') {
     throw invalidArgument(`revision must be a non-empty string (a branch, tag or commit hash), got ${describe(revision)}`);
   }
-  const bad = revision.includes('\0') || revision.includes('\\') || revision.startsWith('/')
-    || /^[A-Za-z]:/.test(revision) || revision.split('/').some((s) => s === '' || s === '.' || s === '..');
+  const bad =
+    revision.includes('\0') ||
+    revision.includes('\\') ||
+    revision.startsWith('/') ||
+    /^[A-Za-z]:/.test(revision) ||
+    revision.split('/').some((s) => s === '' || s === '.' || s === '..');
   if (bad) {
-    throw invalidArgument(`invalid revision ${JSON.stringify(revision)}: it must be a branch, tag or commit hash, without "..", "." or empty segments, backslashes, NUL or a leading '/'`);
+    throw invalidArgument(
+      `invalid revision ${JSON.stringify(revision)}: it must be a branch, tag or commit hash, without "..", "." or empty segments, backslashes, NUL or a leading '/'`,
+    );
   }
   return revision;
 }
@@ -50,6 +62,9 @@ export function isCommitHash(value: string): boolean {
 /** The ETag header as huggingface_hub stores it (no `W/`, no quotes), if usable as a file name. */
 export function normalizeEtag(raw: string | null): string | undefined {
   if (raw === null) return undefined;
-  const etag = raw.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  const etag = raw
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
   return SAFE_ETAG.test(etag) ? etag : undefined;
 }

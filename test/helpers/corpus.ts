@@ -9,9 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { sharedRoot } from './tokenizers';
 
-export const corpusRoot = process.env.FERROTOK_CORPUS
-  ? path.resolve(process.env.FERROTOK_CORPUS)
-  : path.resolve(sharedRoot, 'corpus');
+export const corpusRoot = process.env.FERROTOK_CORPUS ? path.resolve(process.env.FERROTOK_CORPUS) : path.resolve(sharedRoot, 'corpus');
 
 const textCache = new Map<string, string>();
 const linesCache = new Map<string, string[]>();

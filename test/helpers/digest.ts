@@ -65,16 +65,24 @@ const joinNullable = (xs: readonly (number | null | undefined)[]): string =>
 /** The golden digest of an encoding (ferrotok's Encoding or a PlainEncoding). */
 export function digest(e: EncodingLike | PlainEncoding): string {
   let s =
-    'ids:' + join(e.ids) +
-    '\ntokens:' + e.tokens.join('\u0001') +
-    '\noffsets:' + e.offsets.map(([a, b]) => `${a}-${b}`).join(',') +
-    '\ntype:' + join(e.typeIds) +
-    '\nattn:' + join(e.attentionMask) +
-    '\nspecial:' + join(e.specialTokensMask) +
-    '\nwords:' + joinNullable(e.wordIds) +
-    '\nseq:' + joinNullable(e.sequenceIds);
+    'ids:' +
+    join(e.ids) +
+    '\ntokens:' +
+    e.tokens.join('\u0001') +
+    '\noffsets:' +
+    e.offsets.map(([a, b]) => `${a}-${b}`).join(',') +
+    '\ntype:' +
+    join(e.typeIds) +
+    '\nattn:' +
+    join(e.attentionMask) +
+    '\nspecial:' +
+    join(e.specialTokensMask) +
+    '\nwords:' +
+    joinNullable(e.wordIds) +
+    '\nseq:' +
+    joinNullable(e.sequenceIds);
   if (e.overflowing.length > 0) {
-    s += '\noverflowing:' + e.overflowing.map((o: EncodingLike | PlainEncoding) => digest(o)).join(',');
+    s += `\noverflowing:${e.overflowing.map((o: EncodingLike | PlainEncoding) => digest(o)).join(',')}`;
   }
   return createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 32);
 }

@@ -138,11 +138,11 @@ export function bigText(b: GoldenBig): string {
 }
 
 /** ferrotok encode options for a golden case (absent aspects keep the file's settings). */
-export function caseOptions(c: {
+export function caseOptions(c: { addSpecialTokens: boolean; truncation: TruncationOpts | null; padding: PaddingOpts | null }): {
   addSpecialTokens: boolean;
-  truncation: TruncationOpts | null;
-  padding: PaddingOpts | null;
-}): { addSpecialTokens: boolean; truncation?: TruncationOpts; padding?: PaddingOpts } {
+  truncation?: TruncationOpts;
+  padding?: PaddingOpts;
+} {
   const o: { addSpecialTokens: boolean; truncation?: TruncationOpts; padding?: PaddingOpts } = {
     addSpecialTokens: c.addSpecialTokens,
   };

@@ -12,7 +12,8 @@
  *   GET /cdn/<sha256>                                  the bytes, no token needed
  *
  * Every request is logged; `fail()` injects faults (500s, dropped connections, stalls,
- * truncated bodies, a non-Hub answer) for a number of matching requests.
+ * truncated, short, corrupt or endless bodies, a non-Hub answer) for a number of matching
+ * requests.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -33,6 +34,8 @@ export interface RepoSpec {
   renamedTo?: string;
   /** Extra revisions (branch, tag, `refs/pr/1`) → commit; all serve the same files. */
   revisions?: Record<string, string>;
+  /** HEAD answers carry no size (no X-Linked-Size, no Content-Length), as some mirrors send. */
+  hideSizes?: boolean;
 }
 
 export interface FakeRepo {
@@ -57,6 +60,9 @@ export type Fault =
   | 'drop' // GET: headers + half the body, then destroy the socket; HEAD: destroy at once
   | 'stall' // GET: headers + half the body, then nothing; HEAD: no answer at all
   | 'truncate' // GET: half the body, chunked (no Content-Length), ended cleanly
+  | 'short' // GET: half the body with a Content-Length that matches the half, ended cleanly
+  | 'corrupt' // GET: as many bytes as the file, but not its bytes
+  | 'endless' // GET: a chunked body that never ends, until the client hangs up
   | 'not-hub'; // 200 without any Hub header, like a captive portal
 
 interface FaultRule {
@@ -80,7 +86,10 @@ export class HubServer {
   readonly #sockets = new Set<Socket>();
   #faults: FaultRule[] = [];
 
-  private constructor(server: http.Server, readonly url: string) {
+  private constructor(
+    server: http.Server,
+    readonly url: string,
+  ) {
     this.#server = server;
     this.cdnBase = url;
     server.on('connection', (s) => {
@@ -123,10 +132,16 @@ export class HubServer {
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const rawPath = new URL(req.url ?? '/', this.url).pathname;
-    const decoded = rawPath.split('/').map((s) => decodeURIComponent(s)).join('/');
+    const decoded = rawPath
+      .split('/')
+      .map((s) => decodeURIComponent(s))
+      .join('/');
     this.requests.push({
-      method: req.method ?? '', path: decoded, rawPath,
-      authorization: req.headers.authorization, userAgent: req.headers['user-agent'],
+      method: req.method ?? '',
+      path: decoded,
+      rawPath,
+      authorization: req.headers.authorization,
+      userAgent: req.headers['user-agent'],
     });
     const fault = this.#takeFault(req.method ?? '', decoded);
     if (fault !== undefined) return this.#injure(fault, req, res, this.#bodyFor(rawPath));
@@ -142,21 +157,33 @@ export class HubServer {
     const { spec } = repo;
     if (spec.renamedTo !== undefined) return send(res, 307, { location: `/${spec.renamedTo}/resolve/${rawRevision}/${file}` });
     if (spec.gatedToken !== undefined && req.headers.authorization !== `Bearer ${spec.gatedToken}`) {
-      return send(res, req.headers.authorization === undefined ? 401 : 403,
-        { 'x-error-code': 'GatedRepo', 'x-error-message': `Access to model ${repoId} is restricted.` });
+      return send(res, req.headers.authorization === undefined ? 401 : 403, {
+        'x-error-code': 'GatedRepo',
+        'x-error-message': `Access to model ${repoId} is restricted.`,
+      });
     }
     const commit = commitOf(repo, decodeURIComponent(rawRevision));
     if (commit === undefined) return send(res, 404, { 'x-error-code': 'RevisionNotFound', 'x-error-message': 'Invalid rev id' });
     const body = repo.files.get(file);
     if (body === undefined) return send(res, 404, { 'x-error-code': 'EntryNotFound', 'x-repo-commit': commit });
     if ((spec.lfs ?? ['tokenizer.json']).includes(file)) {
-      return send(res, 302, {
-        location: `${this.cdnBase}/cdn/${sha256(body)}`, 'x-repo-commit': commit,
-        'x-linked-etag': `"${sha256(body)}"`, 'x-linked-size': String(body.length),
-        etag: `W/"${gitBlobSha1(Buffer.from(`pointer of ${file}`))}"`, // the LFS pointer's: must not be used
-      }, Buffer.from('Found.'));
+      return send(
+        res,
+        302,
+        {
+          location: `${this.cdnBase}/cdn/${sha256(body)}`,
+          'x-repo-commit': commit,
+          'x-linked-etag': `"${sha256(body)}"`,
+          ...(spec.hideSizes === true ? {} : { 'x-linked-size': String(body.length) }),
+          etag: `W/"${gitBlobSha1(Buffer.from(`pointer of ${file}`))}"`, // the LFS pointer's: must not be used
+        },
+        Buffer.from('Found.'),
+      );
     }
-    send(res, 200, { 'x-repo-commit': commit, etag: `W/"${gitBlobSha1(body)}"` }, body, req.method === 'HEAD');
+    const headers = { 'x-repo-commit': commit, etag: `W/"${gitBlobSha1(body)}"` };
+    if (req.method === 'HEAD' && spec.hideSizes === true)
+      return void res.writeHead(200, { ...headers, 'transfer-encoding': 'chunked' }).end();
+    send(res, 200, headers, body, req.method === 'HEAD');
   }
 
   #cdn(req: http.IncomingMessage, res: http.ServerResponse, hash: string): void {
@@ -172,12 +199,17 @@ export class HubServer {
     return undefined;
   }
 
+  /** What a faulty answer mangles: the file the path names, where it names one. */
   #bodyFor(rawPath: string): Buffer {
-    return rawPath.startsWith('/cdn/') ? this.#blob(rawPath.slice('/cdn/'.length)) ?? Buffer.alloc(0) : Buffer.from('x'.repeat(64));
+    if (rawPath.startsWith('/cdn/')) return this.#blob(rawPath.slice('/cdn/'.length)) ?? Buffer.alloc(0);
+    const m = /^\/(.+?)\/resolve\/[^/]+\/(.+)$/.exec(rawPath);
+    return (m && this.repos.get(m[1]!)?.files.get(decodeURIComponent(m[2]!))) ?? Buffer.from('x'.repeat(64));
   }
 
   #takeFault(method: string, decodedPath: string): Fault | undefined {
-    const rule = this.#faults.find((f) => f.remaining > 0 && (f.method === undefined || f.method === method) && decodedPath.includes(f.pathIncludes));
+    const rule = this.#faults.find(
+      (f) => f.remaining > 0 && (f.method === undefined || f.method === method) && decodedPath.includes(f.pathIncludes),
+    );
     if (rule === undefined) return undefined;
     rule.remaining--;
     return rule.fault;
@@ -189,10 +221,23 @@ export class HubServer {
       case '500':
         return send(res, 500, {});
       case 'not-hub':
-        return send(res, 200, { 'content-type': 'text/html' }, Buffer.from('<html>Welcome to the hotel wifi</html>'), req.method === 'HEAD');
+        return send(
+          res,
+          200,
+          { 'content-type': 'text/html' },
+          Buffer.from('<html>Welcome to the hotel wifi</html>'),
+          req.method === 'HEAD',
+        );
       case 'truncate':
         res.writeHead(200, { 'transfer-encoding': 'chunked' });
         return void res.end(req.method === 'HEAD' ? undefined : half);
+      case 'short':
+        return send(res, 200, {}, half, req.method === 'HEAD');
+      case 'corrupt':
+        return send(res, 200, {}, Buffer.from(body).reverse(), req.method === 'HEAD');
+      case 'endless':
+        res.writeHead(200, { 'transfer-encoding': 'chunked' });
+        return endless(res);
       case 'drop':
       case 'stall':
         if (req.method === 'HEAD') return void (fault === 'drop' && req.socket.destroy());
@@ -202,6 +247,16 @@ export class HubServer {
         });
     }
   }
+}
+
+/** Writes spaces for as long as the client reads them. */
+function endless(res: http.ServerResponse): void {
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const pump = (): void => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', pump);
+  };
+  pump();
 }
 
 function send(res: http.ServerResponse, status: number, headers: Record<string, string>, body = Buffer.alloc(0), headOnly = false): void {

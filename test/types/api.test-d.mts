@@ -1,16 +1,30 @@
 // Type tests for the ESM entry: compiled by `npm run typecheck` (tsc), never run.
 // Each `@ts-expect-error` must be an error, so wrong declarations fail the build.
 import {
-  BatchEncoding, Encoding, Tokenizer, TokenizerError,
-  type EncodeOptions, type Offset, type TokenizerErrorCode,
+  AutoTokenizer,
+  type BatchEncoding,
+  type Encoding,
+  Tokenizer,
+  TokenizerError,
+  type TiktokenEncoding,
+  encodingForModel,
+  getEncoding,
+  type EncodeOptions,
+  type Int64Tensor,
+  type ModelInputs,
+  type Offset,
+  type PreTrainedTokenizer,
+  type TokenizerErrorCode,
+  type TokenizerSummary,
 } from 'ferrotok';
+import ferrotok from 'ferrotok';
 
 const tok: Tokenizer = Tokenizer.fromFile('tokenizer.json');
 Tokenizer.fromFile('dir', { maxInputLength: 1000 });
 Tokenizer.fromJSON('{}');
 Tokenizer.fromJSON(new Uint8Array(0));
 Tokenizer.fromJSON(Buffer.from('{}'));
-const json: string = tok.toJSON();
+const json: string = tok.toTokenizerJson();
 void json;
 
 const e: Encoding = tok.encode('text', { pair: 'pair', addSpecialTokens: false });
@@ -44,7 +58,10 @@ const b: BatchEncoding = tok.encodeBatch(['a', ['q', 'context']], { padding: { s
 const dims: [number, number] = b.dims;
 const flat: Uint32Array = b.inputIds;
 const row: Encoding | undefined = b.at(0);
-for (const r of b) { const x: Encoding = r; void x; }
+for (const r of b) {
+  const x: Encoding = r;
+  void x;
+}
 void [dims, flat, row];
 // @ts-expect-error a pair is a two-element tuple
 tok.encodeBatch([['a', 'b', 'c']]);
@@ -81,3 +98,45 @@ try {
     void [code, wrong];
   }
 }
+
+// Chat: template variables live in templateVars, so other keys are errors.
+tok.applyChatTemplate([{ role: 'user', content: 'hi' }], { addGenerationPrompt: true, templateVars: { enable_thinking: false } });
+// @ts-expect-error a template variable outside templateVars
+tok.applyChatTemplate([{ role: 'user', content: 'hi' }], { enable_thinking: false });
+// @ts-expect-error snake_case options are not options
+tok.decode([1], { skip_special_tokens: true });
+
+// Readable objects and the bundled default.
+const summary: TokenizerSummary = tok.toJSON();
+const model: string | undefined = tok.modelType;
+const bundled: Tokenizer = Tokenizer.default();
+void [summary, model, bundled];
+
+// The tiktoken / gpt-tokenizer door.
+const o200k: TiktokenEncoding = getEncoding('o200k_base');
+const idsArray: number[] = o200k.encode('x', 'all', []);
+o200k.encode('x', new Set(['<|endoftext|>']));
+o200k.encode('x', { allowedSpecial: 'all' });
+const within: number | false = o200k.isWithinTokenLimit('x', 10);
+const decoded: string = o200k.decode(idsArray);
+encodingForModel('gpt-4o').countTokens('x');
+getEncoding('cl100k_base');
+// @ts-expect-error p50k_base is not available
+getEncoding('p50k_base');
+void [within, decoded];
+
+// The transformers.js door: a callable tokenizer.
+const auto: PreTrainedTokenizer = await AutoTokenizer.fromPretrained('org/name');
+const tensors: ModelInputs<Int64Tensor> = auto(['a', 'b'], { padding: true, truncation: true, maxLength: 8 });
+const inputIds: BigInt64Array = tensors.input_ids.data;
+const one: number[] = auto('a', { returnTensor: false }).input_ids;
+const many: number[][] = auto(['a'], { returnTensor: false }).input_ids;
+const back: string[] = auto.batchDecode(tensors.input_ids, { skipSpecialTokens: true });
+// @ts-expect-error max_length is spelt maxLength
+auto('a', { max_length: 8 });
+void [inputIds, one, many, back];
+
+// The default export is the module namespace, as at runtime.
+export const viaDefault: Tokenizer = ferrotok.Tokenizer.fromFile('tokenizer.json');
+// @ts-expect-error not an export
+ferrotok.NoSuchThing;
