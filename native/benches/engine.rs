@@ -60,7 +60,9 @@ fn bench_prompts(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(text.len() as u64));
     for (name, engine) in tokenizers() {
         g.bench_function(BenchmarkId::new("encode_batch", name), |b| {
-            b.iter(|| batch::encode_batch(&engine, &lines, &no_special(), None, batch::Threads::Global).map(|r| r.len()))
+            b.iter(|| {
+                batch::encode_batch(&engine, &lines, &no_special(), None, batch::Threads::Global).map(|r| r.len())
+            })
         });
     }
     g.finish();

@@ -20,7 +20,10 @@ fn main() {
         let started = Instant::now();
         for line in &lines {
             total += if encode {
-                engine.encode(Input::from(*line), &EncodeOptions { elide_token_strings: true, ..Default::default() }).map(|e| e.len()).unwrap_or(0)
+                engine
+                    .encode(Input::from(*line), &EncodeOptions { elide_token_strings: true, ..Default::default() })
+                    .map(|e| e.len())
+                    .unwrap_or(0)
             } else {
                 engine.count(line, true).unwrap_or(0)
             };

@@ -45,7 +45,11 @@ impl Threads {
 }
 
 /// `f` over `items`, on the threads `threads` names, in order.
-fn map_rows<T: Sync, R: Send>(threads: Threads, items: &[T], f: impl Fn(&T) -> Result<R> + Sync + Send) -> Result<Vec<R>> {
+fn map_rows<T: Sync, R: Send>(
+    threads: Threads,
+    items: &[T],
+    f: impl Fn(&T) -> Result<R> + Sync + Send,
+) -> Result<Vec<R>> {
     match threads {
         Threads::Current => items.iter().map(f).collect(),
         Threads::Global => items.par_iter().map(f).collect(),
@@ -135,7 +139,8 @@ pub fn encode_ids_chunks(
     let encode = |(text, ranges): TextChunk| -> ChunkIds {
         let (mut ids, mut ends) = (Vec::new(), Vec::with_capacity(ranges.len()));
         for (s, e) in ranges {
-            let t = simdutf8::basic::from_utf8(&text[s..e]).map_err(|_| Error::invalid_argument("a text is not valid UTF-8"))?;
+            let t = simdutf8::basic::from_utf8(&text[s..e])
+                .map_err(|_| Error::invalid_argument("a text is not valid UTF-8"))?;
             engine.extend_ids(t, opts, &mut ids)?;
             ends.push(ids.len());
         }
@@ -185,7 +190,8 @@ fn spawn_chunks<'s>(
 fn join_rows(parts: impl Iterator<Item = Result<(Vec<u32>, Vec<usize>)>>) -> Result<(Vec<u32>, Vec<u32>)> {
     let parts: Vec<_> = parts.collect::<Result<_>>()?;
     let total: usize = parts.iter().map(|(ids, _)| ids.len()).sum();
-    u32::try_from(total).map_err(|_| Error::new(Code::InputTooLarge, "the batch has more than 2^32 tokens; split it"))?;
+    u32::try_from(total)
+        .map_err(|_| Error::new(Code::InputTooLarge, "the batch has more than 2^32 tokens; split it"))?;
     let mut ids = Vec::with_capacity(total);
     let mut offsets = vec![0u32];
     for (part, ends) in parts {
@@ -197,7 +203,12 @@ fn join_rows(parts: impl Iterator<Item = Result<(Vec<u32>, Vec<usize>)>>) -> Res
 }
 
 /// `encode_ids_chunks` over texts already in Rust.
-pub fn encode_ids_batch(engine: &Engine, texts: &[&str], opts: &CountOptions, threads: Threads) -> Result<(Vec<u32>, Vec<u32>)> {
+pub fn encode_ids_batch(
+    engine: &Engine,
+    texts: &[&str],
+    opts: &CountOptions,
+    threads: Threads,
+) -> Result<(Vec<u32>, Vec<u32>)> {
     let mut chunks = texts.chunks(chunk_len(texts.len(), threads));
     encode_ids_chunks(engine, opts, threads, || {
         Ok(chunks.next().map(|rows| {
@@ -212,7 +223,12 @@ pub fn encode_ids_batch(engine: &Engine, texts: &[&str], opts: &CountOptions, th
     })
 }
 
-pub fn decode_batch(engine: &Engine, ids: &[&[u32]], skip_special_tokens: bool, threads: Threads) -> Result<Vec<String>> {
+pub fn decode_batch(
+    engine: &Engine,
+    ids: &[&[u32]],
+    skip_special_tokens: bool,
+    threads: Threads,
+) -> Result<Vec<String>> {
     map_rows(threads, ids, |row| engine.decode(row, skip_special_tokens))
 }
 

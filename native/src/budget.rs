@@ -71,7 +71,8 @@ impl<'a> Budget<'a> {
 /// The token count of `text` if it is at most `limit`, else None. Stops counting early on
 /// the fast path.
 pub fn within_limit(engine: &Engine, text: &str, limit: usize, opts: BudgetOptions) -> Result<Option<usize>> {
-    let count = CountOptions { add_special_tokens: opts.add_special_tokens, special_tokens: opts.special_tokens, limit };
+    let count =
+        CountOptions { add_special_tokens: opts.add_special_tokens, special_tokens: opts.special_tokens, limit };
     let n = engine.count_with(text, &count)?;
     Ok((n <= limit).then_some(n))
 }
@@ -87,7 +88,10 @@ pub fn truncate(engine: &Engine, text: &str, limit: usize, keep: Keep, opts: Bud
     let mut k = budget.room.min(spans.len());
     loop {
         if k == 0 {
-            return Ok(match keep { Keep::Start => (0, 0), Keep::End => (text.len(), text.len()) });
+            return Ok(match keep {
+                Keep::Start => (0, 0),
+                Keep::End => (text.len(), text.len()),
+            });
         }
         let range = match keep {
             Keep::Start => (0, spans[k - 1].1),
@@ -106,7 +110,13 @@ pub fn truncate(engine: &Engine, text: &str, limit: usize, keep: Keep, opts: Bud
 /// `overlap` tokens of the previous one. Pieces start and end at token boundaries that are
 /// also character boundaries; text between tokens that no token covers (whitespace a
 /// normalizer drops) belongs to no piece.
-pub fn chunks(engine: &Engine, text: &str, max_tokens: usize, overlap: usize, opts: BudgetOptions) -> Result<Vec<Chunk>> {
+pub fn chunks(
+    engine: &Engine,
+    text: &str,
+    max_tokens: usize,
+    overlap: usize,
+    opts: BudgetOptions,
+) -> Result<Vec<Chunk>> {
     let budget = Budget::new(engine, text, max_tokens, opts);
     if budget.room == 0 {
         return Err(Error::invalid_argument(format!(
@@ -116,7 +126,8 @@ pub fn chunks(engine: &Engine, text: &str, max_tokens: usize, overlap: usize, op
     }
     if overlap >= budget.room {
         return Err(Error::invalid_argument(format!(
-            "overlap ({overlap}) must be smaller than the {} text tokens a chunk holds", budget.room
+            "overlap ({overlap}) must be smaller than the {} text tokens a chunk holds",
+            budget.room
         )));
     }
     let spans = engine.spans(text, opts.special_tokens)?;
@@ -139,7 +150,12 @@ pub fn chunks(engine: &Engine, text: &str, max_tokens: usize, overlap: usize, op
 /// The end (exclusive token index) of the longest chunk starting at `first` that fits, and
 /// its token count. A chunk of at least one whole character is always taken, even if it is
 /// over budget (one emoji can be several byte-level tokens): progress beats an endless loop.
-fn fit_chunk(budget: &Budget<'_>, spans: &[(usize, usize)], first: usize, boundary: &dyn Fn(usize) -> bool) -> Result<(usize, usize)> {
+fn fit_chunk(
+    budget: &Budget<'_>,
+    spans: &[(usize, usize)],
+    first: usize,
+    boundary: &dyn Fn(usize) -> bool,
+) -> Result<(usize, usize)> {
     let mut last = (first + budget.room).min(spans.len());
     while last > first + 1 && !boundary(last) {
         last -= 1;

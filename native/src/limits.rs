@@ -27,7 +27,10 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 512 << 20;
 pub fn check_padding(p: &PaddingParams, code: Code, what: &str) -> Result<()> {
     if let PaddingStrategy::Fixed(n) = p.strategy {
         if n > MAX_PADDED_LENGTH {
-            return Err(Error::new(code, format!("{what}: maxLength {n} is over the limit of {MAX_PADDED_LENGTH} tokens")));
+            return Err(Error::new(
+                code,
+                format!("{what}: maxLength {n} is over the limit of {MAX_PADDED_LENGTH} tokens"),
+            ));
         }
     }
     match p.pad_to_multiple_of {
@@ -142,7 +145,8 @@ mod tests {
     #[test]
     fn padding_over_the_limit_is_refused() {
         assert!(check_padding(&fixed(MAX_PADDED_LENGTH, None), Code::InvalidArgument, "padding").is_ok());
-        let e = check_padding(&fixed(u32::MAX as usize, None), Code::InvalidTokenizer, "tokenizer.json padding").unwrap_err();
+        let e = check_padding(&fixed(u32::MAX as usize, None), Code::InvalidTokenizer, "tokenizer.json padding")
+            .unwrap_err();
         assert_eq!(e.code, Code::InvalidTokenizer);
         assert!(e.message.contains("4294967295"), "{}", e.message);
         assert!(check_padding(&fixed(8, Some(MAX_PADDED_LENGTH + 1)), Code::InvalidArgument, "padding").is_err());
@@ -172,7 +176,9 @@ mod tests {
         let huge = br#"{"normalizer":{"type":"Precompiled","precompiled_charsmap": "/////wAAAAAA"}}"#;
         assert_eq!(check_charsmaps(huge).unwrap_err().code, Code::InvalidTokenizer);
         assert!(check_charsmaps(br#"{"precompiled_charsmap":null}"#).is_ok());
-        let real = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/models/unigram-spm16k/tokenizer.json")).unwrap();
+        let real =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/models/unigram-spm16k/tokenizer.json"))
+                .unwrap();
         assert!(check_charsmaps(&real).is_ok());
     }
 

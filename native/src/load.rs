@@ -14,10 +14,10 @@ use crate::fast::FastPath;
 use crate::hf1;
 use crate::limits;
 use crate::pipeline::HfTokenizer;
-use tokenizers::{Model, ModelWrapper};
 use crate::spec::{self, BpeSpec, Components, ModelSpec, TokenIds, WordPieceSpec};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use tokenizers::{Model, ModelWrapper};
 
 /// A panic while loading is the file's doing (a component the crate asserts on, such as a
 /// BPE `continuing_subword_prefix` longer than a token): INVALID_TOKENIZER, not INTERNAL.
@@ -25,7 +25,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Engine> {
     std::panic::catch_unwind(|| load(bytes)).unwrap_or_else(|p| {
         Err(Error::new(
             Code::InvalidTokenizer,
-            format!("this tokenizer.json could not be loaded: {} (is the file corrupt?)", crate::error::panic_detail(&p)),
+            format!(
+                "this tokenizer.json could not be loaded: {} (is the file corrupt?)",
+                crate::error::panic_detail(&p)
+            ),
         ))
     })
 }
@@ -126,8 +129,13 @@ fn wordpiece_fast_path(components: Components, model: WordPieceSpec) -> Option<E
 
 /// Accepts a tokenizer.json path or a folder that holds one.
 pub fn from_path(path: &Path) -> Result<Engine> {
+    from_path_limited(path, limits::DEFAULT_MAX_FILE_BYTES)
+}
+
+/// `from_path`, refusing a file over `max_bytes` (FILE_TOO_LARGE) before reading more of it.
+pub fn from_path_limited(path: &Path, max_bytes: u64) -> Result<Engine> {
     let file = tokenizer_json_path(path)?;
-    let bytes = std::fs::read(&file).map_err(|e| io_error(&file, &e))?;
+    let bytes = read_limited(&file, max_bytes)?;
     from_bytes(&bytes).map_err(|e| Error::new(e.code, format!("{}: {}", file.display(), e.message)))
 }
 
@@ -142,9 +150,35 @@ pub fn tokenizer_json_path(path: &Path) -> Result<PathBuf> {
     } else {
         Err(Error::new(
             Code::FileNotFound,
-            format!("{} is a folder without a tokenizer.json; pass the file itself or a model folder that has one", path.display()),
+            format!(
+                "{} is a folder without a tokenizer.json; pass the file itself or a model folder that has one",
+                path.display()
+            ),
         ))
     }
+}
+
+/// The file's bytes, reading at most `max_bytes + 1` of them: a device or a pipe (`/dev/zero`)
+/// has no size to check first.
+fn read_limited(file: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let too_large = || {
+        Error::new(
+            Code::FileTooLarge,
+            format!("{} is over the {max_bytes}-byte limit; pass maxFileBytes to read a larger file", file.display()),
+        )
+    };
+    let f = std::fs::File::open(file).map_err(|e| io_error(file, &e))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > max_bytes {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    f.take(max_bytes + 1).read_to_end(&mut bytes).map_err(|e| io_error(file, &e))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Error {
@@ -182,17 +216,65 @@ fn invalid_json(e: &serde_json::Error) -> Error {
 
 /// Component types the pinned crate (0.23.1) deserializes, by section.
 const KNOWN: &[(&str, &[&str])] = &[
-    ("normalizer", &["BertNormalizer", "Bert", "Strip", "StripAccents", "NFC", "NFD", "NFKC", "NFKD", "Sequence", "Lowercase", "Nmt", "Precompiled", "Replace", "Prepend", "ByteLevel"]),
-    ("pre_tokenizer", &["BertPreTokenizer", "ByteLevel", "Delimiter", "CharDelimiterSplit", "Metaspace", "Whitespace", "Sequence", "Split", "Punctuation", "WhitespaceSplit", "Digits", "UnicodeScripts", "FixedLength"]),
+    (
+        "normalizer",
+        &[
+            "BertNormalizer",
+            "Bert",
+            "Strip",
+            "StripAccents",
+            "NFC",
+            "NFD",
+            "NFKC",
+            "NFKD",
+            "Sequence",
+            "Lowercase",
+            "Nmt",
+            "Precompiled",
+            "Replace",
+            "Prepend",
+            "ByteLevel",
+        ],
+    ),
+    (
+        "pre_tokenizer",
+        &[
+            "BertPreTokenizer",
+            "ByteLevel",
+            "Delimiter",
+            "CharDelimiterSplit",
+            "Metaspace",
+            "Whitespace",
+            "Sequence",
+            "Split",
+            "Punctuation",
+            "WhitespaceSplit",
+            "Digits",
+            "UnicodeScripts",
+            "FixedLength",
+        ],
+    ),
     ("model", &["BPE", "WordPiece", "WordLevel", "Unigram"]),
     ("post_processor", &["RobertaProcessing", "BertProcessing", "ByteLevel", "TemplateProcessing", "Sequence"]),
-    ("decoder", &["BPEDecoder", "ByteLevel", "WordPiece", "Metaspace", "CTC", "Sequence", "Replace", "Fuse", "Strip", "ByteFallback"]),
+    (
+        "decoder",
+        &[
+            "BPEDecoder",
+            "ByteLevel",
+            "WordPiece",
+            "Metaspace",
+            "CTC",
+            "Sequence",
+            "Replace",
+            "Fuse",
+            "Strip",
+            "ByteFallback",
+        ],
+    ),
 ];
 
 fn unsupported_component(root: &Value) -> Option<Error> {
-    KNOWN.iter().find_map(|(section, known)| {
-        root.get(*section).and_then(|v| find_unknown(v, section, known))
-    })
+    KNOWN.iter().find_map(|(section, known)| root.get(*section).and_then(|v| find_unknown(v, section, known)))
 }
 
 /// Walks a component and its `Sequence` children; returns the first unknown `type`.
@@ -207,10 +289,7 @@ fn find_unknown(v: &Value, at: &str, known: &[&str]) -> Option<Error> {
     }
     ["normalizers", "pretokenizers", "processors", "decoders"].iter().find_map(|key| {
         let children = v.get(*key)?.as_array()?;
-        children
-            .iter()
-            .enumerate()
-            .find_map(|(i, c)| find_unknown(c, &format!("{at}.{key}[{i}]"), known))
+        children.iter().enumerate().find_map(|(i, c)| find_unknown(c, &format!("{at}.{key}[{i}]"), known))
     })
 }
 
@@ -241,7 +320,10 @@ mod tests {
 
     #[test]
     fn unknown_normalizer_is_unsupported_component() {
-        let json = TINY.replace(r#""normalizer":null"#, r#""normalizer":{"type":"Sequence","normalizers":[{"type":"NFC"},{"type":"Klingon"}]}"#);
+        let json = TINY.replace(
+            r#""normalizer":null"#,
+            r#""normalizer":{"type":"Sequence","normalizers":[{"type":"NFC"},{"type":"Klingon"}]}"#,
+        );
         match from_bytes(json.as_bytes()) {
             Err(e) => {
                 assert_eq!(e.code, Code::UnsupportedComponent);
@@ -273,12 +355,29 @@ mod tests {
             assert_eq!(code_of(&wordlevel), Code::InvalidTokenizer, "WordLevel id {id}");
         }
         let padding = |strategy: &str, multiple: &str| {
-            format!(r#"{{"strategy":{strategy},"direction":"Right","pad_to_multiple_of":{multiple},"pad_id":0,"pad_type_id":0,"pad_token":"a"}}"#)
+            format!(
+                r#"{{"strategy":{strategy},"direction":"Right","pad_to_multiple_of":{multiple},"pad_id":0,"pad_type_id":0,"pad_token":"a"}}"#
+            )
         };
         let vocab = r#"{"a":0,"b":1,"ab":2}"#;
         assert!(from_bytes(bpe(vocab, &padding(r#"{"Fixed":512}"#, "8")).as_bytes()).is_ok());
         assert_eq!(code_of(&bpe(vocab, &padding(r#"{"Fixed":4294967295}"#, "null"))), Code::InvalidTokenizer);
         assert_eq!(code_of(&bpe(vocab, &padding(r#""BatchLongest""#, "4294967295"))), Code::InvalidTokenizer);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn files_over_the_limit_are_refused_without_reading_them_whole() {
+        assert_eq!(from_path(Path::new("/dev/zero")).err().map(|e| e.code), Some(Code::FileTooLarge));
+        let dir = std::env::temp_dir().join(format!("ferrotok-limit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tokenizer.json");
+        std::fs::write(&file, TINY).unwrap();
+        assert!(from_path_limited(&file, TINY.len() as u64).is_ok());
+        let e = from_path_limited(&dir, TINY.len() as u64 - 1).err().unwrap();
+        assert_eq!(e.code, Code::FileTooLarge);
+        assert!(e.message.contains("maxFileBytes"), "{}", e.message);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

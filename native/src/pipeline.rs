@@ -10,7 +10,7 @@
 
 use crate::error::{Code, Error, Result};
 use tokenizers::{
-    pad_encodings, AddedVocabulary, truncate_encodings, Encoding, Model, OffsetType, PaddingParams, PostProcessor,
+    pad_encodings, truncate_encodings, AddedVocabulary, Encoding, Model, OffsetType, PaddingParams, PostProcessor,
     PreTokenizer, TruncationParams, TruncationStrategy,
 };
 
@@ -101,7 +101,12 @@ fn truncate(
 /// without its closing `Encoding::merge` when one encoding comes out: merging one encoding
 /// into an empty one copies every field into new vectors and gives back the same encoding
 /// (`Encoding::merge_with`). Type ids already right are not rebuilt either.
-fn process(p: &impl PostProcessor, encoding: Encoding, pair: Option<Encoding>, add_special_tokens: bool) -> Result<Encoding> {
+fn process(
+    p: &impl PostProcessor,
+    encoding: Encoding,
+    pair: Option<Encoding>,
+    add_special_tokens: bool,
+) -> Result<Encoding> {
     let mut encodings = match pair {
         Some(pair) => vec![encoding, pair],
         None => vec![encoding],

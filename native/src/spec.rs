@@ -32,10 +32,10 @@ use tokenizers::processors::PostProcessorWrapper;
 use tokenizers::{AddedToken, AddedVocabulary, ModelWrapper, PaddingParams, TokenizerBuilder, TruncationParams};
 
 use crate::fast::hash::FxHashMap;
-use hashbrown::hash_table::{Entry, HashTable};
-use std::hash::Hasher;
 use crate::fast::model_vocab::ModelVocab;
 use crate::pipeline::HfTokenizer;
+use hashbrown::hash_table::{Entry, HashTable};
+use std::hash::Hasher;
 
 mod merges;
 pub use merges::{MergeList, MergeSpans};
@@ -72,9 +72,13 @@ impl<'a> FileSpec<'a> {
     /// The components and the model, if the model is one read here and has what the crate
     /// requires of it (else the crate's deserializer loads the file, and says what is wrong).
     fn split(self, text: &'a [u8]) -> Option<(Components, ModelSpec<'a>)> {
-        let FileSpec { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder, model } = self;
+        let FileSpec { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder, model } =
+            self;
         let model = model.into_spec(text)?;
-        Some((Components { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder }, model))
+        Some((
+            Components { truncation, padding, added_tokens, normalizer, pre_tokenizer, post_processor, decoder },
+            model,
+        ))
     }
 }
 
@@ -161,7 +165,11 @@ impl<'a> ModelSection<'a> {
             Some("BPE") => Some(ModelSpec::Bpe(BpeSpec { options: bpe, vocab, merges: merges?, text })),
             Some("WordPiece") => {
                 let BpeOptions { unk_token, continuing_subword_prefix, .. } = bpe;
-                let options = WordPieceOptions { unk_token: unk_token?, continuing_subword_prefix: continuing_subword_prefix?, max_input_chars_per_word: max_input_chars_per_word? };
+                let options = WordPieceOptions {
+                    unk_token: unk_token?,
+                    continuing_subword_prefix: continuing_subword_prefix?,
+                    max_input_chars_per_word: max_input_chars_per_word?,
+                };
                 Some(ModelSpec::WordPiece(WordPieceSpec { options, vocab }))
             }
             _ => None,
@@ -205,7 +213,10 @@ pub struct WordPieceOptions {
 
 impl WordPieceOptions {
     /// The crate's WordPiece over `vocab`, as `WordPieceVisitor` builds the one it reads.
-    pub fn model(&self, vocab: impl IntoIterator<Item = (String, u32)>) -> tokenizers::Result<tokenizers::models::wordpiece::WordPiece> {
+    pub fn model(
+        &self,
+        vocab: impl IntoIterator<Item = (String, u32)>,
+    ) -> tokenizers::Result<tokenizers::models::wordpiece::WordPiece> {
         tokenizers::models::wordpiece::WordPiece::builder()
             .vocab(vocab.into_iter().collect::<tokenizers::models::bpe::Vocab>())
             .unk_token(self.unk_token.clone())
@@ -232,7 +243,11 @@ pub struct BpeOptions {
 impl BpeOptions {
     /// The crate's BPE model over `vocab` and `merges` (rank order), set up as `BPEVisitor`
     /// sets up one it reads from a file: each option only when the file had it.
-    pub fn model(&self, vocab: tokenizers::models::bpe::Vocab, merges: tokenizers::models::bpe::Merges) -> tokenizers::Result<tokenizers::models::bpe::BPE> {
+    pub fn model(
+        &self,
+        vocab: tokenizers::models::bpe::Vocab,
+        merges: tokenizers::models::bpe::Merges,
+    ) -> tokenizers::Result<tokenizers::models::bpe::BPE> {
         let mut b = tokenizers::models::bpe::BPE::builder().vocab_and_merges(vocab, merges);
         if let Some(d) = self.dropout {
             b = b.dropout(d);
@@ -465,22 +480,51 @@ mod tests {
             let ids = TokenIds::new(&model.vocab);
             for (token, id) in full.get_vocab(false) {
                 assert_eq!(ids.get(token.as_bytes()), Some(id), "{pkg} {token}");
-                assert_eq!(shell.get_added_vocabulary().token_to_id(&token, &vocab), full.token_to_id(&token), "{pkg} {token}");
+                assert_eq!(
+                    shell.get_added_vocabulary().token_to_id(&token, &vocab),
+                    full.token_to_id(&token),
+                    "{pkg} {token}"
+                );
             }
-            assert_eq!(crate::vocab::vocab_with(&vocab, shell.get_added_vocabulary(), true), full.get_vocab(true), "{pkg}");
-            assert_eq!(crate::vocab::vocab_with(&vocab, shell.get_added_vocabulary(), false), full.get_vocab(false), "{pkg}");
+            assert_eq!(
+                crate::vocab::vocab_with(&vocab, shell.get_added_vocabulary(), true),
+                full.get_vocab(true),
+                "{pkg}"
+            );
+            assert_eq!(
+                crate::vocab::vocab_with(&vocab, shell.get_added_vocabulary(), false),
+                full.get_vocab(false),
+                "{pkg}"
+            );
             assert_eq!(shell.get_added_tokens_decoder(), full.get_added_tokens_decoder(), "{pkg}");
-            for id in (0..full.get_vocab_size(true) as u32 + 2).step_by(97).chain(full.get_added_tokens_decoder().into_keys()) {
-                assert_eq!(crate::vocab::id_to_token_with(&vocab, shell.get_added_vocabulary(), id), full.id_to_token(id), "{pkg} {id}");
+            for id in
+                (0..full.get_vocab_size(true) as u32 + 2).step_by(97).chain(full.get_added_tokens_decoder().into_keys())
+            {
+                assert_eq!(
+                    crate::vocab::id_to_token_with(&vocab, shell.get_added_vocabulary(), id),
+                    full.id_to_token(id),
+                    "{pkg} {id}"
+                );
             }
-            assert_eq!(shell.get_truncation().map(|t| format!("{t:?}")), full.get_truncation().map(|t| format!("{t:?}")), "{pkg}");
-            assert_eq!(shell.get_padding().map(|p| format!("{p:?}")), full.get_padding().map(|p| format!("{p:?}")), "{pkg}");
+            assert_eq!(
+                shell.get_truncation().map(|t| format!("{t:?}")),
+                full.get_truncation().map(|t| format!("{t:?}")),
+                "{pkg}"
+            );
+            assert_eq!(
+                shell.get_padding().map(|p| format!("{p:?}")),
+                full.get_padding().map(|p| format!("{p:?}")),
+                "{pkg}"
+            );
             let ids: Vec<u32> = (0..full.get_vocab_size(true) as u32).step_by(13).collect();
             for skip in [false, true] {
                 let ours = crate::vocab::decode_with(&shell, &vocab, &ids, skip).unwrap();
                 assert_eq!(ours, full.decode(&ids, skip).unwrap(), "{pkg}");
             }
-            assert_eq!(serde_json::to_value(shell.get_post_processor()).unwrap(), serde_json::to_value(full.get_post_processor()).unwrap());
+            assert_eq!(
+                serde_json::to_value(shell.get_post_processor()).unwrap(),
+                serde_json::to_value(full.get_post_processor()).unwrap()
+            );
         }
     }
 
@@ -517,14 +561,25 @@ mod tests {
     /// not read here either: the crate's deserializer then loads it and reports the error.
     #[test]
     fn incomplete_wordpiece_sections_go_to_the_crate() {
-        let file = |model: &str| format!(r###"{{"pre_tokenizer":{{"type":"BertPreTokenizer"}},"model":{{"type":"WordPiece",{model}"vocab":{{"[UNK]":0,"a":1,"##b":2}}}}}}"###);
+        let file = |model: &str| {
+            format!(
+                r###"{{"pre_tokenizer":{{"type":"BertPreTokenizer"}},"model":{{"type":"WordPiece",{model}"vocab":{{"[UNK]":0,"a":1,"##b":2}}}}}}"###
+            )
+        };
         let full = r###""unk_token":"[UNK]","continuing_subword_prefix":"##","max_input_chars_per_word":100,"###;
         assert!(matches!(read_model(file(full).as_bytes()), Some((_, ModelSpec::WordPiece(_)))));
         let engine = crate::load::from_bytes(file(full).as_bytes()).unwrap();
         assert_eq!(engine.fast_path(), Some("WordPiece"));
         assert!(!engine.model_loaded());
-        for field in [r#""unk_token":"[UNK]","#, r###""continuing_subword_prefix":"##","###, r#""max_input_chars_per_word":100,"#] {
-            for broken in [full.replace(field, ""), full.replace(field, &format!("{}null,", &field[..field.find(':').unwrap() + 1]))] {
+        for field in [
+            r#""unk_token":"[UNK]","#,
+            r###""continuing_subword_prefix":"##","###,
+            r#""max_input_chars_per_word":100,"#,
+        ] {
+            for broken in [
+                full.replace(field, ""),
+                full.replace(field, &format!("{}null,", &field[..field.find(':').unwrap() + 1])),
+            ] {
                 let json = file(&broken);
                 assert!(read_model(json.as_bytes()).is_none(), "{broken}");
                 let crate_says = serde_json::from_slice::<HfTokenizer>(json.as_bytes()).is_ok();
@@ -559,13 +614,17 @@ mod tests {
         // that stretch, through the model the fast path builds.
         let engine = crate::load::from_bytes(&json).unwrap();
         let marks = "x\u{1d165}\u{1d16d}y ok";
-        assert_eq!(engine.encode(marks.into(), &crate::EncodeOptions::default()).unwrap().get_ids(), full.encode(marks, true).unwrap().get_ids());
+        assert_eq!(
+            engine.encode(marks.into(), &crate::EncodeOptions::default()).unwrap().get_ids(),
+            full.encode(marks, true).unwrap().get_ids()
+        );
         assert!(engine.model_loaded());
     }
 
     #[test]
     fn mixed_or_malformed_merges_are_refused() {
-        let spec = |merges: &str| format!(r#"{{"model":{{"type":"BPE","vocab":{{"a":0,"b":1,"ab":2}},"merges":{merges}}}}}"#);
+        let spec =
+            |merges: &str| format!(r#"{{"model":{{"type":"BPE","vocab":{{"a":0,"b":1,"ab":2}},"merges":{merges}}}}}"#);
         let pairs = |json: &str| -> Option<Vec<(String, String)>> {
             let (_, mut model) = read(json.as_bytes())?;
             let list = model.take_merges()?;

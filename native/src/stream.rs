@@ -96,7 +96,10 @@ impl DecodeStream {
         match rest {
             Some(r) if r.is_empty() => Ok(None),
             Some(r) => Ok(Some(r)),
-            None => Err(Error::new(Code::DecodeFailed, "the decoder rewrote text it had already produced; the streamed text differs from decode()")),
+            None => Err(Error::new(
+                Code::DecodeFailed,
+                "the decoder rewrote text it had already produced; the streamed text differs from decode()",
+            )),
         }
     }
 

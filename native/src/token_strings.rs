@@ -13,6 +13,7 @@
 //!   the same empty string);
 //! - the post-processor's special tokens and the pad token: `elides` is false when one of
 //!   them is the empty string.
+//!
 //! And nothing between the model and JS reads a model token's string, except a post-processor
 //! that trims offsets by the `Ġ` in each token (ByteLevel, RobertaProcessing with
 //! `trim_offsets`): `elides` is false with one of those.
@@ -41,7 +42,9 @@ fn reads_or_adds_empty(v: &Value) -> bool {
     match v {
         Value::String(s) => s.is_empty(),
         Value::Array(items) => items.iter().any(reads_or_adds_empty),
-        Value::Object(fields) => fields.iter().any(|(k, v)| (k == "trim_offsets" && v != &Value::Bool(false)) || reads_or_adds_empty(v)),
+        Value::Object(fields) => {
+            fields.iter().any(|(k, v)| (k == "trim_offsets" && v != &Value::Bool(false)) || reads_or_adds_empty(v))
+        }
         _ => false,
     }
 }

@@ -30,11 +30,18 @@ pub fn id_to_token_with<M: Model>(model: &M, added: &AddedVocabulary, id: u32) -
 }
 
 /// `TokenizerImpl::decode` with `model` in place of the tokenizer's own.
-pub fn decode_with<M: Model>(tok: &HfTokenizer, model: &M, ids: &[u32], skip_special_tokens: bool) -> tokenizers::Result<String> {
+pub fn decode_with<M: Model>(
+    tok: &HfTokenizer,
+    model: &M,
+    ids: &[u32],
+    skip_special_tokens: bool,
+) -> tokenizers::Result<String> {
     let added = tok.get_added_vocabulary();
     let tokens: Vec<String> = ids
         .iter()
-        .filter_map(|&id| id_to_token_with(model, added, id).filter(|t| !skip_special_tokens || !added.is_special_token(t)))
+        .filter_map(|&id| {
+            id_to_token_with(model, added, id).filter(|t| !skip_special_tokens || !added.is_special_token(t))
+        })
         .collect();
     match tok.get_decoder() {
         Some(decoder) => tokenizers::Decoder::decode(decoder, tokens),

@@ -126,9 +126,24 @@ fn random_code_points_wordpiece() {
     let mut rng = Rng(0x2545F4914F6CDD1D);
     let pairs = wordpiece_pairs();
     let ranges: &[(u32, u32)] = &[
-        (0x20, 0x7F), (0x0, 0x20), (0xA0, 0x250), (0x300, 0x370), (0x370, 0x530), (0x600, 0x700), (0x900, 0xDFF),
-        (0x1E00, 0x2000), (0x2000, 0x2070), (0x3000, 0x3100), (0x4E00, 0x4E80), (0xAC00, 0xAD00), (0xF900, 0xFB50),
-        (0xFE00, 0xFF70), (0x1D160, 0x1D1B0), (0x1F300, 0x1FA00), (0x20000, 0x20100), (0x0, 0x110000),
+        (0x20, 0x7F),
+        (0x0, 0x20),
+        (0xA0, 0x250),
+        (0x300, 0x370),
+        (0x370, 0x530),
+        (0x600, 0x700),
+        (0x900, 0xDFF),
+        (0x1E00, 0x2000),
+        (0x2000, 0x2070),
+        (0x3000, 0x3100),
+        (0x4E00, 0x4E80),
+        (0xAC00, 0xAD00),
+        (0xF900, 0xFB50),
+        (0xFE00, 0xFF70),
+        (0x1D160, 0x1D1B0),
+        (0x1F300, 0x1FA00),
+        (0x20000, 0x20100),
+        (0x0, 0x110000),
     ];
     compare_generated(&pairs, 4000, || {
         let len = (rng.next() % 24) as usize;
@@ -176,7 +191,13 @@ fn long_words_wordpiece() {
         for t in entries.iter().take(40) {
             let bare = t.trim_start_matches("##");
             // "—" (not ASCII) sends its stretch down the per-character path.
-            for text in [bare.to_string(), format!("x{bare}"), format!("{bare}{bare}"), format!("{bare}s {bare}ing"), format!("{bare}{bare}—x{bare}s")] {
+            for text in [
+                bare.to_string(),
+                format!("x{bare}"),
+                format!("{bare}{bare}"),
+                format!("{bare}s {bare}ing"),
+                format!("{bare}{bare}—x{bare}s"),
+            ] {
                 compare(p, &text);
             }
         }
@@ -230,8 +251,12 @@ fn model_rebuilt_from_tables_matches_the_file() {
     for p in pairs().iter().filter(|p| p.fast.fast_path().is_some_and(|f| f != "WordPiece")) {
         assert!(!p.fast.model_loaded(), "{}: the crate model is built only on need", p.name);
         assert_eq!(p.fast.to_json(false).unwrap(), p.reference.to_json(false).unwrap(), "{}", p.name);
-        let opts = EncodeOptions { truncation: Some(tokenizers::TruncationParams { max_length: 7, ..Default::default() }), ..Default::default() };
-        for text in ["Hello, world! This is a longer sentence than seven tokens.", "中文测试 with mixed text and café"] {
+        let opts = EncodeOptions {
+            truncation: Some(tokenizers::TruncationParams { max_length: 7, ..Default::default() }),
+            ..Default::default()
+        };
+        for text in ["Hello, world! This is a longer sentence than seven tokens.", "中文测试 with mixed text and café"]
+        {
             let want = p.reference.encode(text.into(), &opts).unwrap();
             let got = p.fast.encode(text.into(), &opts).unwrap();
             assert_eq!(got.get_ids(), want.get_ids(), "{} {text}", p.name);
@@ -246,7 +271,12 @@ fn model_rebuilt_from_tables_matches_the_file() {
 #[test]
 fn pipeline_matches_the_crates_own_encode() {
     use ferrotok_native::engine::{EncodeOptions, Input};
-    let texts = [("Hello, world!", None), ("café 中文 test", Some("and a pair")), ("x", Some("<s>hi</s> [SEP] y")), ("", Some(""))];
+    let texts = [
+        ("Hello, world!", None),
+        ("café 中文 test", Some("and a pair")),
+        ("x", Some("<s>hi</s> [SEP] y")),
+        ("", Some("")),
+    ];
     for p in pairs() {
         // The engine takes truncation and padding per call (minilm's file sets both).
         let mut tok = p.reference.tokenizer().clone();
@@ -281,8 +311,13 @@ fn pipeline_matches_the_crates_own_encode() {
 fn special_tokens_inside_text() {
     for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {
         for text in [
-            "<|begin_of_text|>Hello<|end_of_text|>", "a<|im_end|>b <|im_start|>user\nhi", "<|endoftext|><|endoftext|>x",
-            "<think>\nhmm</think>", "<|begin_of_text", "[CLS] x [SEP]", "<s>hi</s>",
+            "<|begin_of_text|>Hello<|end_of_text|>",
+            "a<|im_end|>b <|im_start|>user\nhi",
+            "<|endoftext|><|endoftext|>x",
+            "<think>\nhmm</think>",
+            "<|begin_of_text",
+            "[CLS] x [SEP]",
+            "<s>hi</s>",
         ] {
             compare(p, text);
             compare_mode(p, text, SpecialTokens::Plain);
@@ -299,9 +334,15 @@ fn decode_arbitrary_ids() {
         let n = p.reference.vocab().size() as u64;
         for _ in 0..2000 {
             let len = (rng.next() % 12) as usize;
-            let ids: Vec<u32> = (0..len).map(|_| (rng.next() % n) as u32).filter(|&id| p.reference.vocab().contains(id)).collect();
+            let ids: Vec<u32> =
+                (0..len).map(|_| (rng.next() % n) as u32).filter(|&id| p.reference.vocab().contains(id)).collect();
             for skip in [false, true] {
-                assert_eq!(p.fast.decode(&ids, skip).unwrap(), p.reference.decode(&ids, skip).unwrap(), "{} {ids:?}", p.name);
+                assert_eq!(
+                    p.fast.decode(&ids, skip).unwrap(),
+                    p.reference.decode(&ids, skip).unwrap(),
+                    "{} {ids:?}",
+                    p.name
+                );
             }
         }
     }
@@ -338,16 +379,25 @@ fn long_text_split_in_parallel() {
             assert_eq!(p.fast.encode_ids(&text, &opts).unwrap(), want, "{} {special_tokens:?}", p.name);
             assert_eq!(p.fast.count_with(&text, &opts).unwrap(), want.len(), "{} {special_tokens:?} count", p.name);
             let opts = EncodeOptions { special_tokens, ..Default::default() };
-            let (want, got) = (p.reference.encode(Input::from(text.as_str()), &opts).unwrap(), p.fast.encode(Input::from(text.as_str()), &opts).unwrap());
+            let (want, got) = (
+                p.reference.encode(Input::from(text.as_str()), &opts).unwrap(),
+                p.fast.encode(Input::from(text.as_str()), &opts).unwrap(),
+            );
             assert_eq!(got.get_ids(), want.get_ids(), "{} {special_tokens:?} encode", p.name);
             assert_eq!(got.get_tokens(), want.get_tokens(), "{} {special_tokens:?} encode", p.name);
             assert_eq!(got.get_offsets(), want.get_offsets(), "{} {special_tokens:?} encode", p.name);
             assert_eq!(got.get_word_ids(), want.get_word_ids(), "{} {special_tokens:?} encode", p.name);
-            assert_eq!(got.get_special_tokens_mask(), want.get_special_tokens_mask(), "{} {special_tokens:?} encode", p.name);
+            assert_eq!(
+                got.get_special_tokens_mask(),
+                want.get_special_tokens_mask(),
+                "{} {special_tokens:?} encode",
+                p.name
+            );
             let lazy = EncodeOptions { elide_token_strings: true, ..opts };
             let elided = p.fast.encode(Input::from(text.as_str()), &lazy).unwrap();
             assert_eq!(elided.get_offsets(), want.get_offsets(), "{} {special_tokens:?} elided", p.name);
-            let strings = if p.fast.elides(&lazy) { p.fast.token_strings(&elided) } else { elided.get_tokens().to_vec() };
+            let strings =
+                if p.fast.elides(&lazy) { p.fast.token_strings(&elided) } else { elided.get_tokens().to_vec() };
             assert_eq!(strings, want.get_tokens(), "{} {special_tokens:?} elided", p.name);
         }
     }
@@ -382,7 +432,13 @@ fn compare_ids(p: &Pair, text: &str) {
             let (want, got) = (p.reference.encode_ids(text, &opts), p.fast.encode_ids(text, &opts));
             match (&want, &got) {
                 (Ok(w), Ok(g)) => {
-                    assert_eq!(w, g, "{} {add_special_tokens} {special_tokens:?} on {:?}", p.name, &text[..text.len().min(80)]);
+                    assert_eq!(
+                        w,
+                        g,
+                        "{} {add_special_tokens} {special_tokens:?} on {:?}",
+                        p.name,
+                        &text[..text.len().min(80)]
+                    );
                     assert_eq!(p.fast.count_with(text, &opts).unwrap(), w.len(), "{} count", p.name);
                 }
                 (Err(w), Err(g)) => assert_eq!(w.code, g.code, "{}", p.name),
@@ -397,7 +453,10 @@ fn pipeline_ids_match_the_crate() {
     let pairs = pipeline_pairs();
     let blocks = corpus_blocks();
     let mut rng = Rng(0x2545F4914F6CDD1D);
-    let palette: Vec<char> = "aZ'sS é中ا\u{301}\u{200D}😀👍🏽0٣²  \t\n\r\u{A0}\u{3000}.,!/<|>_$▁".chars().chain("<unk></s><s>[UNK]".chars()).collect();
+    let palette: Vec<char> = "aZ'sS é中ا\u{301}\u{200D}😀👍🏽0٣²  \t\n\r\u{A0}\u{3000}.,!/<|>_$▁"
+        .chars()
+        .chain("<unk></s><s>[UNK]".chars())
+        .collect();
     for p in &pairs {
         for b in &blocks {
             compare_ids(p, b);
@@ -413,6 +472,39 @@ fn pipeline_ids_match_the_crate() {
             for n in [1, 2, 3, 64, 1000] {
                 compare_ids(p, &unit.repeat(n));
             }
+        }
+    }
+}
+
+/// Under an NFC normalizer (Qwen 3), ids of text that is not NFC come from the fast path
+/// normalizing each stretch between added tokens, as the crate does; counts too.
+#[test]
+fn ids_of_text_that_is_not_nfc() {
+    use ferrotok_native::engine::CountOptions;
+    let mut texts: Vec<String> = vec![
+        "cafe\u{301} nai\u{308}ve A\u{30A}ngstro\u{308}m".into(),
+        "<|im_start|>\u{301}x\u{327}\u{301}<|im_end|>\u{338}y >\u{338} =\u{338}".into(),
+        "\u{1100}\u{1161}\u{11A8} 한국어 \u{1112}\u{1161}\u{11AB}".into(),
+        "e\u{301}".repeat(40_000),
+    ];
+    let long = repo().join("../shared/corpus/long");
+    for entry in std::fs::read_dir(&long).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        use unicode_normalization_alignments::UnicodeNormalization;
+        texts.push(text.nfd().map(|(c, _)| c).collect());
+    }
+    let qwen = pairs().into_iter().find(|p| p.name == "qwen3").unwrap();
+    for text in &texts {
+        for special_tokens in [SpecialTokens::Allow, SpecialTokens::Plain] {
+            let opts = CountOptions { add_special_tokens: true, special_tokens, ..Default::default() };
+            let want = qwen.reference.encode_ids(text, &opts).unwrap();
+            assert_eq!(
+                qwen.fast.encode_ids(text, &opts).unwrap(),
+                want,
+                "{special_tokens:?} {:?}",
+                &text[..40.min(text.len())]
+            );
+            assert_eq!(qwen.fast.count_with(text, &opts).unwrap(), want.len());
         }
     }
 }

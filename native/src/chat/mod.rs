@@ -82,7 +82,10 @@ impl ChatTemplates {
         let mut names = Vec::with_capacity(templates.len());
         for (name, text) in templates {
             env.add_template_owned(name.clone(), source::prepare(text)).map_err(|e| {
-                Error::new(Code::ChatTemplateInvalid, format!("chat template {name:?} does not compile: {}", describe(&e)))
+                Error::new(
+                    Code::ChatTemplateInvalid,
+                    format!("chat template {name:?} does not compile: {}", describe(&e)),
+                )
             })?;
             names.push(name.clone());
         }
@@ -96,7 +99,10 @@ impl ChatTemplates {
     /// Renders template `name` with `input`'s context.
     pub fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String> {
         let template = self.env.get_template(name).map_err(|_| {
-            Error::new(Code::ChatTemplateInvalid, format!("no chat template named {name:?}; this tokenizer has {:?}", self.names))
+            Error::new(
+                Code::ChatTemplateInvalid,
+                format!("no chat template named {name:?}; this tokenizer has {:?}", self.names),
+            )
         })?;
         let context: Value = serde_json::from_str(input.context_json)
             .map_err(|e| Error::invalid_argument(format!("chat template context is not valid JSON: {e}")))?;
@@ -107,7 +113,8 @@ impl ChatTemplates {
         };
         let mut out = Capped { bytes: Vec::new(), limit: MAX_RENDER_BYTES };
         template.render_captured_to(context, &mut out).map_err(render_error)?;
-        String::from_utf8(out.bytes).map_err(|_| Error::new(Code::Internal, "the chat template wrote bytes that are not UTF-8"))
+        String::from_utf8(out.bytes)
+            .map_err(|_| Error::new(Code::Internal, "the chat template wrote bytes that are not UTF-8"))
     }
 }
 
@@ -253,7 +260,8 @@ mod tests {
 
     #[test]
     fn runaway_templates_stop() {
-        let e = render("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "{}").unwrap_err();
+        let e = render("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "{}")
+            .unwrap_err();
         assert_eq!(e.code, Code::ChatTemplateError);
         assert!(e.message.contains("budget"), "{}", e.message);
         let e = render("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "{}").unwrap_err();

@@ -52,7 +52,9 @@ fn write_repr(out: &mut String, value: &Value, depth: usize) {
         }
         ValueKind::Number => out.push_str(&py_float(f64::try_from(value.clone()).unwrap_or(f64::NAN))),
         ValueKind::String => write_str_repr(out, value.as_str().unwrap_or_default()),
-        ValueKind::Seq | ValueKind::Iterable => write_joined(out, ('[', ']'), value, |out, item| write_repr(out, item, depth + 1)),
+        ValueKind::Seq | ValueKind::Iterable => {
+            write_joined(out, ('[', ']'), value, |out, item| write_repr(out, item, depth + 1))
+        }
         ValueKind::Map => write_joined(out, ('{', '}'), value, |out, key| {
             write_repr(out, key, depth + 1);
             out.push_str(": ");
@@ -107,7 +109,9 @@ pub fn length(value: &Value) -> Result<usize, Error> {
     if value.is_undefined() {
         return Ok(0);
     }
-    value.len().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("cannot calculate length of value of type {}", value.kind())))
+    value.len().ok_or_else(|| {
+        Error::new(ErrorKind::InvalidOperation, format!("cannot calculate length of value of type {}", value.kind()))
+    })
 }
 
 /// The `string` filter: Python's `str()`.
@@ -133,7 +137,13 @@ pub fn wordcount(s: &str) -> usize {
 }
 
 /// Jinja's `truncate(s, length=255, killwords=False, end='...', leeway=5)`, in characters.
-pub fn truncate(s: &str, length: Option<usize>, killwords: Option<bool>, end: Option<&str>, leeway: Option<usize>) -> String {
+pub fn truncate(
+    s: &str,
+    length: Option<usize>,
+    killwords: Option<bool>,
+    end: Option<&str>,
+    leeway: Option<usize>,
+) -> String {
     let (length, end, leeway) = (length.unwrap_or(255), end.unwrap_or("..."), leeway.unwrap_or(5));
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= length + leeway {
@@ -158,7 +168,12 @@ pub fn round(value: f64, precision: Option<i32>, method: Option<&str>) -> Result
         "common" => (value * scale).round_ties_even() / scale,
         "ceil" => (value * scale).ceil() / scale,
         "floor" => (value * scale).floor() / scale,
-        other => return Err(Error::new(ErrorKind::InvalidOperation, format!("round: method must be common, ceil or floor, not {other:?}"))),
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("round: method must be common, ceil or floor, not {other:?}"),
+            ))
+        }
     };
     Ok(Value::from(rounded))
 }

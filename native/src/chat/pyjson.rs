@@ -28,7 +28,8 @@ impl Style {
             Some(v) if v.is_none() => None,
             Some(v) if v.kind() == ValueKind::String => Some(v.as_str().unwrap_or_default().to_string()),
             Some(v) => {
-                let n = v.as_usize().ok_or_else(|| invalid("tojson: indent must be a non-negative integer or a string"))?;
+                let n =
+                    v.as_usize().ok_or_else(|| invalid("tojson: indent must be a non-negative integer or a string"))?;
                 // Python accepts any size; a template asking for more is hostile, not useful.
                 Some(" ".repeat(n.min(256)))
             }
@@ -73,7 +74,7 @@ fn write_value(out: &mut String, value: &Value, style: &Style, depth: usize) -> 
         ValueKind::Map => {
             let mut keys: Vec<Value> = value.try_iter()?.collect();
             if style.sort_keys {
-                keys.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+                keys.sort_by_cached_key(|k| k.to_string());
             }
             write_container(out, '{', '}', &keys, style, depth, |out, key, style, depth| {
                 write_key(out, key, style)?;
@@ -233,9 +234,17 @@ mod tests {
     #[test]
     fn floats_match_python_repr() {
         let cases = [
-            (1.0, "1.0"), (0.1, "0.1"), (-2.5, "-2.5"), (1e16, "1e+16"), (1.5e16, "1.5e+16"),
-            (123456789012345.6, "123456789012345.6"), (1e-5, "1e-05"), (0.0001, "0.0001"),
-            (1.7976931348623157e308, "1.7976931348623157e+308"), (5e-324, "5e-324"), (100.0, "100.0"),
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (-2.5, "-2.5"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (123456789012345.6, "123456789012345.6"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (100.0, "100.0"),
         ];
         for (f, want) in cases {
             assert_eq!(py_float(f), want, "{f}");

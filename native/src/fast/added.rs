@@ -89,7 +89,13 @@ impl AddedMatcher {
     /// and no added-token match spans `p`, so matching restarts cleanly there. Fewer pieces
     /// when no such position is found. The caller's `at` says where its pre-tokenizer is
     /// sure to split.
-    pub fn cuts(&self, text: &str, plain_special: bool, parts: usize, at: impl Fn(&[u8], usize, bool) -> bool) -> Vec<(usize, usize)> {
+    pub fn cuts(
+        &self,
+        text: &str,
+        plain_special: bool,
+        parts: usize,
+        at: impl Fn(&[u8], usize, bool) -> bool,
+    ) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
         let mut added = Vec::new();
         self.segments(text, plain_special, |seg| {
@@ -155,13 +161,15 @@ mod tests {
         assert_eq!(m.cuts("abcdef", false, 4, after_space), vec![(0, 6)]);
         // `after_match` is true exactly where a match ends.
         let text = format!("{}<a b>x{}", "w".repeat(10), "w".repeat(10));
-        let ends: Vec<usize> = (1..text.len()).filter(|&p| m.cuts(&text, false, 2, |_, q, after| q == p && after).len() == 2).collect();
+        let ends: Vec<usize> =
+            (1..text.len()).filter(|&p| m.cuts(&text, false, 2, |_, q, after| q == p && after).len() == 2).collect();
         assert_eq!(ends, vec![15]);
     }
 
     #[test]
     fn leftmost_longest_then_gaps() {
-        let m = AddedMatcher::new(&[(1, "<s>".into(), false), (2, "<s><s>".into(), false)], &[(3, "hi".into(), false)]).unwrap();
+        let m = AddedMatcher::new(&[(1, "<s>".into(), false), (2, "<s><s>".into(), false)], &[(3, "hi".into(), false)])
+            .unwrap();
         let mut segs = vec![];
         m.segments("a<s><s>b hi<s>", false, |s| segs.push(s));
         assert_eq!(

@@ -42,7 +42,12 @@ impl BertNorm {
         let flag = |k: &str| n[k].as_bool();
         let lowercase = flag("lowercase")?;
         let strip_accents = if n["strip_accents"].is_null() { lowercase } else { flag("strip_accents")? };
-        Some(BertNorm { clean_text: flag("clean_text")?, handle_chinese_chars: flag("handle_chinese_chars")?, strip_accents, lowercase })
+        Some(BertNorm {
+            clean_text: flag("clean_text")?,
+            handle_chinese_chars: flag("handle_chinese_chars")?,
+            strip_accents,
+            lowercase,
+        })
     }
 
     /// The characters `c` normalizes to (appended to `out`; none when it is dropped), or
@@ -235,7 +240,8 @@ mod tests {
     /// and the original span of each normalized character.
     /// Compares; false when ours declined (a mark that NFD would reorder).
     fn check(norm: BertNorm, text: &str) -> bool {
-        let crate_norm = BertNormalizer::new(norm.clean_text, norm.handle_chinese_chars, Some(norm.strip_accents), norm.lowercase);
+        let crate_norm =
+            BertNormalizer::new(norm.clean_text, norm.handle_chinese_chars, Some(norm.strip_accents), norm.lowercase);
         let want = crate_words(&crate_norm, text);
         match ours(&Classes::new(norm), text) {
             Some(ours) => {
@@ -255,8 +261,11 @@ mod tests {
         any
     }
 
+    /// A normalized word and the original span of each of its characters.
+    type Word = (String, Vec<(usize, usize)>);
+
     /// The crate's words: (normalized text, original span of each of its chars).
-    fn crate_words(crate_norm: &BertNormalizer, text: &str) -> Vec<(String, Vec<(usize, usize)>)> {
+    fn crate_words(crate_norm: &BertNormalizer, text: &str) -> Vec<Word> {
         let mut n = NormalizedString::from(text);
         crate_norm.normalize(&mut n).unwrap();
         let mut pre = PreTokenizedString::from(n);
@@ -278,10 +287,10 @@ mod tests {
     }
 
     /// Our words: (normalized text, original span per char), or None (crate needed).
-    fn ours(classes: &Classes, text: &str) -> Option<Vec<(String, Vec<(usize, usize)>)>> {
+    fn ours(classes: &Classes, text: &str) -> Option<Vec<Word>> {
         let mut words = vec![];
         let mut cur = (String::new(), vec![]);
-        let flush = |cur: &mut (String, Vec<(usize, usize)>), words: &mut Vec<_>| {
+        let flush = |cur: &mut Word, words: &mut Vec<_>| {
             if !cur.0.is_empty() {
                 words.push(std::mem::take(cur));
             }
@@ -322,17 +331,34 @@ mod tests {
     }
 
     const SAMPLES: &[&str] = &[
-        "Héllo Wörld, naïve café", "İstanbul ΣΊΣΥΦΟΣ ǅemal", "東京タワー 北京市，上海。", "ﬁne ﬂow Ⅻ ㎏ ½",
-        "a\u{0}b\u{fffd}c\u{200b}d\u{feff}e\u{7}f", "x\u{3000}y\u{a0}z\u{85}w\u{2028}v", "е́ ё й Й", "한국어 텍스트",
-        "e\u{301}\u{323} o\u{328}\u{301}", "क्षि ந்த ළු", "ا\u{64e}ل\u{651}ع\u{650}", "😀👍🏽 👨‍👩‍👧 🇫🇷", "\u{1d165}\u{1d16d}x",
-        "«quoted» “curly” — dash ‐ ¿qué? ¡sí!", "\u{f900}\u{2f800} 𠀀𪜀", "ǈ ǋ Ǳ ß ẞ ŉ", "\u{37e}\u{1fef}\u{387}",
+        "Héllo Wörld, naïve café",
+        "İstanbul ΣΊΣΥΦΟΣ ǅemal",
+        "東京タワー 北京市，上海。",
+        "ﬁne ﬂow Ⅻ ㎏ ½",
+        "a\u{0}b\u{fffd}c\u{200b}d\u{feff}e\u{7}f",
+        "x\u{3000}y\u{a0}z\u{85}w\u{2028}v",
+        "е́ ё й Й",
+        "한국어 텍스트",
+        "e\u{301}\u{323} o\u{328}\u{301}",
+        "क्षि ந்த ළු",
+        "ا\u{64e}ل\u{651}ع\u{650}",
+        "😀👍🏽 👨‍👩‍👧 🇫🇷",
+        "\u{1d165}\u{1d16d}x",
+        "«quoted» “curly” — dash ‐ ¿qué? ¡sí!",
+        "\u{f900}\u{2f800} 𠀀𪜀",
+        "ǈ ǋ Ǳ ß ẞ ŉ",
+        "\u{37e}\u{1fef}\u{387}",
     ];
 
     #[test]
     fn per_character_matches_the_crate() {
-        for &(clean_text, handle_chinese_chars, strip_accents, lowercase) in
-            &[(true, true, true, true), (true, true, false, false), (false, false, true, false), (true, false, false, true), (false, true, true, true)]
-        {
+        for &(clean_text, handle_chinese_chars, strip_accents, lowercase) in &[
+            (true, true, true, true),
+            (true, true, false, false),
+            (false, false, true, false),
+            (true, false, false, true),
+            (false, true, true, true),
+        ] {
             let norm = BertNorm { clean_text, handle_chinese_chars, strip_accents, lowercase };
             let compared = SAMPLES.iter().filter(|s| check(norm, s)).count();
             assert!(compared >= SAMPLES.len() - 1, "{compared}");

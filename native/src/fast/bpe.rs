@@ -24,11 +24,11 @@
 
 use super::hash::{short_key, FxHashMap};
 use super::premerge::{bmp_char, CharMerges, Edges, Model};
+use super::word_cache::{self, Probe, WordCache};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
-use super::word_cache::{self, Probe, WordCache};
 
 /// At most 255, so symbol links fit a u8.
 const SMALL: usize = 24;
@@ -90,7 +90,6 @@ pub struct Whole {
 }
 
 const SHORT: usize = 15;
-
 
 impl Whole {
     pub fn with_capacity(n: usize) -> Self {
@@ -172,7 +171,8 @@ impl Bpe {
     /// Every merge as (left id, right id), in rank order (ranks compacted: a later duplicate
     /// in the file has already replaced the earlier one, as in the crate's table).
     pub fn ranked_merges(&self) -> Vec<(u32, u32)> {
-        let mut all: Vec<(u32, u32, u32)> = self.merges.iter().map(|(&k, &(rank, _))| (rank, (k >> 32) as u32, k as u32)).collect();
+        let mut all: Vec<(u32, u32, u32)> =
+            self.merges.iter().map(|(&k, &(rank, _))| (rank, (k >> 32) as u32, k as u32)).collect();
         all.sort_unstable();
         all.into_iter().map(|(_, a, b)| (a, b)).collect()
     }
@@ -195,7 +195,9 @@ impl Bpe {
     /// remembered there when not.
     #[inline]
     pub fn encode_cached(&self, piece: &[u8], out: &mut Vec<Piece>, cache: Option<&mut WordCache>) {
-        let Some(cache) = cache.filter(|_| piece.len() <= word_cache::MAX_PIECE) else { return self.encode(piece, out) };
+        let Some(cache) = cache.filter(|_| piece.len() <= word_cache::MAX_PIECE) else {
+            return self.encode(piece, out);
+        };
         self.encode_probed(piece, Probe::of(piece), out, cache);
     }
 
@@ -217,7 +219,8 @@ impl Bpe {
             false => self.whole.long.get(piece).copied(),
         };
         if let Some(id) = whole {
-            let state = if self.ignore_merges { REACHABLE } else { self.reachable[id as usize].load(Ordering::Relaxed) };
+            let state =
+                if self.ignore_merges { REACHABLE } else { self.reachable[id as usize].load(Ordering::Relaxed) };
             if state == REACHABLE {
                 out.push(Piece { id, start: 0, end: piece.len() as u32 });
                 return;
@@ -254,7 +257,11 @@ impl Bpe {
     fn symbols(&self, piece: &[u8], out: &mut Vec<Piece>) {
         match &self.alphabet {
             Alphabet::Bytes(ids) if piece.is_ascii() => {
-                out.extend(piece.iter().enumerate().map(|(i, &b)| Piece { id: ids[b as usize], start: i as u32, end: i as u32 + 1 }));
+                out.extend(piece.iter().enumerate().map(|(i, &b)| Piece {
+                    id: ids[b as usize],
+                    start: i as u32,
+                    end: i as u32 + 1,
+                }));
             }
             Alphabet::Bytes(ids) => self.premerged_symbols(piece, ids, out),
             Alphabet::Chars { chars, fallback } => {
@@ -264,7 +271,11 @@ impl Bpe {
                     let (start, end) = (i as u32, (i + c.len_utf8()) as u32);
                     match chars.get(&c) {
                         Some(&id) => out.push(Piece { id, start, end }),
-                        None => out.extend((start..end).map(|b| Piece { id: fallback[piece[b as usize] as usize], start: b, end: b + 1 })),
+                        None => out.extend((start..end).map(|b| Piece {
+                            id: fallback[piece[b as usize] as usize],
+                            start: b,
+                            end: b + 1,
+                        })),
                     }
                 }
             }
@@ -275,7 +286,10 @@ impl Bpe {
     /// whose bytes provably merge into one token first (premerge.rs) enters as that token.
     fn premerged_symbols(&self, piece: &[u8], ids: &[u32; 256], out: &mut Vec<Piece>) {
         let chars = self.chars.get_or_init(|| {
-            CharMerges::new(self.merges.iter().map(|(&k, &(rank, _))| ((k >> 32) as u32, k as u32, rank)), &self.whole.edges())
+            CharMerges::new(
+                self.merges.iter().map(|(&k, &(rank, _))| ((k >> 32) as u32, k as u32, rank)),
+                &self.whole.edges(),
+            )
         });
         let rank = |a, b| self.rank(a, b);
         let model = Model { byte_ids: ids, rank: &rank };
@@ -462,10 +476,7 @@ mod tests {
 
     /// A toy table over bytes a/b/c with overlapping merges and rank ties.
     fn toy() -> Bpe {
-        let mut byte_ids = [0u32; 256];
-        for b in 0..256 {
-            byte_ids[b] = b as u32;
-        }
+        let byte_ids: [u32; 256] = std::array::from_fn(|b| b as u32);
         let mut merges = FxHashMap::default();
         let (a, b, c) = (b'a' as u32, b'b' as u32, b'c' as u32);
         merges.insert(key(a, a), (0, 300)); // aa
@@ -516,7 +527,11 @@ mod tests {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let len = 2 + (seed >> 58) as usize % (SMALL - 1);
             let piece: Vec<u8> = (0..len).map(|i| b"aabc"[((seed >> (i % 60)) & 3) as usize]).collect();
-            let init: Vec<Piece> = piece.iter().enumerate().map(|(i, &b)| Piece { id: b as u32, start: i as u32, end: i as u32 + 1 }).collect();
+            let init: Vec<Piece> = piece
+                .iter()
+                .enumerate()
+                .map(|(i, &b)| Piece { id: b as u32, start: i as u32, end: i as u32 + 1 })
+                .collect();
             let (mut small, mut heap) = (init.clone(), init.clone());
             bpe.merge_small(&piece, &mut small, 0, true);
             bpe.merge_heap(&piece, &mut heap, 0, true);
@@ -535,23 +550,25 @@ mod tests {
         let alphabet: Vec<u8> = chars.iter().flat_map(|c| c.bytes()).collect();
         let (mut checked, mut exercised) = (0, 0);
         for _table in 0..300 {
-            let mut byte_ids = [0u32; 256];
-            for b in 0..256 {
-                byte_ids[b] = b as u32;
-            }
+            let byte_ids: [u32; 256] = std::array::from_fn(|b| b as u32);
             let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
             let mut merges = FxHashMap::default();
             let mut whole = Whole::with_capacity(0);
             // Mostly the alphabet's bytes and the tokens built from them.
             let pick = |r: u64, tokens: &Vec<Vec<u8>>| -> u32 {
-                if r % 3 == 0 || tokens.len() == 256 { alphabet[(r / 3) as usize % alphabet.len()] as u32 } else { 256 + (r / 3) as u32 % (tokens.len() as u32 - 256) }
+                if r.is_multiple_of(3) || tokens.len() == 256 {
+                    alphabet[(r / 3) as usize % alphabet.len()] as u32
+                } else {
+                    256 + (r / 3) as u32 % (tokens.len() as u32 - 256)
+                }
             };
             // Each character's bytes merge left to right at some point (as trained tables do),
             // interleaved with random merges of anything.
-            let mut inner: Vec<(Vec<u8>, usize)> = chars.iter().filter(|c| c.len() > 1).map(|c| (c.as_bytes().to_vec(), 1)).collect();
+            let mut inner: Vec<(Vec<u8>, usize)> =
+                chars.iter().filter(|c| c.len() > 1).map(|c| (c.as_bytes().to_vec(), 1)).collect();
             for rank in 0..(8 + rand() % 40) as u32 {
                 let open: Vec<usize> = (0..inner.len()).filter(|&i| inner[i].1 < inner[i].0.len()).collect();
-                let (a, b) = if !open.is_empty() && rand() % 2 == 0 {
+                let (a, b) = if !open.is_empty() && rand().is_multiple_of(2) {
                     let (bytes, done) = &mut inner[open[rand() as usize % open.len()]];
                     let id_of = |t: &[u8]| tokens.iter().position(|x| x == t).map(|i| i as u32);
                     *done += 1;
@@ -569,7 +586,7 @@ mod tests {
                 tokens.push([tokens[a as usize].clone(), tokens[b as usize].clone()].concat());
                 merges.insert(key(a, b), (rank, id));
             }
-            if rand() % 2 == 0 {
+            if rand().is_multiple_of(2) {
                 let mut ranks: Vec<u32> = merges.values().map(|&(r, _)| r).collect();
                 for (_, (r, _)) in merges.iter_mut() {
                     *r = ranks.swap_remove(rand() as usize % ranks.len());
@@ -582,7 +599,11 @@ mod tests {
             for _ in 0..200 {
                 let text: String = (0..1 + rand() % 12).map(|_| chars[rand() as usize % chars.len()]).collect();
                 let piece = text.as_bytes();
-                let mut bytes: Vec<Piece> = piece.iter().enumerate().map(|(i, &b)| Piece { id: b as u32, start: i as u32, end: i as u32 + 1 }).collect();
+                let mut bytes: Vec<Piece> = piece
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| Piece { id: b as u32, start: i as u32, end: i as u32 + 1 })
+                    .collect();
                 if bytes.len() > 1 {
                     bpe.merge_heap(piece, &mut bytes, 0, true);
                 }
@@ -591,7 +612,9 @@ mod tests {
                 assert_eq!(out, bytes, "{text:?}");
                 checked += 1;
             }
-            exercised += bpe.chars.get().map_or(0, |m| chars.iter().filter_map(|c| c.chars().next()).filter(|&c| m.premerged_inside(c)).count());
+            exercised += bpe.chars.get().map_or(0, |m| {
+                chars.iter().filter_map(|c| c.chars().next()).filter(|&c| m.premerged_inside(c)).count()
+            });
         }
         assert_eq!(checked, 60_000);
         // The test means something only if characters did enter as one token, inside pieces.
@@ -601,7 +624,8 @@ mod tests {
     #[test]
     fn short_and_long_pieces_are_found_and_not_confused() {
         let mut all: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
-        let pieces: [&[u8]; 6] = [b"a", b"a\0", b"\0", b"fifteen bytes!!", b"sixteen bytes!!!", b"a much longer piece of text"];
+        let pieces: [&[u8]; 6] =
+            [b"a", b"a\0", b"\0", b"fifteen bytes!!", b"sixteen bytes!!!", b"a much longer piece of text"];
         for (id, p) in pieces.iter().enumerate() {
             all.insert((*p).into(), id as u32);
         }

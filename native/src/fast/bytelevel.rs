@@ -13,10 +13,10 @@
 use super::added::{AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
 use super::model_vocab::ModelVocab;
-use super::word_cache;
-use super::strings::TokenStrings;
-use super::Tables;
 use super::pretok::{Pattern, GPT2_REGEX};
+use super::strings::TokenStrings;
+use super::word_cache;
+use super::Tables;
 use crate::pipeline::HfTokenizer;
 use crate::spec::BpeSpec;
 use serde_json::Value;
@@ -117,10 +117,23 @@ impl ByteLevelBpe {
 
     /// Calls `f` for every token of `text` until it returns `Break`; false when the input
     /// needs the crate path. `plain_special`: special tokens are encoded as ordinary text.
-    pub fn tokenize(&self, text: &str, plain_special: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
+    pub fn tokenize(&self, text: &str, plain_special: bool, f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
         if self.nfc && !is_nfc(text) {
             return false;
         }
+        self.run(text, plain_special, false, f);
+        true
+    }
+
+    /// `tokenize` for callers that read only the ids: text that is not NFC under an NFC
+    /// normalizer is normalized here, segment by segment between added tokens, as the crate
+    /// normalizes it (its added tokens are all unnormalized: `added_matcher`). Token offsets
+    /// then index the normalized segment, so only their ids mean anything.
+    pub fn tokenize_ids(&self, text: &str, plain_special: bool, f: impl FnMut(Tok) -> ControlFlow<()>) {
+        self.run(text, plain_special, self.nfc && !is_nfc(text), f);
+    }
+
+    fn run(&self, text: &str, plain_special: bool, normalize: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) {
         PIECES.with(|cell| {
             // A reused buffer: a 100-char prompt otherwise pays an allocation per call. A
             // nested call on the same thread (none today) would get a fresh one.
@@ -134,11 +147,15 @@ impl ByteLevelBpe {
                 self.added.try_segments(text, plain_special, |seg| match seg {
                     Segment::Added { id, start, end } => f(Tok::added_word(id, start, end, &mut word)),
                     Segment::Text { start, end } => {
-                        for (ps, pe) in self.pattern.splits(&text[start..end]) {
-                            let base = start + ps;
+                        let normalized = normalize.then(|| nfc(&text[start..end]));
+                        let (segment, start) = match &normalized {
+                            Some(n) => (n.as_str(), 0),
+                            None => (&text[start..end], start),
+                        };
+                        for (ps, pe) in self.pattern.splits(segment) {
                             pieces.clear();
-                            self.bpe.encode_cached(&text.as_bytes()[base..start + pe], pieces, cache.as_deref_mut());
-                            emit(pieces, base, word, &mut f)?;
+                            self.bpe.encode_cached(&segment.as_bytes()[ps..pe], pieces, cache.as_deref_mut());
+                            emit(pieces, start + ps, word, &mut f)?;
                             word += 1;
                         }
                         ControlFlow::Continue(())
@@ -149,7 +166,6 @@ impl ByteLevelBpe {
                 *pieces = Vec::new();
             }
         });
-        true
     }
 
     /// Up to `parts` pieces of `text` that tokenize independently to exactly the tokens of the
@@ -165,7 +181,9 @@ impl ByteLevelBpe {
     /// Chinese lines rarely start with an ASCII letter: 39 cuts in the first 68 KB of the
     /// corpus's Chinese document, up to 6 KB apart; 146 with ideographs.
     pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
-        self.added.cuts(text, plain_special, parts, |bytes, p, _| bytes[p - 1] == b'\n' && (bytes[p].is_ascii_alphabetic() || ideograph_at(bytes, p)))
+        self.added.cuts(text, plain_special, parts, |bytes, p, _| {
+            bytes[p - 1] == b'\n' && (bytes[p].is_ascii_alphabetic() || ideograph_at(bytes, p))
+        })
     }
 
     /// `Tokenizer::decode` for ids already checked to exist; None → use the crate path.
@@ -213,6 +231,12 @@ pub(super) fn ceil_char(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// NFC with the normalizer code the crate itself runs.
+fn nfc(text: &str) -> String {
+    use unicode_normalization_alignments::UnicodeNormalization;
+    text.nfc().map(|(c, _)| c).collect()
+}
+
 /// NFC check with the normalizer code the crate itself runs.
 fn is_nfc(text: &str) -> bool {
     use unicode_normalization_alignments::UnicodeNormalization;
@@ -221,9 +245,8 @@ fn is_nfc(text: &str) -> bool {
 
 /// The split pattern of a supported byte-level pre-tokenizer configuration.
 fn pattern_of(pre: &Value) -> Option<Pattern> {
-    let byte_level_plain = |v: &Value| {
-        v["type"] == "ByteLevel" && v["add_prefix_space"] == false && v["use_regex"] == false
-    };
+    let byte_level_plain =
+        |v: &Value| v["type"] == "ByteLevel" && v["add_prefix_space"] == false && v["use_regex"] == false;
     match pre["type"].as_str()? {
         "ByteLevel" if pre["add_prefix_space"] == false && pre["use_regex"] == true => Pattern::from_regex(GPT2_REGEX),
         "Sequence" => {

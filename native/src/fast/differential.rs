@@ -9,14 +9,21 @@ use crate::engine::{CountOptions, EncodeOptions, Engine, Input, SpecialTokens};
 pub fn compare(reference: &Engine, fast: &Engine, text: &str, modes: &[SpecialTokens]) -> Result<(), String> {
     for &special_tokens in modes {
         for add in [true, false] {
-            compare_one(reference, fast, text, add, special_tokens)
-                .map_err(|what| format!("{what} (add_special_tokens={add}, {special_tokens:?}) on {:?}", preview(text)))?;
+            compare_one(reference, fast, text, add, special_tokens).map_err(|what| {
+                format!("{what} (add_special_tokens={add}, {special_tokens:?}) on {:?}", preview(text))
+            })?;
         }
     }
     Ok(())
 }
 
-fn compare_one(reference: &Engine, fast: &Engine, text: &str, add: bool, special_tokens: SpecialTokens) -> Result<(), String> {
+fn compare_one(
+    reference: &Engine,
+    fast: &Engine,
+    text: &str,
+    add: bool,
+    special_tokens: SpecialTokens,
+) -> Result<(), String> {
     let opts = EncodeOptions { add_special_tokens: add, special_tokens, ..Default::default() };
     let (a, b) = match (reference.encode(Input::from(text), &opts), fast.encode(Input::from(text), &opts)) {
         (Ok(a), Ok(b)) => (a, b),

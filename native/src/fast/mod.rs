@@ -10,15 +10,17 @@ pub mod added;
 mod bert_norm;
 pub mod bpe;
 pub mod bytelevel;
-pub mod model_vocab;
 pub mod differential;
 pub(crate) mod hash;
+pub mod model_vocab;
+mod premerge;
 pub mod pretok;
 pub mod resolve;
-mod premerge;
 pub mod sentencepiece;
 mod strings;
 pub mod unicode;
+// Generated tables (one entry per line is not worth 3,500 lines).
+#[rustfmt::skip]
 mod unicode_tables;
 pub mod word_cache;
 pub mod wordpiece;
@@ -28,10 +30,10 @@ use crate::spec::BpeSpec;
 use bytelevel::{ceil_char, floor_char, ByteLevelBpe, Tok};
 use model_vocab::ModelVocab;
 use sentencepiece::SentencePieceBpe;
-use strings::TokenStrings;
-use wordpiece::WordPiece;
 use std::ops::ControlFlow;
+use strings::TokenStrings;
 use tokenizers::Encoding;
+use wordpiece::WordPiece;
 
 /// A xorshift generator for the randomized tests (deterministic: a failure reproduces).
 #[cfg(test)]
@@ -70,7 +72,7 @@ impl Tables<'_> {
 }
 
 /// An Encoding's per-token data for one sequence, before the Encoding is built: the parts
-/// of a long text cut at guaranteed splits are tokenized apart and joined (`append`).
+/// of a long text cut at guaranteed splits are tokenized apart and joined (`join`).
 #[derive(Default)]
 pub struct Tokens {
     ids: Vec<u32>,
@@ -81,12 +83,27 @@ pub struct Tokens {
 
 impl Tokens {
     fn with_capacity(n: usize) -> Self {
-        Tokens { ids: Vec::with_capacity(n), strings: Vec::with_capacity(n), offsets: Vec::with_capacity(n), words: Vec::with_capacity(n) }
+        Tokens {
+            ids: Vec::with_capacity(n),
+            strings: Vec::with_capacity(n),
+            offsets: Vec::with_capacity(n),
+            words: Vec::with_capacity(n),
+        }
     }
 
     pub fn into_encoding(self, type_id: u32) -> Encoding {
         let n = self.ids.len();
-        Encoding::new(self.ids, vec![type_id; n], self.strings, self.words, self.offsets, vec![0; n], vec![1; n], vec![], Default::default())
+        Encoding::new(
+            self.ids,
+            vec![type_id; n],
+            self.strings,
+            self.words,
+            self.offsets,
+            vec![0; n],
+            vec![1; n],
+            vec![],
+            Default::default(),
+        )
     }
 
     pub fn len(&self) -> usize {
@@ -117,6 +134,13 @@ impl Tokens {
             })
             .collect();
         let mut out = Tokens::with_capacity(total);
+        /// One part's room in each of the four vectors.
+        type Slots<'a> = (
+            &'a mut [MaybeUninit<u32>],
+            &'a mut [MaybeUninit<String>],
+            &'a mut [MaybeUninit<(usize, usize)>],
+            &'a mut [MaybeUninit<Option<u32>>],
+        );
         {
             let mut ids = out.ids.spare_capacity_mut();
             let mut strings = out.strings.spare_capacity_mut();
@@ -125,6 +149,13 @@ impl Tokens {
             let mut slots = Vec::with_capacity(parts.len());
             for (t, _) in &parts {
                 let n = t.len();
+                // `set_len` below needs `fill` to write all `n` of each: `tokens_of` (the only
+                // writer) pushes one of each per token, checked here too, at a few compares a
+                // part, so the invariant does not rest on code elsewhere in `fast/`.
+                assert!(
+                    t.strings.len() == n && t.offsets.len() == n && t.words.len() == n,
+                    "Tokens vectors of unequal lengths"
+                );
                 let (a, rest) = std::mem::take(&mut ids).split_at_mut(n);
                 ids = rest;
                 let (b, rest) = std::mem::take(&mut strings).split_at_mut(n);
@@ -135,7 +166,10 @@ impl Tokens {
                 words = rest;
                 slots.push((a, b, c, d));
             }
-            let fill = |((t, _), ((start, base), (ids, strings, offsets, words))): ((Tokens, usize), ((usize, u32), (&mut [MaybeUninit<u32>], &mut [MaybeUninit<String>], &mut [MaybeUninit<(usize, usize)>], &mut [MaybeUninit<Option<u32>>])))| {
+            let fill = |((t, _), ((start, base), (ids, strings, offsets, words))): (
+                (Tokens, usize),
+                ((usize, u32), Slots<'_>),
+            )| {
                 for (slot, id) in ids.iter_mut().zip(t.ids) {
                     slot.write(id);
                 }
@@ -151,9 +185,11 @@ impl Tokens {
             };
             parts.into_par_iter().zip(shifts.into_par_iter().zip(slots)).for_each(fill);
         }
-        // SAFETY: the slots partition the first `total` elements of each vector's spare
-        // capacity, one slice per part of exactly its length, and `fill` wrote every element
-        // of every slice (a part's four vectors have one length: one push each per token).
+        // SAFETY: `with_capacity(total)` gave each vector room for `total` elements; the slots
+        // partition the first `total` of them, one slice per part of exactly its `len()`
+        // (`total` is their sum), and `fill` wrote every element of every slice: its zips run
+        // to the end of both sides, since a part's four vectors have that one length (asserted
+        // above). A panic before this point leaves the lengths at 0 (a leak, never a read).
         unsafe {
             out.ids.set_len(total);
             out.strings.set_len(total);
@@ -169,11 +205,13 @@ impl Tokens {
             *span = f(*span);
         }
     }
-
 }
 
 /// The fast path chosen for a tokenizer at load. Every method returns None (or false) when
 /// this input needs the crate path after all.
+// One per engine, so its size does not matter, and every encode and count goes through it:
+// boxing the larger variants would add a pointer hop to each call for no memory saved.
+#[allow(clippy::large_enum_variant)]
 pub enum FastPath {
     ByteLevel(ByteLevelBpe),
     SentencePiece(SentencePieceBpe),
@@ -184,8 +222,14 @@ impl FastPath {
     /// `tok` gives every component but the model (it is the shell, spec.rs); `merges` gives
     /// the model's merge table (`bytelevel::merge_table`), which load.rs builds on a second
     /// thread meanwhile, and `vocab` is the model's vocabulary the shell was built on.
-    pub fn build<'a>(tok: &HfTokenizer, model: &BpeSpec, merges: impl FnOnce() -> Option<MergeTable> + 'a, vocab: ModelVocab) -> Option<Self> {
-        let tables = Tables { merges: std::cell::Cell::new(Some(Box::new(merges))), vocab: std::cell::Cell::new(Some(vocab)) };
+    pub fn build<'a>(
+        tok: &HfTokenizer,
+        model: &BpeSpec,
+        merges: impl FnOnce() -> Option<MergeTable> + 'a,
+        vocab: ModelVocab,
+    ) -> Option<Self> {
+        let tables =
+            Tables { merges: std::cell::Cell::new(Some(Box::new(merges))), vocab: std::cell::Cell::new(Some(vocab)) };
         ByteLevelBpe::build(tok, model, &tables)
             .map(FastPath::ByteLevel)
             .or_else(|| SentencePieceBpe::build(tok, model, &tables).map(FastPath::SentencePiece))
@@ -248,7 +292,7 @@ impl FastPath {
         }
     }
 
-    /// Whether `cuts` fall between words, so that the parts' Encodings join (`Tokens::append`).
+    /// Whether `cuts` fall between words, so that the parts' Encodings join (`Tokens::join`).
     pub fn splits_words(&self) -> bool {
         !matches!(self, FastPath::SentencePiece(_))
     }
@@ -258,8 +302,26 @@ impl FastPath {
         self.tokenize_part(text, plain_special, false, f)
     }
 
+    /// `tokenize` for callers that read only the ids: it takes some inputs `tokenize` hands
+    /// back (byte-level BPE under NFC with text that is not NFC); false when it hands one back.
+    pub fn tokenize_ids(&self, text: &str, plain_special: bool, f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
+        match self {
+            FastPath::ByteLevel(b) => {
+                b.tokenize_ids(text, plain_special, f);
+                true
+            }
+            _ => self.tokenize(text, plain_special, f),
+        }
+    }
+
     /// `tokenize` of a part of a longer text (`cuts`); `continued`: not its first part.
-    pub fn tokenize_part(&self, text: &str, plain_special: bool, continued: bool, f: impl FnMut(Tok) -> ControlFlow<()>) -> bool {
+    pub fn tokenize_part(
+        &self,
+        text: &str,
+        plain_special: bool,
+        continued: bool,
+        f: impl FnMut(Tok) -> ControlFlow<()>,
+    ) -> bool {
         match self {
             FastPath::ByteLevel(b) => b.tokenize(text, plain_special, f),
             FastPath::SentencePiece(s) => {
@@ -324,7 +386,11 @@ impl FastPath {
         let mut n = 0;
         let ok = self.tokenize_part(text, plain_special, continued, |_| {
             n += 1;
-            if n > limit { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            if n > limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         });
         ok.then_some(n)
     }

@@ -129,7 +129,13 @@ impl ModelVocab {
     #[inline]
     pub fn id_of_bytes(&self, token: &[u8]) -> Option<u32> {
         let found = self.index.find(hash_bytes(token), |&i| self.tokens[i as usize].as_bytes() == token);
-        found.copied().or_else(|| if self.aliases.is_empty() { None } else { self.aliases.get(std::str::from_utf8(token).ok()?).copied() })
+        found.copied().or_else(|| {
+            if self.aliases.is_empty() {
+                None
+            } else {
+                self.aliases.get(std::str::from_utf8(token).ok()?).copied()
+            }
+        })
     }
 
     pub fn token(&self, id: u32) -> Option<&str> {

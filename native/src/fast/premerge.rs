@@ -77,7 +77,12 @@ struct Neighbours {
     left_of_lead: [u32; LEAD_CLASSES],
 }
 
-const NO_NEIGHBOURS: Neighbours = Neighbours { right_of_ascii: u32::MAX, right_of_cont: u32::MAX, left_of_ascii: u32::MAX, left_of_lead: [u32::MAX; LEAD_CLASSES] };
+const NO_NEIGHBOURS: Neighbours = Neighbours {
+    right_of_ascii: u32::MAX,
+    right_of_cont: u32::MAX,
+    left_of_ascii: u32::MAX,
+    left_of_lead: [u32::MAX; LEAD_CLASSES],
+};
 
 /// How a token's bytes begin and end, as far as neighbours care.
 #[derive(Clone, Copy, Default)]
@@ -94,7 +99,9 @@ impl Edges {
     pub fn of(bytes: &[u8]) -> Self {
         match bytes {
             [] => Edges::default(),
-            [first, .., last] | [first @ last] => Edges { len: bytes.len().min(4) as u8, first: *first, last: *last, known: true },
+            [first, .., last] | [first @ last] => {
+                Edges { len: bytes.len().min(4) as u8, first: *first, last: *last, known: true }
+            }
         }
     }
 }
@@ -181,7 +188,9 @@ impl CharMerges {
         let Some(run) = merge_alone(bytes, model) else { return KNOWN };
         let neighbours = |id: u32| self.short.get(&id).copied().unwrap_or(NO_NEIGHBOURS);
         // Every side's check also covers the whole token t: a pair with t must not come first.
-        let above = |ids: &[u32], rank: &dyn Fn(&Neighbours) -> u32| ids.iter().chain([&run.token]).all(|&id| rank(&neighbours(id)) > run.max_rank);
+        let above = |ids: &[u32], rank: &dyn Fn(&Neighbours) -> u32| {
+            ids.iter().chain([&run.token]).all(|&id| rank(&neighbours(id)) > run.max_rank)
+        };
         let mut v = KNOWN | ONE_TOKEN | run.token as u64;
         if above(&run.prefixes, &|n| n.right_of_ascii) {
             v |= AFTER_ASCII;
@@ -212,22 +221,12 @@ struct Alone {
 /// BPE over `bytes` alone (at most 3, so a plain rescan); None unless it ends in one token.
 fn merge_alone(bytes: &[u8], model: &Model) -> Option<Alone> {
     let n = bytes.len() as u32;
-    let mut syms: Vec<(u32, u32, u32)> = bytes
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| (model.byte_ids[b as usize], i as u32, i as u32 + 1))
-        .collect();
-    let mut run = Alone {
-        token: 0,
-        max_rank: 0,
-        prefixes: vec![syms[0].0],
-        suffixes: vec![syms[syms.len() - 1].0],
-    };
+    let mut syms: Vec<(u32, u32, u32)> =
+        bytes.iter().enumerate().map(|(i, &b)| (model.byte_ids[b as usize], i as u32, i as u32 + 1)).collect();
+    let mut run = Alone { token: 0, max_rank: 0, prefixes: vec![syms[0].0], suffixes: vec![syms[syms.len() - 1].0] };
     while syms.len() > 1 {
         let best = (0..syms.len() - 1)
-            .filter_map(|i| {
-                (model.rank)(syms[i].0, syms[i + 1].0).map(|(rank, merged)| (rank, i, merged))
-            })
+            .filter_map(|i| (model.rank)(syms[i].0, syms[i + 1].0).map(|(rank, merged)| (rank, i, merged)))
             .min()?;
         let (rank, i, merged) = best;
         let (start, end) = (syms[i].1, syms[i + 1].2);
@@ -249,12 +248,9 @@ fn merge_alone(bytes: &[u8], model: &Model) -> Option<Alone> {
 pub fn bmp_char(bytes: &[u8]) -> Option<(u32, usize)> {
     match bytes[0] {
         0xC0..=0xDF => Some(((bytes[0] as u32 & 0x1F) << 6 | (bytes[1] as u32 & 0x3F), 2)),
-        0xE0..=0xEF => Some((
-            (bytes[0] as u32 & 0x0F) << 12
-                | (bytes[1] as u32 & 0x3F) << 6
-                | (bytes[2] as u32 & 0x3F),
-            3,
-        )),
+        0xE0..=0xEF => {
+            Some(((bytes[0] as u32 & 0x0F) << 12 | (bytes[1] as u32 & 0x3F) << 6 | (bytes[2] as u32 & 0x3F), 3))
+        }
         _ => None,
     }
 }
@@ -265,9 +261,7 @@ mod tests {
 
     #[test]
     fn code_points_decode() {
-        for c in [
-            'é', 'ж', 'ا', '中', '語', '\u{FFFD}', '\u{80}', '\u{7FF}', '\u{800}', '\u{FFFF}',
-        ] {
+        for c in ['é', 'ж', 'ا', '中', '語', '\u{FFFD}', '\u{80}', '\u{7FF}', '\u{800}', '\u{FFFF}'] {
             let mut buf = [0u8; 4];
             let b = c.encode_utf8(&mut buf).as_bytes();
             assert_eq!(bmp_char(b), Some((c as u32, b.len())), "{c}");

@@ -28,7 +28,8 @@ pub enum Pattern {
 
 pub const GPT2_REGEX: &str = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 pub const CL100K_REGEX: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
-pub const QWEN2_REGEX: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+pub const QWEN2_REGEX: &str =
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 pub const O200K_REGEX: &str = r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
 impl Pattern {
@@ -280,9 +281,8 @@ fn o200k(s: &str, p: usize) -> usize {
     let Some((c0, k0)) = class_at(s, p) else { return s.len() };
     let l0 = c0.len_utf8();
     let starts: &[usize] = if is_prefix(c0, k0) { &[p + l0, p] } else { &[p] };
-    let word = |alt: fn(&str, usize) -> Option<usize>| {
-        starts.iter().filter(|&&st| st < s.len()).find_map(|&st| alt(s, st))
-    };
+    let word =
+        |alt: fn(&str, usize) -> Option<usize>| starts.iter().filter(|&&st| st < s.len()).find_map(|&st| alt(s, st));
     if let Some(e) = word(o200k_lower_word).or_else(|| word(o200k_upper_word)) {
         let after = if ch(s, e) == Some('\'') { contraction(s, e + 1, true) } else { None };
         return after.unwrap_or(e);
@@ -328,11 +328,75 @@ mod tests {
 
     /// Characters from every class the patterns distinguish, and the boundaries between them.
     const PALETTE: &[char] = &[
-        'a', 'z', 'A', 'Z', 's', 'S', 't', 'r', 'e', 'E', 'v', 'm', 'l', 'L', 'd', 'D', '\'', '\u{2019}',
-        '\u{17F}', 'é', 'ß', 'Σ', 'ς', 'ǅ', 'ʰ', 'ー', '中', 'ا', '\u{301}', '\u{651}', '\u{903}', '\u{20DD}',
-        '0', '9', '٣', '²', 'Ⅻ', '½', '𝟘', ' ', ' ', ' ', '\t', '\n', '\r', '\u{0B}', '\u{0C}', '\u{85}',
-        '\u{A0}', '\u{2028}', '\u{3000}', '\u{200B}', '\u{200D}', '.', ',', '!', '/', '-', '_', '$', '😀',
-        '👍', '\u{1F3FD}', '𠀀', '\u{E000}', '\u{0}', '\u{7F}', '\u{FEFF}', '\u{10FFFF}',
+        'a',
+        'z',
+        'A',
+        'Z',
+        's',
+        'S',
+        't',
+        'r',
+        'e',
+        'E',
+        'v',
+        'm',
+        'l',
+        'L',
+        'd',
+        'D',
+        '\'',
+        '\u{2019}',
+        '\u{17F}',
+        'é',
+        'ß',
+        'Σ',
+        'ς',
+        'ǅ',
+        'ʰ',
+        'ー',
+        '中',
+        'ا',
+        '\u{301}',
+        '\u{651}',
+        '\u{903}',
+        '\u{20DD}',
+        '0',
+        '9',
+        '٣',
+        '²',
+        'Ⅻ',
+        '½',
+        '𝟘',
+        ' ',
+        ' ',
+        ' ',
+        '\t',
+        '\n',
+        '\r',
+        '\u{0B}',
+        '\u{0C}',
+        '\u{85}',
+        '\u{A0}',
+        '\u{2028}',
+        '\u{3000}',
+        '\u{200B}',
+        '\u{200D}',
+        '.',
+        ',',
+        '!',
+        '/',
+        '-',
+        '_',
+        '$',
+        '😀',
+        '👍',
+        '\u{1F3FD}',
+        '𠀀',
+        '\u{E000}',
+        '\u{0}',
+        '\u{7F}',
+        '\u{FEFF}',
+        '\u{10FFFF}',
     ];
 
     #[test]
@@ -346,10 +410,29 @@ mod tests {
     #[test]
     fn hand_picked_edges() {
         for text in [
-            "", " ", "  ", "a", "Hello world", "I'M DON'T we'VE they'LL it'ſ you'D x're", "'s 's", "''s",
-            "  hello  \n\n  world\r\n", "\n\n\nx", " \t\n \t", "a  ", "12345678 ١٢٣٤", "x/y//\n/z",
-            "HTTPServer getHTTPResponse CamelCase ǅx ʰello", "  !!!\n\n", "e\u{301}e\u{301}", "\u{301}\u{301}a",
-            "😀😀 😀", "don't", "DON'T", "naïve café", "ΑΣ ΟΔΟΣ",
+            "",
+            " ",
+            "  ",
+            "a",
+            "Hello world",
+            "I'M DON'T we'VE they'LL it'ſ you'D x're",
+            "'s 's",
+            "''s",
+            "  hello  \n\n  world\r\n",
+            "\n\n\nx",
+            " \t\n \t",
+            "a  ",
+            "12345678 ١٢٣٤",
+            "x/y//\n/z",
+            "HTTPServer getHTTPResponse CamelCase ǅx ʰello",
+            "  !!!\n\n",
+            "e\u{301}e\u{301}",
+            "\u{301}\u{301}a",
+            "😀😀 😀",
+            "don't",
+            "DON'T",
+            "naïve café",
+            "ΑΣ ΟΔΟΣ",
         ] {
             check(text);
         }

@@ -145,7 +145,8 @@ mod tests {
         assert_eq!(one, two);
         // 16 distinct pairs, each repeated: the last rank of each wins.
         assert_eq!(one.len(), 16);
-        let last = |a: u32, b: u32| (0..n).rev().find(|&i| (i % 4) as u32 == a && ((i / 4) % 4) as u32 == b).unwrap() as u32;
+        let last =
+            |a: u32, b: u32| (0..n).rev().find(|&i| (i % 4) as u32 == a && ((i / 4) % 4) as u32 == b).unwrap() as u32;
         for (&key, &(rank, _)) in &one {
             assert_eq!(rank, last((key >> 32) as u32, key as u32));
         }

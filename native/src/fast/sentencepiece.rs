@@ -27,15 +27,15 @@
 use super::added::{AddedEntry, AddedMatcher, Segment};
 use super::bpe::{Alphabet, Bpe, Piece, Whole};
 use super::bytelevel::Tok;
-use super::model_vocab::ModelVocab;
-use super::word_cache::{self, WordCache};
-use super::strings::TokenStrings;
-use super::Tables;
 use super::hash::{FxHashMap, FxHashSet};
+use super::model_vocab::ModelVocab;
+use super::strings::TokenStrings;
+use super::word_cache::{self, WordCache};
+use super::Tables;
 use crate::pipeline::HfTokenizer;
+use crate::spec::BpeSpec;
 use serde_json::{json, Value};
 use std::ops::ControlFlow;
-use crate::spec::BpeSpec;
 
 const SPACE: char = '▁';
 
@@ -54,7 +54,8 @@ impl SentencePieceBpe {
         let prepend = normalizer_prepends(&serde_json::to_value(tok.get_normalizer()?).ok()?)?;
         if let Some(pre) = tok.get_pre_tokenizer() {
             let pre = serde_json::to_value(pre).ok()?;
-            let noop = json!({"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": false});
+            let noop =
+                json!({"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": false});
             if pre != noop {
                 return None;
             }
@@ -91,7 +92,13 @@ impl SentencePieceBpe {
     /// Calls `f` for every token of `text` until it returns `Break`. `plain_special`:
     /// special tokens are encoded as ordinary text. `continued`: `text` is a part of a longer
     /// text, cut inside a stretch (`cuts`), so its first stretch gets no leading `▁`.
-    pub fn tokenize(&self, text: &str, plain_special: bool, continued: bool, mut f: impl FnMut(Tok) -> ControlFlow<()>) {
+    pub fn tokenize(
+        &self,
+        text: &str,
+        plain_special: bool,
+        continued: bool,
+        mut f: impl FnMut(Tok) -> ControlFlow<()>,
+    ) {
         let mut word = 0u32;
         let mut scratch = Scratch::default();
         word_cache::with(self.bpe.owner(), |mut cache| {
@@ -128,7 +135,17 @@ impl SentencePieceBpe {
     /// The tokens of one stretch between added tokens: normalized and merged word by word
     /// (after a leading `▁` if `prepend`).
     #[allow(clippy::too_many_arguments)]
-    fn stretch(&self, text: &str, start: usize, end: usize, word: u32, prepend: bool, s: &mut Scratch, mut cache: Option<&mut WordCache>, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn stretch(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        word: u32,
+        prepend: bool,
+        s: &mut Scratch,
+        mut cache: Option<&mut WordCache>,
+        f: &mut impl FnMut(Tok) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         let stretch = &text[start..end];
         let mut first = true;
         for (ws, we) in self.words(stretch) {
@@ -237,10 +254,7 @@ fn is_byte_token(t: &str) -> bool {
 /// Last characters of the left sides of merges whose right side starts with `▁`.
 fn glue_chars(bpe: &Bpe, tokens: &TokenStrings) -> FxHashSet<char> {
     let name = |id: u32| tokens.get(id as usize).unwrap_or("");
-    bpe.merges()
-        .filter(|&(_, r)| name(r).starts_with(SPACE))
-        .filter_map(|(l, _)| name(l).chars().next_back())
-        .collect()
+    bpe.merges().filter(|&(_, r)| name(r).starts_with(SPACE)).filter_map(|(l, _)| name(l).chars().next_back()).collect()
 }
 
 /// Added tokens all matched on raw text (none `normalized`, none with lstrip, rstrip or
@@ -266,7 +280,10 @@ mod tests {
 
     #[test]
     fn normalizers_we_take() {
-        assert_eq!(normalizer_prepends(&json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"})), Some(false));
+        assert_eq!(
+            normalizer_prepends(&json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"})),
+            Some(false)
+        );
         let llama = json!({"type": "Sequence", "normalizers": [
             {"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]});
         assert_eq!(normalizer_prepends(&llama), Some(true));

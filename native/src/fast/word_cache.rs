@@ -104,7 +104,9 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = 0x243F_6A88_85A3_08D3u64 ^ bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        h = (h ^ u64::from_le_bytes(c.try_into().unwrap_or_default())).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+        h = (h ^ u64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
     }
     let mut last = [0u8; 8];
     last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
@@ -293,7 +295,14 @@ mod tests {
     #[test]
     fn stores_inline_spilled_short_and_long_pieces() {
         let mut c = WordCache::new(1);
-        let pieces: Vec<Vec<u8>> = vec![b"a".to_vec(), b"hello".to_vec(), b"fifteen-bytes!!".to_vec(), b"sixteen-bytes!!!".to_vec(), vec![b'x'; 300], "中文字符的句子很长很长".as_bytes().to_vec()];
+        let pieces: Vec<Vec<u8>> = vec![
+            b"a".to_vec(),
+            b"hello".to_vec(),
+            b"fifteen-bytes!!".to_vec(),
+            b"sixteen-bytes!!!".to_vec(),
+            vec![b'x'; 300],
+            "中文字符的句子很长很长".as_bytes().to_vec(),
+        ];
         for piece in &pieces {
             for parts in [1, 2, 3, 4, 9] {
                 let toks = split(piece, parts);

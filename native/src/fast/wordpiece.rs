@@ -171,7 +171,8 @@ impl DecodeTable {
             let Some(t) = token else { continue };
             // As `WordPiece::decode_chain`, for a token at index 0 and at any other index.
             let first = push(&mut table.text, clean(t.to_string()));
-            let later = push(&mut table.text, clean(t.strip_prefix(prefix).map_or_else(|| format!(" {t}"), str::to_string)));
+            let later =
+                push(&mut table.text, clean(t.strip_prefix(prefix).map_or_else(|| format!(" {t}"), str::to_string)));
             table.entries[id] = Some(DecodeEntry { first, later, special: added.is_special_token(t) });
         }
         Some(table)
@@ -188,9 +189,11 @@ impl WordPiece {
         let ModelWrapper::WordPiece(model) = tok.get_model() else { return None };
         let (norm, added) = configuration(tok)?;
         let crate_vocab = tokenizers::Model::get_vocab(model);
-        let entries: Vec<(Cow<str>, u32)> = crate_vocab.iter().map(|(t, &id)| (Cow::Borrowed(t.as_str()), id)).collect();
+        let entries: Vec<(Cow<str>, u32)> =
+            crate_vocab.iter().map(|(t, &id)| (Cow::Borrowed(t.as_str()), id)).collect();
         let vocab = ModelVocab::new(&entries)?;
-        let (start, cont) = piece_tables(entries.iter().map(|(t, id)| (t.as_ref(), *id)), &model.continuing_subword_prefix);
+        let (start, cont) =
+            piece_tables(entries.iter().map(|(t, id)| (t.as_ref(), *id)), &model.continuing_subword_prefix);
         let unk = vocab.id(&model.unk_token)?;
         Some(WordPiece {
             reference: OnceLock::from(Ok(tok.clone())),
@@ -212,7 +215,8 @@ impl WordPiece {
     pub fn from_spec(shell: &HfTokenizer, spec: &WordPieceSpec, vocab: ModelVocab) -> Option<Self> {
         let (norm, added) = configuration(shell)?;
         let options = &spec.options;
-        let (start, cont) = piece_tables(spec.vocab.iter().map(|(t, id)| (t.as_ref(), *id)), &options.continuing_subword_prefix);
+        let (start, cont) =
+            piece_tables(spec.vocab.iter().map(|(t, id)| (t.as_ref(), *id)), &options.continuing_subword_prefix);
         let unk = vocab.id(&options.unk_token)?;
         Some(WordPiece {
             reference: OnceLock::new(),
@@ -269,7 +273,9 @@ impl WordPiece {
                     let stretch_end = (i..end).find(|&j| is_cut(bytes[j])).unwrap_or(end);
                     if bytes[i..stretch_end].iter().all(|b| (0x20..=0x7e).contains(b)) {
                         self.ascii_stretch(bytes, i, stretch_end, &mut word, &mut scratch, &mut f)?;
-                    } else if let Some(flow) = self.unicode_stretch(text, i, stretch_end, &mut word, &mut scratch, &mut f) {
+                    } else if let Some(flow) =
+                        self.unicode_stretch(text, i, stretch_end, &mut word, &mut scratch, &mut f)
+                    {
                         flow?;
                     } else {
                         self.crate_stretch(text, i, stretch_end, &mut word, &mut f)?;
@@ -292,7 +298,15 @@ impl WordPiece {
     }
 
     /// Printable ASCII with no whitespace: words end at punctuation, each mark a word.
-    fn ascii_stretch(&self, bytes: &[u8], start: usize, end: usize, word: &mut u32, scratch: &mut Scratch, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn ascii_stretch(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+        word: &mut u32,
+        scratch: &mut Scratch,
+        f: &mut impl FnMut(Tok) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         let mut i = start;
         while i < end {
             let we = if bytes[i].is_ascii_punctuation() {
@@ -314,7 +328,15 @@ impl WordPiece {
     /// Each normalized character keeps the original span of the character it came from, as
     /// the crate's alignments do, so a piece spans from its first character's original start
     /// to its last one's original end.
-    fn unicode_stretch(&self, text: &str, start: usize, end: usize, word: &mut u32, s: &mut Scratch, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> Option<ControlFlow<()>> {
+    fn unicode_stretch(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        word: &mut u32,
+        s: &mut Scratch,
+        f: &mut impl FnMut(Tok) -> ControlFlow<()>,
+    ) -> Option<ControlFlow<()>> {
         s.text.clear();
         s.bounds.clear();
         s.spans.clear();
@@ -363,13 +385,25 @@ impl WordPiece {
             let (c0, c1) = (c0 as usize, c1 as usize);
             if self.pieces(normalized.as_bytes(), &bounds[c0..=c1], pieces) {
                 for &(id, a, b) in pieces.iter() {
-                    let tok = Tok { id, start: spans[c0 + a as usize].0 as usize, end: spans[c0 + b as usize - 1].1 as usize, word: *word, added: false };
+                    let tok = Tok {
+                        id,
+                        start: spans[c0 + a as usize].0 as usize,
+                        end: spans[c0 + b as usize - 1].1 as usize,
+                        word: *word,
+                        added: false,
+                    };
                     if f(tok).is_break() {
                         return Some(ControlFlow::Break(()));
                     }
                 }
             } else {
-                let tok = Tok { id: self.unk, start: spans[c0].0 as usize, end: spans[c1 - 1].1 as usize, word: *word, added: false };
+                let tok = Tok {
+                    id: self.unk,
+                    start: spans[c0].0 as usize,
+                    end: spans[c1 - 1].1 as usize,
+                    word: *word,
+                    added: false,
+                };
                 if f(tok).is_break() {
                     return Some(ControlFlow::Break(()));
                 }
@@ -398,7 +432,9 @@ impl WordPiece {
                 true => a + bounds[a + 1..].partition_point(|&e| (e - bounds[a]) as usize <= table.longest()).max(1),
                 false => n,
             };
-            let found = (a + 1..=last).rev().find_map(|b| table.get(&w[bounds[a] as usize..bounds[b] as usize]).map(|id| (id, b)));
+            let found = (a + 1..=last)
+                .rev()
+                .find_map(|b| table.get(&w[bounds[a] as usize..bounds[b] as usize]).map(|id| (id, b)));
             let Some((id, b)) = found else { return false };
             pieces.push((id, a as u32, b as u32));
             a = b;
@@ -410,9 +446,17 @@ impl WordPiece {
     /// space, tab, newline or return is a split the pre-tokenizer always makes, and the
     /// BertNormalizer works per character (NFD reorders only combining marks, which cannot
     /// follow those four).
-    fn crate_stretch(&self, text: &str, start: usize, end: usize, word: &mut u32, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn crate_stretch(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        word: &mut u32,
+        f: &mut impl FnMut(Tok) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         let encoded = self.reference().map_err(|e| e.clone()).and_then(|tok| {
-            pipeline::encode_sequence(tok, &self.no_added, &text[start..end], 0, None, OffsetType::Byte).map_err(|e| e.to_string())
+            pipeline::encode_sequence(tok, &self.no_added, &text[start..end], 0, None, OffsetType::Byte)
+                .map_err(|e| e.to_string())
         });
         let enc = match encoded {
             Ok(enc) => enc,
@@ -434,7 +478,14 @@ impl WordPiece {
     }
 
     /// The pieces of one word at byte `at` (`WordPiece::tokenize`).
-    fn word(&self, raw: &[u8], at: usize, word: u32, pieces: &mut Vec<(u32, u32, u32)>, f: &mut impl FnMut(Tok) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn word(
+        &self,
+        raw: &[u8],
+        at: usize,
+        word: u32,
+        pieces: &mut Vec<(u32, u32, u32)>,
+        f: &mut impl FnMut(Tok) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         let unk = Tok { id: self.unk, start: at, end: at + raw.len(), word, added: false };
         // ASCII only reaches here: one char per byte, and lowercasing keeps every byte where
         // it was.

@@ -25,7 +25,10 @@ pub struct NativeChunks {
 }
 
 fn options(o: &NativeBudgetOptions) -> crate::Result<BudgetOptions> {
-    Ok(BudgetOptions { add_special_tokens: o.add_special_tokens, special_tokens: special_tokens(o.special_tokens.as_deref())? })
+    Ok(BudgetOptions {
+        add_special_tokens: o.add_special_tokens,
+        special_tokens: special_tokens(o.special_tokens.as_deref())?,
+    })
 }
 
 #[napi]
@@ -39,7 +42,13 @@ impl NativeTokenizer {
     /// `[start, end]` in UTF-16 units of the part of `text` to keep. `side`: 'right' cuts the
     /// end (keeps the start), 'left' cuts the start.
     #[napi(catch_unwind)]
-    pub fn truncate_to_tokens(&self, text: String, limit: u32, side: String, opts: NativeBudgetOptions) -> napi::Result<Vec<u32>> {
+    pub fn truncate_to_tokens(
+        &self,
+        text: String,
+        limit: u32,
+        side: String,
+        opts: NativeBudgetOptions,
+    ) -> napi::Result<Vec<u32>> {
         run(|| {
             let keep = match side.as_str() {
                 "right" => Keep::Start,
@@ -53,7 +62,13 @@ impl NativeTokenizer {
     }
 
     #[napi(catch_unwind)]
-    pub fn chunk(&self, text: String, max_tokens: u32, overlap: u32, opts: NativeBudgetOptions) -> napi::Result<NativeChunks> {
+    pub fn chunk(
+        &self,
+        text: String,
+        max_tokens: u32,
+        overlap: u32,
+        opts: NativeBudgetOptions,
+    ) -> napi::Result<NativeChunks> {
         run(|| {
             let chunks = budget::chunks(self.engine(), &text, max_tokens as usize, overlap as usize, options(&opts)?)?;
             let mut m = Utf16Mapper::new(&text);

@@ -5,8 +5,7 @@ use crate::engine::{EncodeOptions, SpecialTokens};
 use crate::error::{Code, Error, Result};
 use napi_derive::napi;
 use tokenizers::{
-    PaddingDirection, PaddingParams, PaddingStrategy, TruncationDirection, TruncationParams,
-    TruncationStrategy,
+    PaddingDirection, PaddingParams, PaddingStrategy, TruncationDirection, TruncationParams, TruncationStrategy,
 };
 
 #[napi(object)]
@@ -82,7 +81,9 @@ fn padding(p: NativePadding) -> Result<PaddingParams> {
     let strategy = match (p.strategy.as_str(), p.max_length) {
         ("longest", _) => PaddingStrategy::BatchLongest,
         ("max_length", Some(n)) => PaddingStrategy::Fixed(n as usize),
-        ("max_length", None) => return Err(Error::invalid_argument("padding.strategy 'max_length' needs padding.maxLength")),
+        ("max_length", None) => {
+            return Err(Error::invalid_argument("padding.strategy 'max_length' needs padding.maxLength"))
+        }
         (other, _) => return Err(bad("padding.strategy", other, "'longest' or 'max_length'")),
     };
     let direction = match p.side.as_str() {

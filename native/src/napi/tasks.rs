@@ -46,11 +46,9 @@ impl NativeCancel {
 pub fn inputs<'a>(texts: &'a [String], pairs: Option<&'a [Option<String>]>) -> Result<Vec<Input<'a>>> {
     match pairs {
         None => Ok(texts.iter().map(|t| Input::from(t.as_str())).collect()),
-        Some(p) if p.len() == texts.len() => Ok(texts
-            .iter()
-            .zip(p)
-            .map(|(t, p)| Input { text: t, pair: p.as_deref() })
-            .collect()),
+        Some(p) if p.len() == texts.len() => {
+            Ok(texts.iter().zip(p).map(|(t, p)| Input { text: t, pair: p.as_deref() }).collect())
+        }
         Some(p) => Err(Error::invalid_argument(format!("{} texts but {} pairs", texts.len(), p.len()))),
     }
 }

@@ -4,10 +4,12 @@
 use super::encoding::{NativeBatch, NativeEncoding};
 use super::error::run;
 use super::hot::HotFunctions;
-use super::options::{self, encode_options, padding_to_js, truncation_to_js, NativeEncodeOptions, NativePadding, NativeTruncation};
+use super::options::{
+    self, encode_options, padding_to_js, truncation_to_js, NativeEncodeOptions, NativePadding, NativeTruncation,
+};
 use super::tasks::{inputs, EncodeBatchTask, NativeCancel};
-use crate::engine::{CountOptions, Engine, Input};
 use crate::batch::{self, Threads};
+use crate::engine::{CountOptions, Engine, Input};
 use crate::{load, pipeline};
 use napi::bindgen_prelude::{AsyncTask, ObjectFinalize, Uint32Array};
 use napi::Env;
@@ -64,8 +66,9 @@ pub struct NativeVocab {
 #[napi]
 impl NativeTokenizer {
     #[napi(factory, catch_unwind)]
-    pub fn from_file(env: Env, path: String) -> napi::Result<Self> {
-        let engine = run(|| load::from_path(Path::new(&path)))?;
+    pub fn from_file(env: Env, path: String, max_bytes: Option<u32>) -> napi::Result<Self> {
+        let limit = max_bytes.map_or(crate::limits::DEFAULT_MAX_FILE_BYTES, u64::from);
+        let engine = run(|| load::from_path_limited(Path::new(&path), limit))?;
         let file = load::tokenizer_json_path(Path::new(&path)).ok();
         let source = file.and_then(|f| std::fs::metadata(f).ok()).map_or(0, |m| m.len());
         Ok(Self::wrap(&env, engine, source))
@@ -128,34 +131,64 @@ impl NativeTokenizer {
     }
 
     #[napi(catch_unwind)]
-    pub fn count_tokens(&self, text: String, add_special_tokens: bool, special_tokens: Option<String>) -> napi::Result<u32> {
+    pub fn count_tokens(
+        &self,
+        text: String,
+        add_special_tokens: bool,
+        special_tokens: Option<String>,
+    ) -> napi::Result<u32> {
         run(|| {
-            let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
+            let opts = CountOptions {
+                add_special_tokens,
+                special_tokens: options::special_tokens(special_tokens.as_deref())?,
+                ..Default::default()
+            };
             self.engine.count_with(&text, &opts).map(|n| n as u32)
         })
     }
 
     /// `count` and `encodeIds` as raw Node-API functions bound to this engine (see hot.rs):
     /// the per-call path for short prompts.
-    #[napi(ts_return_type = "{ count(text: string, flags: number): number; encodeIds(text: string, flags: number): number | Uint32Array; scratch: Uint32Array; encodeIdsBatch(texts: string[], flags: number, threads: number | undefined): [Uint32Array, Uint32Array] }")]
+    #[napi(
+        ts_return_type = "{ count(text: string, flags: number): number; encodeIds(text: string, flags: number): number | Uint32Array; scratch: Uint32Array; encodeIdsBatch(texts: string[], flags: number, threads: number | undefined): [Uint32Array, Uint32Array] }"
+    )]
     pub fn hot_functions(&self) -> HotFunctions {
         HotFunctions(self.engine.clone())
     }
 
     /// Ids only (tiktoken-style): no tokens, offsets or masks are built.
     #[napi(catch_unwind)]
-    pub fn encode_ids(&self, text: String, add_special_tokens: bool, special_tokens: Option<String>) -> napi::Result<Uint32Array> {
+    pub fn encode_ids(
+        &self,
+        text: String,
+        add_special_tokens: bool,
+        special_tokens: Option<String>,
+    ) -> napi::Result<Uint32Array> {
         run(|| {
-            let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
+            let opts = CountOptions {
+                add_special_tokens,
+                special_tokens: options::special_tokens(special_tokens.as_deref())?,
+                ..Default::default()
+            };
             self.engine.encode_ids(&text, &opts).map(Uint32Array::from)
         })
     }
 
     /// Ids of many texts in parallel, flat: row i is `ids[offsets[i]..offsets[i + 1]]`.
     #[napi(catch_unwind)]
-    pub fn encode_ids_batch(&self, texts: Vec<String>, add_special_tokens: bool, special_tokens: Option<String>, threads: Option<u32>) -> napi::Result<NativeFlatIds> {
+    pub fn encode_ids_batch(
+        &self,
+        texts: Vec<String>,
+        add_special_tokens: bool,
+        special_tokens: Option<String>,
+        threads: Option<u32>,
+    ) -> napi::Result<NativeFlatIds> {
         run(|| {
-            let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
+            let opts = CountOptions {
+                add_special_tokens,
+                special_tokens: options::special_tokens(special_tokens.as_deref())?,
+                ..Default::default()
+            };
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             let (ids, offsets) = batch::encode_ids_batch(&self.engine, &refs, &opts, Threads::from_option(threads)?)?;
             Ok(NativeFlatIds { ids: ids.into(), offsets: offsets.into() })
@@ -163,9 +196,19 @@ impl NativeTokenizer {
     }
 
     #[napi(catch_unwind)]
-    pub fn count_tokens_batch(&self, texts: Vec<String>, add_special_tokens: bool, special_tokens: Option<String>, threads: Option<u32>) -> napi::Result<Uint32Array> {
+    pub fn count_tokens_batch(
+        &self,
+        texts: Vec<String>,
+        add_special_tokens: bool,
+        special_tokens: Option<String>,
+        threads: Option<u32>,
+    ) -> napi::Result<Uint32Array> {
         run(|| {
-            let opts = CountOptions { add_special_tokens, special_tokens: options::special_tokens(special_tokens.as_deref())?, ..Default::default() };
+            let opts = CountOptions {
+                add_special_tokens,
+                special_tokens: options::special_tokens(special_tokens.as_deref())?,
+                ..Default::default()
+            };
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             batch::count_batch(&self.engine, &refs, &opts, Threads::from_option(threads)?).map(Uint32Array::from)
         })
@@ -177,7 +220,12 @@ impl NativeTokenizer {
     }
 
     #[napi(catch_unwind)]
-    pub fn decode_batch(&self, ids: Vec<Uint32Array>, skip_special_tokens: bool, threads: Option<u32>) -> napi::Result<Vec<String>> {
+    pub fn decode_batch(
+        &self,
+        ids: Vec<Uint32Array>,
+        skip_special_tokens: bool,
+        threads: Option<u32>,
+    ) -> napi::Result<Vec<String>> {
         run(|| {
             let rows: Vec<&[u32]> = ids.iter().map(|a| &a[..]).collect();
             batch::decode_batch(&self.engine, &rows, skip_special_tokens, Threads::from_option(threads)?)

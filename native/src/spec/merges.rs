@@ -90,7 +90,9 @@ impl MergeSpans {
             }
             (Merge::Joined(s), true) => {
                 let borrowed = matches!(s, Cow::Borrowed(_));
-                s.split_once(' ').filter(|(_, b)| !b.contains(' ')).map(|(a, b)| [self.span(a, borrowed), self.span(b, borrowed)])
+                s.split_once(' ')
+                    .filter(|(_, b)| !b.contains(' '))
+                    .map(|(a, b)| [self.span(a, borrowed), self.span(b, borrowed)])
             }
             _ => None,
         };
@@ -109,7 +111,12 @@ impl<'de> Deserialize<'de> for MergeSpans {
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let text = TEXT.with(Cell::get).0;
-                let mut out = MergeSpans { pairs: Vec::with_capacity(seq.size_hint().unwrap_or(0)), text, valid: true, ..Default::default() };
+                let mut out = MergeSpans {
+                    pairs: Vec::with_capacity(seq.size_hint().unwrap_or(0)),
+                    text,
+                    valid: true,
+                    ..Default::default()
+                };
                 while let Some(merge) = seq.next_element::<Merge>()? {
                     out.push(merge);
                 }
@@ -142,7 +149,8 @@ impl<'a> MergeList<'a> {
     }
 
     fn get(&self, s: Span) -> Option<&[u8]> {
-        let (from, start) = if s.start & OWNED != 0 { (self.spans.owned.as_bytes(), s.start & !OWNED) } else { (self.text, s.start) };
+        let (from, start) =
+            if s.start & OWNED != 0 { (self.spans.owned.as_bytes(), s.start & !OWNED) } else { (self.text, s.start) };
         from.get(start as usize..start as usize + s.len as usize)
     }
 
@@ -221,7 +229,10 @@ mod tests {
         assert_eq!(read(r#"["a b", "ab c"]"#), pairs(&[("a", "b"), ("ab", "c")]));
         assert_eq!(read(r#"[["a", "b"], ["ab", "c d"]]"#), pairs(&[("a", "b"), ("ab", "c d")]));
         // Escaped strings are unescaped into `owned`, beside borrowed ones.
-        assert_eq!(read(r#"[["\"", "\\"], ["x", "\u00e9"], ["中", "文"]]"#), pairs(&[("\"", "\\"), ("x", "é"), ("中", "文")]));
+        assert_eq!(
+            read(r#"[["\"", "\\"], ["x", "\u00e9"], ["中", "文"]]"#),
+            pairs(&[("\"", "\\"), ("x", "é"), ("中", "文")])
+        );
         assert_eq!(read(r#"["\" \"", "é ü"]"#), pairs(&[("\"", "\""), ("é", "ü")]));
         assert_eq!(read("[]"), pairs(&[]));
     }
@@ -241,6 +252,9 @@ mod tests {
         assert!(MergeList::new(spans, other.as_bytes()).is_none());
         // Parsed outside `read_with_text`: everything is owned, so any text will do.
         let spans: MergeSpans = serde_json::from_str(json).unwrap();
-        assert_eq!(MergeList::new(spans, b"").and_then(|l| l.pair(0).map(|(a, b)| (a.to_vec(), b.to_vec()))), Some((b"a".to_vec(), b"b".to_vec())));
+        assert_eq!(
+            MergeList::new(spans, b"").and_then(|l| l.pair(0).map(|(a, b)| (a.to_vec(), b.to_vec()))),
+            Some((b"a".to_vec(), b"b".to_vec()))
+        );
     }
 }
