@@ -182,7 +182,12 @@ impl Engine {
 
     /// The crate tokenizer with its model (see `ModelTokenizer`).
     fn model_tok(&self) -> Result<&HfTokenizer> {
-        let failed = |e: &String| Error::new(Code::Internal, format!("the tokenizer's model could not be built: {e}"));
+        let failed = |e: &String| {
+            Error::new(
+                Code::InvalidTokenizer,
+                format!("this tokenizer.json's model is inconsistent (is the file corrupt?): {e}"),
+            )
+        };
         match &self.model {
             ModelTokenizer::Same => Ok(&self.tok),
             ModelTokenizer::InFastPath => self
@@ -527,7 +532,7 @@ impl Engine {
         Ok(enc.get_offsets().to_vec())
     }
 
-    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+    fn decode_unguarded(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
         self.vocab().check_ids(ids)?;
         if let Some(text) = self.fast.as_ref().and_then(|f| f.decode(&self.tok, ids, skip_special_tokens)) {
             return Ok(text);
@@ -537,6 +542,18 @@ impl Engine {
             None => self.tok.decode(ids, skip_special_tokens),
         };
         decoded.map_err(|e| Error::new(Code::DecodeFailed, e.to_string()))
+    }
+
+    /// `decode_unguarded`, with a panic in the tokenizer's decoder (a Strip decoder whose
+    /// `stop` is past any token) reported as DECODE_FAILED, not INTERNAL.
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.decode_unguarded(ids, skip_special_tokens)))
+            .unwrap_or_else(|p| {
+                Err(Error::new(
+                    Code::DecodeFailed,
+                    format!("this tokenizer could not decode these ids: {}", panic_detail(&p)),
+                ))
+            })
     }
 
     /// The ids of `get_vocab(true)`, without building its strings where the model's

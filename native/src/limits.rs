@@ -69,6 +69,28 @@ pub fn check_padded_batch(p: &PaddingParams, rows: usize, longest: usize) -> Res
     }
 }
 
+/// Longest added token, in bytes. Real ones (`<|im_start|>`, `[CLS]`, reserved slots) are
+/// under 100; the crate's matching of a 'plain' call grows with the square of a token's
+/// length (a 100,000-character token took over a minute).
+pub const MAX_ADDED_TOKEN_BYTES: usize = 1024;
+
+/// Refuses an added token longer than `MAX_ADDED_TOKEN_BYTES`.
+pub fn check_added_tokens<'a>(contents: impl Iterator<Item = &'a str>) -> Result<()> {
+    for content in contents {
+        if content.len() > MAX_ADDED_TOKEN_BYTES {
+            let start: String = content.chars().take(20).collect();
+            return Err(Error::new(
+                Code::InvalidTokenizer,
+                format!(
+                    "added token {start:?}… is {} bytes, over the limit of {MAX_ADDED_TOKEN_BYTES} (is the file corrupt?)",
+                    content.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a vocabulary whose ids leave more than `MAX_UNUSED_IDS` gaps below the largest.
 pub fn check_ids(ids: impl Iterator<Item = u32>) -> Result<()> {
     let (mut count, mut max) = (0u64, None::<u32>);
@@ -180,6 +202,13 @@ mod tests {
             std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/models/unigram-spm16k/tokenizer.json"))
                 .unwrap();
         assert!(check_charsmaps(&real).is_ok());
+    }
+
+    #[test]
+    fn added_tokens_over_the_limit_are_refused() {
+        assert!(check_added_tokens(["<|im_start|>", "x"].into_iter()).is_ok());
+        let long = "y".repeat(MAX_ADDED_TOKEN_BYTES + 1);
+        assert_eq!(check_added_tokens(std::iter::once(long.as_str())).unwrap_err().code, Code::InvalidTokenizer);
     }
 
     #[test]

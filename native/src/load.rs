@@ -70,6 +70,7 @@ fn checked(engine: Engine) -> Result<Engine> {
     if let Some(padding) = engine.tokenizer().get_padding() {
         limits::check_padding(padding, Code::InvalidTokenizer, "tokenizer.json padding")?;
     }
+    limits::check_added_tokens(engine.tokenizer().get_added_tokens_decoder().values().map(|t| t.content.as_str()))?;
     Ok(engine)
 }
 

@@ -148,11 +148,16 @@ impl WordCache {
     fn find(&self, piece: &[u8], p: Probe) -> Option<usize> {
         let home = Self::home(p.hash);
         let window = u64::from_le_bytes(self.tags[home..home + WINDOW].try_into().ok()?);
-        let mut hits = matches(window, tag_of(p.hash));
+        let tag = tag_of(p.hash);
+        let mut hits = matches(window, tag);
         while hits != 0 {
             let i = home + (hits.trailing_zeros() / 8) as usize;
             hits &= hits - 1;
-            if self.slots[i].key == p.key && (p.key & LONG != LONG || self.long_key_is(i, piece)) {
+            // `matches` can flag the byte above a real match, and that byte may be a slot
+            // emptied by `clear` whose stale key is this piece's, with arena offsets from
+            // before the clear: only a slot whose own tag matches is live.
+            if self.tags[i] == tag && self.slots[i].key == p.key && (p.key & LONG != LONG || self.long_key_is(i, piece))
+            {
                 return Some(i);
             }
         }
@@ -367,6 +372,29 @@ mod tests {
             assert!(outer.is_some());
             with(1, |inner| assert!(inner.is_none()));
         });
+    }
+
+    #[test]
+    fn a_cleared_slot_beside_a_tag_match_is_not_a_hit() {
+        // A piece whose tag is 1: the SWAR match then also flags a 0 (cleared) tag byte above
+        // a real match. Put a different key at its home slot with the same tag, and a stale
+        // spilled entry for the piece itself, as `clear` leaves them, one slot above.
+        let piece = (0..)
+            .map(|n| format!("piece{n}").into_bytes())
+            .find(|p| tag_of(Probe::of(p).hash) == 1)
+            .expect("one in 128 pieces has tag 1");
+        let p = Probe::of(&piece);
+        let mut c = WordCache::new(1);
+        let home = WordCache::home(p.hash);
+        c.slots[home] = Slot { key: p.key ^ 1, meta: 1, ..Slot::default() };
+        c.tags[home] = 1;
+        c.slots[home + 1] = Slot { key: p.key, meta: SPILLED, ids: [1 << 20, 2, 0], ..Slot::default() };
+        c.tags[home + 1] = 0;
+        assert!(cached(&c, &piece).is_none());
+        // And once put, the piece is found and right.
+        let tokens = split(&piece, 5);
+        c.put(&piece, p, &tokens);
+        assert_eq!(cached(&c, &piece).unwrap(), tokens);
     }
 
     #[test]
