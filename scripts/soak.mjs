@@ -13,13 +13,19 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { Tokenizer, TokenizerError } = createRequire(import.meta.url)(path.join(root, 'dist', 'cjs', 'index.js'));
 
-const args = parseArgs(process.argv.slice(2));
+const { values: args } = parseArgs({
+  options: Object.fromEntries([
+    ['short', { type: 'boolean' }],
+    ...['calls', 'every', 'seconds', 'max-growth-mb', 'seed', 'tokenizer'].map((name) => [name, { type: 'string' }]),
+  ]),
+});
 const short = args.short === true;
 const CALLS = Number(args.calls ?? (short ? 600_000 : 1_000_000));
 const EVERY = Number(args.every ?? (short ? 50_000 : 100_000));
@@ -31,18 +37,6 @@ const TOKENIZER = args.tokenizer ?? path.join(root, 'models', 'default');
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const key = a.slice(2);
-    if (key === 'short') out.short = true;
-    else out[key] = argv[++i];
-  }
-  return out;
-}
 
 let state = SEED >>> 0;
 function rand() {
