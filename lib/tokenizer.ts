@@ -88,6 +88,9 @@ export interface AddedToken {
 
 export const DEFAULT_MAX_INPUT_LENGTH = 32 * 1024 * 1024;
 
+/** Most rows one `decodeBatch` takes. */
+const MAX_DECODE_ROWS = 1 << 24;
+
 const LOAD_KEYS = optionKeys<LoadOptions>({ maxInputLength: true, maxFileBytes: true });
 const FROM_JSON_KEYS = optionKeys<Omit<LoadOptions, 'maxFileBytes'> & { config?: TokenizerConfig }>({ maxInputLength: true, config: true });
 const FROM_PRETRAINED_KEYS = optionKeys<FromPretrainedOptions & LoadOptions>({
@@ -418,7 +421,13 @@ export class Tokenizer {
   decodeBatch(idsList: readonly TokenIds[], options?: BatchDecodeOptions): string[] {
     if (!Array.isArray(idsList)) throw invalidArgument(`idsList must be an array, got ${describe(idsList)}`);
     const skip = skipSpecial(options, BATCH_DECODE_KEYS);
-    const rows = idsList.map((ids, i) => toUint32Ids(ids, `idsList[${i}]`));
+    // A sparse array's length says nothing about its size (`new Array(2 ** 32 - 1)`): the
+    // binding would reserve a row per index. Bound it, and read every index (holes refused).
+    if (idsList.length > MAX_DECODE_ROWS) {
+      throw new TokenizerError('INPUT_TOO_LARGE', `idsList has ${idsList.length} rows, over the limit of ${MAX_DECODE_ROWS}; decode it in parts`);
+    }
+    const rows = new Array<Uint32Array>(idsList.length);
+    for (let i = 0; i < idsList.length; i++) rows[i] = toUint32Ids(idsList[i], `idsList[${i}]`);
     const threads = threadsOf(options);
     return callNative(() => this.#native.decodeBatch(rows, skip, threads));
   }

@@ -92,6 +92,13 @@ describe('option sizes', () => {
     expect(tok.encode('hi', { padding: { maxLength: 16, padId: 0 } }).ids.length).toBe(16);
   });
 
+  it('refuses a sparse decodeBatch instead of reserving a row per index', () => {
+    expect(codeOf(() => tok.decodeBatch(new Array(2 ** 32 - 1)))).toBe('INPUT_TOO_LARGE');
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the case under test
+    expect(codeOf(() => tok.decodeBatch([, [101]] as number[][]))).toBe('INVALID_ARGUMENT');
+    expect(tok.decodeBatch([[101], [102]])).toEqual(['[CLS]', '[SEP]']);
+  });
+
   it('rejects an async batch padded past the limit, on the worker thread', async () => {
     await expect(tok.encodeBatchAsync(['hi'], { padding: { maxLength: 2 ** 32 - 1, padId: 0 } })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',

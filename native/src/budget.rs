@@ -80,6 +80,16 @@ pub fn within_limit(engine: &Engine, text: &str, limit: usize, opts: BudgetOptio
 /// The byte range of `text` to keep so that it encodes to at most `limit` tokens: a prefix
 /// (`Keep::Start`) or a suffix (`Keep::End`) ending/starting at a token boundary.
 pub fn truncate(engine: &Engine, text: &str, limit: usize, keep: Keep, opts: BudgetOptions) -> Result<(usize, usize)> {
+    crate::engine::input_guard(|| truncate_unguarded(engine, text, limit, keep, opts))
+}
+
+fn truncate_unguarded(
+    engine: &Engine,
+    text: &str,
+    limit: usize,
+    keep: Keep,
+    opts: BudgetOptions,
+) -> Result<(usize, usize)> {
     let budget = Budget::new(engine, text, limit, opts);
     if budget.fits(0, text.len())?.is_some() {
         return Ok((0, text.len()));
@@ -111,6 +121,16 @@ pub fn truncate(engine: &Engine, text: &str, limit: usize, keep: Keep, opts: Bud
 /// also character boundaries; text between tokens that no token covers (whitespace a
 /// normalizer drops) belongs to no piece.
 pub fn chunks(
+    engine: &Engine,
+    text: &str,
+    max_tokens: usize,
+    overlap: usize,
+    opts: BudgetOptions,
+) -> Result<Vec<Chunk>> {
+    crate::engine::input_guard(|| chunks_unguarded(engine, text, max_tokens, overlap, opts))
+}
+
+fn chunks_unguarded(
     engine: &Engine,
     text: &str,
     max_tokens: usize,

@@ -676,7 +676,7 @@ fn options_guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
 /// TemplateProcessing naming a token the file never declares, a regex over its backtracking
 /// limit): ENCODE_FAILED with the engine's message, as `encode` and `encodeIds` report
 /// everything else about the same input, not INTERNAL.
-fn input_guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn input_guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
         Err(Error::new(Code::EncodeFailed, format!("this tokenizer could not encode the input: {}", panic_detail(&p))))
     })
