@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HubServer, fakeCommit } from './helpers/hub-server';
+import { HF_VARS, HubServer, fakeCommit } from './helpers/hub-server';
 
 const require = createRequire(import.meta.url);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -533,20 +533,6 @@ describe('chat', () => {
 });
 
 describe('--tokenizer REPO (a local stand-in for the Hub)', () => {
-  const HF_VARS = [
-    'HF_ENDPOINT',
-    'HF_HOME',
-    'HF_HUB_CACHE',
-    'HUGGINGFACE_HUB_CACHE',
-    'HF_TOKEN',
-    'HUGGING_FACE_HUB_TOKEN',
-    'HF_TOKEN_PATH',
-    'HF_HUB_OFFLINE',
-    'HF_HUB_DISABLE_IMPLICIT_TOKEN',
-    'HF_HUB_ETAG_TIMEOUT',
-    'HF_HUB_DOWNLOAD_TIMEOUT',
-    'XDG_CACHE_HOME',
-  ];
   const saved: Record<string, string | undefined> = {};
   const V1 = fakeCommit('qwen3-v1');
   let hub: HubServer;

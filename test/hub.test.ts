@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BERT, repoRoot } from './fixtures';
-import { HubServer, fakeCommit, gitBlobSha1, sha256 } from './helpers/hub-server';
+import { HF_VARS, HubServer, fakeCommit, gitBlobSha1, sha256 } from './helpers/hub-server';
 
 type HubModule = typeof import('../lib/hub');
 type Index = typeof import('../lib/index');
@@ -38,20 +38,6 @@ const CONFIG_ETAG = gitBlobSha1(CONFIG); // a git file: the ETag is the git blob
 const MAIN = fakeCommit(REPO);
 const PR_COMMIT = fakeCommit('pr-1');
 const VERSION = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-const HF_VARS = [
-  'HF_ENDPOINT',
-  'HF_HOME',
-  'HF_HUB_CACHE',
-  'HUGGINGFACE_HUB_CACHE',
-  'HF_TOKEN',
-  'HUGGING_FACE_HUB_TOKEN',
-  'HF_TOKEN_PATH',
-  'HF_HUB_OFFLINE',
-  'HF_HUB_DISABLE_IMPLICIT_TOKEN',
-  'HF_HUB_ETAG_TIMEOUT',
-  'HF_HUB_DOWNLOAD_TIMEOUT',
-  'XDG_CACHE_HOME',
-];
 
 let hub: HubServer;
 let cacheDir: string;

@@ -284,3 +284,19 @@ function filesOf(spec: RepoSpec): Map<string, Buffer> {
   }
   return files;
 }
+
+/** Environment variables that steer the Hub client: tests clear them so the host's settings never leak in. */
+export const HF_VARS = [
+  'HF_ENDPOINT',
+  'HF_HOME',
+  'HF_HUB_CACHE',
+  'HUGGINGFACE_HUB_CACHE',
+  'HF_TOKEN',
+  'HUGGING_FACE_HUB_TOKEN',
+  'HF_TOKEN_PATH',
+  'HF_HUB_OFFLINE',
+  'HF_HUB_DISABLE_IMPLICIT_TOKEN',
+  'HF_HUB_ETAG_TIMEOUT',
+  'HF_HUB_DOWNLOAD_TIMEOUT',
+  'XDG_CACHE_HOME',
+];
