@@ -424,7 +424,10 @@ export class Tokenizer {
     // A sparse array's length says nothing about its size (`new Array(2 ** 32 - 1)`): the
     // binding would reserve a row per index. Bound it, and read every index (holes refused).
     if (idsList.length > MAX_DECODE_ROWS) {
-      throw new TokenizerError('INPUT_TOO_LARGE', `idsList has ${idsList.length} rows, over the limit of ${MAX_DECODE_ROWS}; decode it in parts`);
+      throw new TokenizerError(
+        'INPUT_TOO_LARGE',
+        `idsList has ${idsList.length} rows, over the limit of ${MAX_DECODE_ROWS}; decode it in parts`,
+      );
     }
     const rows = new Array<Uint32Array>(idsList.length);
     for (let i = 0; i < idsList.length; i++) rows[i] = toUint32Ids(idsList[i], `idsList[${i}]`);

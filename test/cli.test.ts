@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HF_VARS, HubServer, fakeCommit } from './helpers/hub-server';
+import { ENCODING_JSON_FIELDS } from './fixtures';
 
 const require = createRequire(import.meta.url);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -109,17 +110,7 @@ describe('encode', () => {
     expect(out.endsWith('\n')).toBe(true);
     expect(out.trim()).not.toContain('\n');
     const json = JSON.parse(out) as Record<string, unknown>;
-    expect(Object.keys(json).sort()).toEqual([
-      'attentionMask',
-      'ids',
-      'offsets',
-      'overflowing',
-      'sequenceIds',
-      'specialTokensMask',
-      'tokens',
-      'typeIds',
-      'wordIds',
-    ]);
+    expect(Object.keys(json).sort()).toEqual(ENCODING_JSON_FIELDS);
     expect(json).toEqual(defaultTok.encode('Hello world').toJSON());
   });
 

@@ -12,3 +12,16 @@ export const LLAMA2 = lenml('llama2');
 export const BERT = path.join(shared, 'models', 'bert-base-uncased');
 export const UNIGRAM = path.join(shared, 'models', 'unigram-spm16k');
 export const DEFAULT_MODEL = path.join(repoRoot, 'models', 'default');
+
+/** The keys of `JSON.stringify(encoding)`, sorted (the API and the CLI's --json print them). */
+export const ENCODING_JSON_FIELDS = [
+  'attentionMask',
+  'ids',
+  'offsets',
+  'overflowing',
+  'sequenceIds',
+  'specialTokensMask',
+  'tokens',
+  'typeIds',
+  'wordIds',
+];

@@ -554,6 +554,16 @@ describe('integrity: nothing unchecked is committed', () => {
   const snapshotFile = (file: string, repo = REPO): string =>
     path.join(repoDir(repo), 'snapshots', fakeCommit(repo === REPO ? REPO : repo), file);
 
+  /** Nothing of `file` was committed (blob, snapshot, partial files); the next sound download succeeds. */
+  async function expectRefusedThenHealed(file: string, etag: string, content: Buffer): Promise<void> {
+    expect(existsSync(blob(etag, SIZELESS))).toBe(false);
+    expect(existsSync(snapshotFile(file, SIZELESS))).toBe(false);
+    expect(leftovers(SIZELESS)).toEqual([]);
+    hub.reset();
+    const dir = await resolvePretrained(SIZELESS);
+    expect(readFileSync(path.join(dir, file))).toEqual(content);
+  }
+
   it('a short body whose Content-Length matches it is refused when the HEAD announced the size', async () => {
     hub.fail('short', '/cdn/', { method: 'GET' });
     const error = await errorOf(resolvePretrained(REPO));
@@ -570,12 +580,7 @@ describe('integrity: nothing unchecked is committed', () => {
     expect(error.message).toMatch(
       new RegExp(`after 3 attempts: the SHA-256 of the 355698 bytes received is [0-9a-f]{64}, not ${TOKENIZER_ETAG}`),
     );
-    expect(existsSync(blob(TOKENIZER_ETAG, SIZELESS))).toBe(false);
-    expect(existsSync(snapshotFile('tokenizer.json', SIZELESS))).toBe(false);
-    expect(leftovers(SIZELESS)).toEqual([]);
-    hub.reset();
-    const dir = await resolvePretrained(SIZELESS);
-    expect(readFileSync(path.join(dir, 'tokenizer.json'))).toEqual(TOKENIZER);
+    await expectRefusedThenHealed('tokenizer.json', TOKENIZER_ETAG, TOKENIZER);
   });
 
   it('with no size anywhere, a .json file named by a git SHA-1 must parse before it is committed', async () => {
@@ -583,12 +588,7 @@ describe('integrity: nothing unchecked is committed', () => {
     const error = await errorOf(resolvePretrained(SIZELESS));
     expect(error.code).toBe('HUB_CORRUPT_FILE');
     expect(error.message).toMatch(/tokenizer_config\.json failed after 3 attempts: the bytes received are not valid JSON/);
-    expect(existsSync(blob(CONFIG_ETAG, SIZELESS))).toBe(false);
-    expect(existsSync(snapshotFile('tokenizer_config.json', SIZELESS))).toBe(false);
-    expect(leftovers(SIZELESS)).toEqual([]);
-    hub.reset();
-    const dir = await resolvePretrained(SIZELESS);
-    expect(readFileSync(path.join(dir, 'tokenizer_config.json'))).toEqual(CONFIG);
+    await expectRefusedThenHealed('tokenizer_config.json', CONFIG_ETAG, CONFIG);
     expect(hub.count('GET', '/cdn/')).toBe(0); // tokenizer.json was sound and stayed
   });
 

@@ -79,40 +79,33 @@ pub fn within_limit(engine: &Engine, text: &str, limit: usize, opts: BudgetOptio
 
 /// The byte range of `text` to keep so that it encodes to at most `limit` tokens: a prefix
 /// (`Keep::Start`) or a suffix (`Keep::End`) ending/starting at a token boundary.
+/// A panic inside (a normalizer regex the crate trips on) is ENCODE_FAILED, as for encode.
 pub fn truncate(engine: &Engine, text: &str, limit: usize, keep: Keep, opts: BudgetOptions) -> Result<(usize, usize)> {
-    crate::engine::input_guard(|| truncate_unguarded(engine, text, limit, keep, opts))
-}
-
-fn truncate_unguarded(
-    engine: &Engine,
-    text: &str,
-    limit: usize,
-    keep: Keep,
-    opts: BudgetOptions,
-) -> Result<(usize, usize)> {
-    let budget = Budget::new(engine, text, limit, opts);
-    if budget.fits(0, text.len())?.is_some() {
-        return Ok((0, text.len()));
-    }
-    let spans = engine.spans(text, opts.special_tokens)?;
-    let mut k = budget.room.min(spans.len());
-    loop {
-        if k == 0 {
-            return Ok(match keep {
-                Keep::Start => (0, 0),
-                Keep::End => (text.len(), text.len()),
-            });
+    crate::engine::input_guard(|| {
+        let budget = Budget::new(engine, text, limit, opts);
+        if budget.fits(0, text.len())?.is_some() {
+            return Ok((0, text.len()));
         }
-        let range = match keep {
-            Keep::Start => (0, spans[k - 1].1),
-            Keep::End => (spans[spans.len() - k].0, text.len()),
-        };
-        match budget.fits(range.0, range.1)? {
-            Some(_) => return Ok(range),
-            // Over by a little: drop one token more and re-check (each try is one count).
-            None => k -= 1,
+        let spans = engine.spans(text, opts.special_tokens)?;
+        let mut k = budget.room.min(spans.len());
+        loop {
+            if k == 0 {
+                return Ok(match keep {
+                    Keep::Start => (0, 0),
+                    Keep::End => (text.len(), text.len()),
+                });
+            }
+            let range = match keep {
+                Keep::Start => (0, spans[k - 1].1),
+                Keep::End => (spans[spans.len() - k].0, text.len()),
+            };
+            match budget.fits(range.0, range.1)? {
+                Some(_) => return Ok(range),
+                // Over by a little: drop one token more and re-check (each try is one count).
+                None => k -= 1,
+            }
         }
-    }
+    })
 }
 
 /// Splits `text` into consecutive pieces of at most `max_tokens` tokens each (special tokens
@@ -120,6 +113,7 @@ fn truncate_unguarded(
 /// `overlap` tokens of the previous one. Pieces start and end at token boundaries that are
 /// also character boundaries; text between tokens that no token covers (whitespace a
 /// normalizer drops) belongs to no piece.
+/// A panic inside is ENCODE_FAILED, as for `truncate`.
 pub fn chunks(
     engine: &Engine,
     text: &str,
@@ -127,44 +121,36 @@ pub fn chunks(
     overlap: usize,
     opts: BudgetOptions,
 ) -> Result<Vec<Chunk>> {
-    crate::engine::input_guard(|| chunks_unguarded(engine, text, max_tokens, overlap, opts))
-}
-
-fn chunks_unguarded(
-    engine: &Engine,
-    text: &str,
-    max_tokens: usize,
-    overlap: usize,
-    opts: BudgetOptions,
-) -> Result<Vec<Chunk>> {
-    let budget = Budget::new(engine, text, max_tokens, opts);
-    if budget.room == 0 {
-        return Err(Error::invalid_argument(format!(
-            "maxTokens ({max_tokens}) leaves no room for text after the {} special tokens this tokenizer adds",
-            engine.special_tokens_added()
-        )));
-    }
-    if overlap >= budget.room {
-        return Err(Error::invalid_argument(format!(
-            "overlap ({overlap}) must be smaller than the {} text tokens a chunk holds",
-            budget.room
-        )));
-    }
-    let spans = engine.spans(text, opts.special_tokens)?;
-    // A chunk may start at token i (or end before it) only if token i does not share a
-    // character with token i - 1.
-    let boundary = |i: usize| i == 0 || i == spans.len() || spans[i - 1].1 <= spans[i].0;
-    let mut out = Vec::new();
-    let mut first = 0;
-    while first < spans.len() {
-        let (last, tokens) = fit_chunk(&budget, &spans, first, &boundary)?;
-        out.push(Chunk { start: spans[first].0, end: spans[last - 1].1, tokens });
-        if last == spans.len() {
-            break;
+    crate::engine::input_guard(|| {
+        let budget = Budget::new(engine, text, max_tokens, opts);
+        if budget.room == 0 {
+            return Err(Error::invalid_argument(format!(
+                "maxTokens ({max_tokens}) leaves no room for text after the {} special tokens this tokenizer adds",
+                engine.special_tokens_added()
+            )));
         }
-        first = next_start(first, last, overlap, &boundary);
-    }
-    Ok(out)
+        if overlap >= budget.room {
+            return Err(Error::invalid_argument(format!(
+                "overlap ({overlap}) must be smaller than the {} text tokens a chunk holds",
+                budget.room
+            )));
+        }
+        let spans = engine.spans(text, opts.special_tokens)?;
+        // A chunk may start at token i (or end before it) only if token i does not share a
+        // character with token i - 1.
+        let boundary = |i: usize| i == 0 || i == spans.len() || spans[i - 1].1 <= spans[i].0;
+        let mut out = Vec::new();
+        let mut first = 0;
+        while first < spans.len() {
+            let (last, tokens) = fit_chunk(&budget, &spans, first, &boundary)?;
+            out.push(Chunk { start: spans[first].0, end: spans[last - 1].1, tokens });
+            if last == spans.len() {
+                break;
+            }
+            first = next_start(first, last, overlap, &boundary);
+        }
+        Ok(out)
+    })
 }
 
 /// The end (exclusive token index) of the longest chunk starting at `first` that fits, and
