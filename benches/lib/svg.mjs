@@ -17,31 +17,14 @@ const PAD = 14;
 const COLORS = { ref: '#e8590c', node: '#4c78a8', python: '#9d9d9d' };
 const MAX_COLS = 4;
 
+/** A throughput chart: MB/s of input over `field` (the median pass, or the first for cold). */
+const throughput = (key, title, field = 'medianMs') => ({ key, title, unit: 'MB/s', value: (w) => mbps(w.bytes, w[field]) });
+
 const WORKLOADS = [
-  {
-    key: 'docsCold',
-    title: '(a) Long documents, cold: first pass in a fresh process, 1 thread — MB/s, higher is better',
-    unit: 'MB/s',
-    value: (w) => mbps(w.bytes, w.ms),
-  },
-  {
-    key: 'docs',
-    title: '(a) Long documents, warm: median of the repeated passes, 1 thread — MB/s',
-    unit: 'MB/s',
-    value: (w) => mbps(w.bytes, w.medianMs),
-  },
-  {
-    key: 'batch',
-    title: "(b) Batch encode of the prompt lines (each library's best API per thread count) — MB/s",
-    unit: 'MB/s',
-    value: (w) => mbps(w.bytes, w.medianMs),
-  },
-  {
-    key: 'unique',
-    title: "(i) Unique lines, never seen before (each library's best of single calls and batch per thread count) — MB/s",
-    unit: 'MB/s',
-    value: (w) => mbps(w.bytes, w.medianMs),
-  },
+  throughput('docsCold', '(a) Long documents, cold: first pass in a fresh process, 1 thread — MB/s, higher is better', 'ms'),
+  throughput('docs', '(a) Long documents, warm: median of the repeated passes, 1 thread — MB/s'),
+  throughput('batch', "(b) Batch encode of the prompt lines (each library's best API per thread count) — MB/s"),
+  throughput('unique', "(i) Unique lines, never seen before (each library's best of single calls and batch per thread count) — MB/s"),
   {
     key: 'latency',
     title: '(c) One 100-character prompt, p50 latency per call — µs, lower is better',
