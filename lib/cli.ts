@@ -17,6 +17,7 @@ import { SourceBuildError } from './source-build';
 import { checkOptions, type Invocation, parseArgv, UsageError } from './cli/args';
 import { buildNative } from './cli/build-native';
 import { chat } from './cli/chat';
+import { corpus, worker } from './cli/corpus';
 import { COMMON_HELP, type Command } from './cli/command';
 import { Context } from './cli/context';
 import { count } from './cli/count';
@@ -33,7 +34,9 @@ export const EXIT_USAGE = 2;
 /** EX_SOFTWARE from sysexits.h: an internal error. */
 export const EXIT_INTERNAL = 70;
 
-const COMMANDS: ReadonlyMap<string, Command> = new Map([encode, decode, count, chat, inspect, buildNative].map((c) => [c.name, c]));
+const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  [encode, decode, count, chat, inspect, corpus, worker, buildNative].map((c) => [c.name, c]),
+);
 
 /** Runs the CLI on `argv` (without `node` and the script) and resolves to the exit code. */
 export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {

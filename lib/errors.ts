@@ -54,6 +54,13 @@ export type TokenizerErrorCode =
   | 'CHAT_TEMPLATE_ERROR'
   /** The text holds a special-token string and the call asked for `specialTokens: 'error'`. */
   | 'SPECIAL_TOKEN_IN_TEXT'
+  /** A corpus record is not a document (invalid UTF-8 or JSON, no such field, not a string,
+   * empty) and `onError` is `'fail'`; the message names the file and line or row. */
+  | 'CORPUS_INPUT_INVALID'
+  /** The corpus output folder holds shards of a different run (other inputs or options). */
+  | 'CORPUS_OUTPUT_CONFLICT'
+  /** The Redis queue of a distributed corpus run: bullmq missing, Redis unreachable, or the run failed there. */
+  | 'QUEUE_ERROR'
   /** A bug in ferrotok: please report it. */
   | 'INTERNAL';
 
@@ -81,6 +88,9 @@ const CODES: ReadonlySet<string> = new Set<TokenizerErrorCode>([
   'CHAT_TEMPLATE_INVALID',
   'CHAT_TEMPLATE_ERROR',
   'SPECIAL_TOKEN_IN_TEXT',
+  'CORPUS_INPUT_INVALID',
+  'CORPUS_OUTPUT_CONFLICT',
+  'QUEUE_ERROR',
   'INTERNAL',
 ]);
 

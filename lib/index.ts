@@ -46,3 +46,11 @@ export type {
 } from './onnx';
 export { FeatureExtractor, Embeddings, embed, cosineSimilarity } from './embed';
 export type { FeatureExtractorOptions, EmbedOptions, ScoredIndex } from './embed';
+export { encodeCorpus, CorpusJob } from './corpus/run';
+export type { CorpusOptions, CorpusProgress, CorpusResult } from './corpus/run';
+export type { CorpusFormat } from './corpus/formats';
+export type { InputFormat } from './corpus/inputs';
+export type { DocumentSplit } from './corpus/plan';
+export type { Fault as CorpusFault, SkippedRecord } from './corpus/faults';
+export type { Manifest as CorpusManifest } from './corpus/manifest';
+export type { ShardStats } from './corpus/spec';

@@ -107,6 +107,16 @@ const FROM_PRETRAINED_KEYS = optionKeys<FromPretrainedOptions & LoadOptions>({
 const PRETTY_KEYS = optionKeys<{ pretty?: boolean }>({ pretty: true });
 const VOCAB_KEYS = optionKeys<{ withAddedTokens?: boolean }>({ withAddedTokens: true });
 
+/** Each Tokenizer's engine, for lib/corpus (which passes it to free native functions). */
+const ENGINES = new WeakMap<Tokenizer, NativeTokenizerType>();
+
+/** @internal The native engine behind `tok`; not exported from the package. */
+export function engineOf(tok: Tokenizer): NativeTokenizerType {
+  const engine = ENGINES.get(tok);
+  if (engine === undefined) throw invalidArgument('expected a ferrotok Tokenizer');
+  return engine;
+}
+
 export class Tokenizer {
   readonly #native: NativeTokenizerType;
   /** Raw per-call functions for countTokens/encodeIds (native/src/napi/hot.rs). */
@@ -125,6 +135,7 @@ export class Tokenizer {
 
   private constructor(native: NativeTokenizerType, files: ConfigFiles, options: LoadOptions | undefined, origin: Origin) {
     this.#native = native;
+    ENGINES.set(this, native);
     this.#origin = origin;
     this.#hot = native.hotFunctions();
     this.#scratch = this.#hot.scratch;

@@ -32,6 +32,27 @@ export const OPTIONS = {
   continue: { type: 'boolean' },
   template: { type: 'string' },
   var: { type: 'string', multiple: true },
+  out: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  field: { type: 'string' },
+  split: { type: 'string' },
+  'input-format': { type: 'string' },
+  'add-special-tokens': { type: 'boolean' },
+  'append-eos': { type: 'boolean' },
+  'prepend-bos': { type: 'boolean' },
+  'eos-token': { type: 'string' },
+  'bos-token': { type: 'string' },
+  threads: { type: 'string' },
+  'shard-size': { type: 'string' },
+  prefix: { type: 'string' },
+  'on-error': { type: 'string' },
+  merge: { type: 'boolean' },
+  overwrite: { type: 'boolean' },
+  progress: { type: 'string' },
+  queue: { type: 'string' },
+  'queue-name': { type: 'string' },
+  concurrency: { type: 'string' },
+  'lock-duration': { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -88,4 +109,39 @@ export function positiveInt(value: string, flag: string, command: string): numbe
     throw new UsageError(`${flag} takes a whole number from 1 to 4294967295, got '${value}'`, command);
   }
   return n;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1 << 20,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1 << 30,
+  t: 1e12,
+  tb: 1e12,
+  tib: 2 ** 40,
+};
+
+/** A size such as `512MB`, `1GiB` or `1000000` (bytes), to a whole number of bytes. */
+export function byteSize(value: string, flag: string, command: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)$/.exec(value.trim());
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  const n = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!(n >= 1 && Number.isSafeInteger(n))) {
+    throw new UsageError(`${flag} takes a size such as 512MB, 1GiB or a number of bytes, got '${value}'`, command);
+  }
+  return n;
+}
+
+/** A flag whose value is one of a few words. */
+export function choice<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, command: string): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} takes ${allowed.join(', ')}, got '${value}'`, command);
 }

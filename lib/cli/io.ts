@@ -12,6 +12,8 @@ export interface CliIO {
    */
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Standard error when it is a terminal: progress bars draw on it. */
+  stderrTTY?: NodeJS.WriteStream;
   /**
    * Resolves once stdout can take more: commands printing many lines await it now and then.
    * Without it a synchronous print loop would buffer all its output in memory when the reader
@@ -46,6 +48,7 @@ export function processIO(): CliIO {
     stdin: process.stdin,
     ...guardedWriter(process.stdout),
     stderr: (text) => void process.stderr.write(text),
+    ...(process.stderr.isTTY ? { stderrTTY: process.stderr } : {}),
     drain: () => drained(process.stdout),
   };
   return processStreams;

@@ -45,7 +45,7 @@ impl Threads {
 }
 
 /// `f` over `items`, on the threads `threads` names, in order.
-fn map_rows<T: Sync, R: Send>(
+pub(crate) fn map_rows<T: Sync, R: Send>(
     threads: Threads,
     items: &[T],
     f: impl Fn(&T) -> Result<R> + Sync + Send,

@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod budget;
 pub mod chat;
+pub mod corpus;
 pub mod engine;
 pub mod error;
 pub mod fast;

@@ -5,6 +5,9 @@
 
 mod budget;
 mod chat;
+// As for `tensor` below: free `#[napi]` functions have no caller in the test build.
+#[cfg_attr(test, allow(dead_code))]
+mod corpus;
 mod encoding;
 mod error;
 mod hot;
