@@ -2,6 +2,7 @@
 // gives, document for document; the output does not depend on threads or shard size; bad
 // records are reported with file and line; a killed run resumes without redoing shards.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -70,6 +71,7 @@ describe('encodeCorpus', () => {
     expect(readMegatron(path.join(out('megatron'), 'corpus_00000'))).toEqual(expected(o200k, DOCS));
     expect(r.manifest.totals.documents).toBe(DOCS.length);
     expect(r.manifest.totals.inputBytes).toBe(readFileSync(input).length);
+    expect(r.manifest.inputs[0]!.sha256).toBe(createHash('sha256').update(readFileSync(input)).digest('hex'));
   });
 
   it('uses uint16 for a small vocabulary, in all three formats, with BOS/EOS framing', async () => {
@@ -91,13 +93,16 @@ describe('encodeCorpus', () => {
     await run({ inputs: [input], threads: 1 }, 't1');
     await run({ inputs: [input], threads: 2 }, 't2');
     await run({ inputs: [input], shardSize: 20_000 }, 'small');
+    await run({ inputs: [input], batchBytes: 1000 }, 'batches');
     const one = readdirSync(out('t1')).filter((f) => f.startsWith('corpus_'));
     for (const f of one) expect(readFileSync(path.join(out('t2'), f)).equals(readFileSync(path.join(out('t1'), f)))).toBe(true);
+    for (const f of one) expect(readFileSync(path.join(out('batches'), f)).equals(readFileSync(path.join(out('t1'), f))), f).toBe(true);
     expect(readFileSync(path.join(out('t2'), 'manifest.json'), 'utf8')).toBe(readFileSync(path.join(out('t1'), 'manifest.json'), 'utf8'));
     const small = JSON.parse(readFileSync(path.join(out('small'), 'manifest.json'), 'utf8'));
     expect(small.shards.length).toBeGreaterThan(10);
     expect(readRun(out('small'))).toEqual(expected(o200k, DOCS)); // a line cut by a shard edge belongs to the shard it starts in
     expect(small.totals.inputBytes).toBe(readFileSync(input).length);
+    expect(small.inputs[0].sha256).toBe(createHash('sha256').update(readFileSync(input)).digest('hex')); // read in pieces: hashed apart
   });
 
   it('reads text by line, by blank-line block and by file; gzip and zstd; folders and globs', async () => {
@@ -190,7 +195,14 @@ describe('records that are not documents', () => {
     const input = write('late.jsonl', `${many.join('\n')}\n`);
     const r = await run({ inputs: [input], shardSize: 1000, onError: 'skip' }, 'late');
     expect(r.manifest.shards.length).toBeGreaterThan(5);
-    expect(r.manifest.skipped).toEqual([{ file: input, line: 438, fault: 'not-a-string', detail: 'field `text` is null, not a string' }]);
+    const want = [{ file: input, line: 438, fault: 'not-a-string', detail: 'field `text` is null, not a string' }];
+    expect(r.manifest.skipped).toEqual(want);
+    // and across engine batches within a shard, with empty lines between
+    const spaced = write('spaced.jsonl', `${many.join('\n\n')}\n`);
+    const b = await run({ inputs: [spaced], batchBytes: 300, shardSize: 7000, onError: 'skip' }, 'late-batches');
+    expect(b.manifest.skipped).toEqual([{ ...want[0], file: spaced, line: 875 }]);
+    expect(b.manifest.totals).toMatchObject({ documents: 499, blankLines: 499 });
+    expect(readRun(out('late-batches'))).toEqual(readRun(out('late')));
   });
 
   it('reports invalid UTF-8 and a truncated gzip file, keeping what came before the damage', async () => {
@@ -205,7 +217,7 @@ describe('records that are not documents', () => {
     ]);
     const gz = gzipSync(good);
     const truncated = write('cut.jsonl.gz', gz.subarray(0, Math.floor(gz.length / 2)));
-    const t = await run({ inputs: [truncated], onError: 'skip' }, 'truncated');
+    const t = await run({ inputs: [truncated], onError: 'skip', batchBytes: 5000 }, 'truncated');
     expect(t.manifest.skipped).toHaveLength(1);
     expect(t.manifest.skipped[0]).toMatchObject({ fault: 'corrupt-input' });
     const kept = readRun(out('truncated'));

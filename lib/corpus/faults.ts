@@ -15,7 +15,15 @@ export type Fault =
   | 'corrupt-input';
 
 /** Index = the engine's number. */
-const ENGINE_FAULTS: readonly (Fault | undefined)[] = [undefined, 'invalid-utf8', 'invalid-json', 'missing-field', 'not-a-string', 'empty'];
+const ENGINE_FAULTS: readonly (Fault | undefined)[] = [
+  undefined,
+  'invalid-utf8',
+  'invalid-json',
+  'missing-field',
+  'not-a-string',
+  'empty',
+  'too-large',
+];
 
 export function engineFault(n: number): Fault {
   return ENGINE_FAULTS[n] ?? 'invalid-json';

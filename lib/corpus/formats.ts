@@ -14,6 +14,7 @@
  */
 import { invalidArgument, TokenizerError } from '../errors';
 import { PendingFile, type WrittenFile } from './atomic';
+import { NumberList, U32List } from './list';
 
 export type CorpusFormat = 'megatron' | 'datatrove' | 'npy';
 export const CORPUS_FORMATS: readonly CorpusFormat[] = ['megatron', 'datatrove', 'npy'];
@@ -114,9 +115,9 @@ class MegatronWriter implements ShardWriter {
   readonly #idx: PendingFile;
   readonly #files: Files;
   /** Tokens of each sequence (documents with no tokens have none). */
-  #sizes: number[] = [];
+  readonly #sizes = new U32List();
   /** After each document, the number of sequences so far. */
-  #documents: number[] = [0];
+  readonly #documents = new U32List();
 
   private constructor(
     readonly ctx: WriterContext,
@@ -126,6 +127,7 @@ class MegatronWriter implements ShardWriter {
     this.#bin = bin;
     this.#idx = idx;
     this.#files = new Files([bin, idx]);
+    this.#documents.push(0);
   }
 
   static async open(ctx: WriterContext): Promise<MegatronWriter> {
@@ -144,7 +146,7 @@ class MegatronWriter implements ShardWriter {
   }
 
   async close(): Promise<WrittenFile[]> {
-    await this.#idx.write(megatronIndex(this.#sizes, this.#documents, this.ctx.tokenType));
+    await writeMegatronIndex(this.#idx, this.#sizes.view(), this.#documents.view(), this.ctx.tokenType);
     return this.#files.close();
   }
 
@@ -157,30 +159,35 @@ class MegatronWriter implements ShardWriter {
   }
 }
 
-/** The bytes of a Megatron `.idx` file. */
-export function megatronIndex(sizes: readonly number[], documents: readonly number[], type: TokenType): Uint8Array {
-  const s = sizes.length;
-  const d = documents.length;
-  const buf = Buffer.alloc(9 + 8 + 1 + 8 + 8 + 4 * s + 8 * s + 8 * d);
-  buf.write('MMIDIDX\0\0', 0, 'latin1');
-  let at = 9;
-  buf.writeBigUInt64LE(1n, at);
-  buf.writeUInt8(MEGATRON_DTYPE_CODE[type.name], (at += 8));
-  buf.writeBigUInt64LE(BigInt(s), (at += 1));
-  buf.writeBigUInt64LE(BigInt(d), (at += 8));
-  at += 8;
-  for (const n of sizes) at = buf.writeInt32LE(n, at);
+/** Entries written per write call: bounds the staging buffers to a few MB. */
+const INDEX_CHUNK = 1 << 18;
+
+/** Writes a Megatron `.idx` file: header, sequence lengths, byte pointers, document indices. */
+export async function writeMegatronIndex(file: PendingFile, sizes: Uint32Array, documents: Uint32Array, type: TokenType): Promise<void> {
+  const header = Buffer.alloc(34);
+  header.write('MMIDIDX\0\0', 0, 'latin1');
+  header.writeBigUInt64LE(1n, 9);
+  header.writeUInt8(MEGATRON_DTYPE_CODE[type.name], 17);
+  header.writeBigUInt64LE(BigInt(sizes.length), 18);
+  header.writeBigUInt64LE(BigInt(documents.length), 26);
+  await file.write(header);
+  for (let i = 0; i < sizes.length; i += INDEX_CHUNK) {
+    const part = sizes.subarray(i, i + INDEX_CHUNK);
+    await file.write(new Uint8Array(Int32Array.from(part).buffer)); // lengths < 2^31
+  }
   let pointer = 0;
-  for (const n of sizes) {
-    buf.writeBigInt64LE(BigInt(pointer), at);
-    at += 8;
-    pointer += n * type.bytes;
+  for (let i = 0; i < sizes.length; i += INDEX_CHUNK) {
+    const part = sizes.subarray(i, i + INDEX_CHUNK);
+    const out = new BigInt64Array(part.length);
+    for (let k = 0; k < part.length; k++) {
+      out[k] = BigInt(pointer);
+      pointer += part[k]! * type.bytes;
+    }
+    await file.write(new Uint8Array(out.buffer));
   }
-  for (const n of documents) {
-    buf.writeBigInt64LE(BigInt(n), at);
-    at += 8;
+  for (let i = 0; i < documents.length; i += INDEX_CHUNK) {
+    await file.write(new Uint8Array(BigInt64Array.from(documents.subarray(i, i + INDEX_CHUNK), (n) => BigInt(n)).buffer));
   }
-  return buf;
 }
 
 class DatatroveWriter implements ShardWriter {
@@ -254,7 +261,7 @@ class NpyWriter implements ShardWriter {
   readonly #ids: PendingFile;
   readonly #offsets: PendingFile;
   readonly #files: Files;
-  #ends: number[] = [0];
+  readonly #ends = new NumberList();
   #tokens = 0;
 
   private constructor(
@@ -265,6 +272,7 @@ class NpyWriter implements ShardWriter {
     this.#ids = ids;
     this.#offsets = offsets;
     this.#files = new Files([ids, offsets]);
+    this.#ends.push(0);
   }
 
   static async open(ctx: WriterContext): Promise<NpyWriter> {
@@ -285,9 +293,11 @@ class NpyWriter implements ShardWriter {
   async close(): Promise<WrittenFile[]> {
     const descr = this.ctx.tokenType.bytes === 2 ? '<u2' : '<u4';
     await this.#ids.patch(0, npyHeader(descr, this.#tokens));
-    const ends = BigUint64Array.from(this.#ends, (n) => BigInt(n));
+    const ends = this.#ends.view();
     await this.#offsets.write(npyHeader('<u8', ends.length));
-    await this.#offsets.write(new Uint8Array(ends.buffer));
+    for (let i = 0; i < ends.length; i += INDEX_CHUNK) {
+      await this.#offsets.write(new Uint8Array(BigUint64Array.from(ends.subarray(i, i + INDEX_CHUNK), (n) => BigInt(n)).buffer));
+    }
     return this.#files.close();
   }
 

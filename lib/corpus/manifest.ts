@@ -65,9 +65,12 @@ export async function writeManifest(spec: RunSpec, shards: readonly ShardStats[]
   const skipped = shards.flatMap((s) => s.skipped);
   const byFault: Partial<Record<Fault, number>> = {};
   for (const s of skipped) byFault[s.fault] = (byFault[s.fault] ?? 0) + 1;
+  const known = new Map<string, string>();
+  for (const s of shards) for (const [p, sha] of Object.entries(s.inputHashes ?? {})) known.set(p, sha);
   const inputs = [];
   for (const f of spec.inputs) {
-    inputs.push({ path: f.path, bytes: f.size, sha256: await sha256File(f.path), format: f.format, compression: f.compression });
+    const sha256 = known.get(f.path) ?? (await sha256File(f.path));
+    inputs.push({ path: f.path, bytes: f.size, sha256, format: f.format, compression: f.compression });
   }
   const sum = (k: 'documents' | 'tokens' | 'inputBytes' | 'rows' | 'blankLines'): number => shards.reduce((n, s) => n + s[k], 0);
   const manifest: Manifest = {

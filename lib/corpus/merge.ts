@@ -8,12 +8,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TokenizerError } from '../errors';
 import { PendingFile, syncDir, type WrittenFile } from './atomic';
-import { megatronIndex, type TokenType } from './formats';
+import { type TokenType, writeMegatronIndex } from './formats';
+import { U32List } from './list';
 
 interface MegatronIndex {
   readonly dtypeCode: number;
-  readonly sizes: number[];
-  readonly documents: number[];
+  readonly sizes: Uint32Array;
+  readonly documents: Uint32Array;
 }
 
 export function parseMegatronIndex(buf: Buffer, name: string): MegatronIndex {
@@ -24,11 +25,11 @@ export function parseMegatronIndex(buf: Buffer, name: string): MegatronIndex {
   const s = Number(buf.readBigUInt64LE(18));
   const d = Number(buf.readBigUInt64LE(26));
   if (buf.length !== 34 + 12 * s + 8 * d) throw new TokenizerError('IO_ERROR', `${name}: the index is truncated`);
-  const sizes: number[] = [];
-  for (let i = 0; i < s; i++) sizes.push(buf.readInt32LE(34 + 4 * i));
-  const documents: number[] = [];
+  const sizes = new Uint32Array(s);
+  for (let i = 0; i < s; i++) sizes[i] = buf.readInt32LE(34 + 4 * i);
+  const documents = new Uint32Array(d);
   const at = 34 + 12 * s;
-  for (let i = 0; i < d; i++) documents.push(Number(buf.readBigInt64LE(at + 8 * i)));
+  for (let i = 0; i < d; i++) documents[i] = Number(buf.readBigInt64LE(at + 8 * i));
   return { dtypeCode, sizes, documents };
 }
 
@@ -37,18 +38,19 @@ export async function mergeMegatron(dir: string, name: string, shards: readonly 
   const bin = await PendingFile.create(dir, `${name}.bin`);
   const idx = await PendingFile.create(dir, `${name}.idx`);
   try {
-    const sizes: number[] = [];
-    const documents: number[] = [0];
+    const sizes = new U32List();
+    const documents = new U32List();
+    documents.push(0);
     for (const shard of shards) {
       const index = parseMegatronIndex(await readFile(path.join(dir, `${shard}.idx`)), `${shard}.idx`);
       const base = sizes.length;
-      sizes.push(...index.sizes);
-      for (const d of index.documents.slice(1)) documents.push(base + d);
+      for (const n of index.sizes) sizes.push(n);
+      for (const d of index.documents.subarray(1)) documents.push(base + d);
       for await (const chunk of createReadStream(path.join(dir, `${shard}.bin`), { highWaterMark: 4 << 20 })) {
         await bin.write(chunk as Buffer);
       }
     }
-    await idx.write(megatronIndex(sizes, documents, type));
+    await writeMegatronIndex(idx, sizes.view(), documents.view(), type);
     const files = [await bin.close(), await idx.close()];
     await bin.publish();
     await idx.publish();

@@ -6,6 +6,7 @@
  * Memory is bounded by the batch size plus one record (at most MAX_RECORD_BYTES) plus the
  * stream buffers, whatever the input's size.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
@@ -36,6 +37,14 @@ export interface RecordBatch {
   readonly inputBytes: number;
   /** Empty lines passed over (not documents, and not faults). */
   readonly blankLines: number;
+  /**
+   * Lines mode: `data` is whole lines, which the engine splits (no `ends`, no `positions`);
+   * line numbers then run on from the batch before. `tail` is a record refused right after
+   * this batch's lines (an over-long line, which counts as one, or damaged input, which ends
+   * the piece).
+   */
+  readonly lines?: true;
+  readonly tail?: { readonly fault: Fault; readonly detail: string };
 }
 
 export interface ReadOptions {
@@ -43,12 +52,17 @@ export interface ReadOptions {
   /** JSON key path of the text in a JSONL record, or the column of a Parquet file. */
   readonly field: readonly string[];
   readonly batchBytes: number;
+  /**
+   * Called with the file's SHA-256 when this read went through the whole file, start to end
+   * (so the manifest need not read it a second time).
+   */
+  readonly onFileHash?: ((sha256: string) => void) | undefined;
 }
 
 export function readPiece(input: InputFile, piece: Piece, options: ReadOptions): AsyncGenerator<RecordBatch> {
   if (input.format === 'parquet') return parquetRecords(input, piece, options);
   const lines = input.format === 'jsonl' || options.split === 'line';
-  if (lines) return lineRecords(input, piece, options);
+  if (lines) return lineChunks(input, piece, options);
   return options.split === 'file' ? fileRecord(input, options) : paragraphRecords(input, options);
 }
 
@@ -121,10 +135,17 @@ class Batcher {
 }
 
 /** The decompressed bytes of `input` from byte `start` (uncompressed files only may start > 0). */
-function byteStream(input: InputFile, start: number, batcher: Batcher): Readable {
+function byteStream(input: InputFile, start: number, batcher: Batcher, onFileHash?: (sha256: string) => void): Readable {
   const raw = createReadStream(input.path, { start, highWaterMark: 1 << 20 });
+  const hash = start === 0 && onFileHash !== undefined ? createHash('sha256') : undefined;
+  let seen = 0;
   raw.on('data', (c) => {
     batcher.inputBytes += c.length;
+    seen += c.length;
+    hash?.update(c as Buffer);
+  });
+  raw.on('end', () => {
+    if (hash !== undefined && seen === input.size) onFileHash?.(hash.digest('hex'));
   });
   if (input.compression === 'gzip') return raw.pipe(createGunzip()).on('close', () => raw.destroy());
   if (input.compression === 'zstd') return raw.pipe(zstdStream()).on('close', () => raw.destroy());
@@ -174,7 +195,7 @@ function isCorrupt(e: unknown): boolean {
  * belongs to the piece it starts in: a piece that starts inside a line skips to the next,
  * and reads on past its end to finish its last line.
  */
-async function* lines(input: InputFile, piece: Piece, batcher: Batcher): AsyncGenerator<[number, Uint8Array[]]> {
+async function* lines(input: InputFile, piece: Piece, batcher: Batcher): AsyncGenerator<Line[]> {
   const from = piece.start === 0 ? 0 : piece.start - 1;
   const stream = byteStream(input, from, batcher);
   let offset = from; // file offset of the chunk being scanned (uncompressed files)
@@ -187,6 +208,8 @@ async function* lines(input: InputFile, piece: Piece, batcher: Batcher): AsyncGe
   const ended = (): boolean => input.compression === 'none' && lineStart >= piece.end;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      // One chunk's lines at a time: a yield per line cost ~1 µs each (a promise and a tick).
+      const out: Line[] = [];
       let i = 0;
       if (skipping) {
         const nl = chunk.indexOf(10);
@@ -199,7 +222,10 @@ async function* lines(input: InputFile, piece: Piece, batcher: Batcher): AsyncGe
         lineStart = offset + i;
       }
       while (i <= chunk.length) {
-        if (ended()) return;
+        if (ended()) {
+          yield out;
+          return;
+        }
         const nl = chunk.indexOf(10, i);
         if (nl < 0) {
           if (i < chunk.length && !oversized) {
@@ -210,25 +236,28 @@ async function* lines(input: InputFile, piece: Piece, batcher: Batcher): AsyncGe
           break;
         }
         lineNo++;
-        if (oversized || carryLen + nl - i > MAX_RECORD_BYTES) yield [lineNo, TOO_LARGE];
-        else yield [lineNo, withoutCr([...carry, chunk.subarray(i, nl)])];
-        carry = [];
+        if (oversized || carryLen + nl - i > MAX_RECORD_BYTES) out.push([lineNo, TOO_LARGE]);
+        else out.push([lineNo, withoutCr(carry.length === 0 ? [chunk.subarray(i, nl)] : [...carry, chunk.subarray(i, nl)])]);
+        if (carryLen > 0 || carry.length > 0) carry = [];
         carryLen = 0;
         oversized = false;
         i = nl + 1;
         lineStart = offset + i;
       }
       offset += chunk.length;
+      yield out;
     }
   } catch (e) {
     if (!isCorrupt(e)) throw e;
-    yield [lineNo + 1, [CORRUPT, Buffer.from((e as Error).message)]];
+    yield [[lineNo + 1, [CORRUPT, Buffer.from((e as Error).message)]]];
     return;
   } finally {
     stream.destroy();
   }
-  if ((carryLen > 0 || oversized) && !ended()) yield [lineNo + 1, oversized ? TOO_LARGE : withoutCr(carry)];
+  if ((carryLen > 0 || oversized) && !ended()) yield [[lineNo + 1, oversized ? TOO_LARGE : withoutCr(carry)]];
 }
+
+type Line = [number, Uint8Array[]];
 
 /** Markers `lines` yields instead of a line. */
 const TOO_LARGE: Uint8Array[] = [];
@@ -247,18 +276,6 @@ function byteLength(parts: readonly Uint8Array[]): number {
   return n;
 }
 
-async function* lineRecords(input: InputFile, piece: Piece, options: ReadOptions): AsyncGenerator<RecordBatch> {
-  const batcher = new Batcher(options.batchBytes);
-  for await (const [line, parts] of lines(input, piece, batcher)) {
-    if (parts === TOO_LARGE) batcher.refuse(line, 'too-large', `the record is over ${MAX_RECORD_BYTES} bytes`);
-    else if (parts[0] === CORRUPT) batcher.refuse(line, 'corrupt-input', String(parts[1]));
-    else if (byteLength(parts) === 0) batcher.blank();
-    else batcher.add(parts, line);
-    if (batcher.full) yield batcher.take();
-  }
-  if (!batcher.empty) yield batcher.take();
-}
-
 /** Documents separated by one or more empty lines; a document keeps its inner newlines. */
 async function* paragraphRecords(input: InputFile, options: ReadOptions): AsyncGenerator<RecordBatch> {
   const batcher = new Batcher(options.batchBytes);
@@ -274,20 +291,27 @@ async function* paragraphRecords(input: InputFile, options: ReadOptions): AsyncG
     doc = [];
     size = 0;
   };
-  for await (const [line, parts] of lines(input, whole, batcher)) {
-    if (parts[0] === CORRUPT) {
-      batcher.refuse(line, 'corrupt-input', String(parts[1]));
+  let corrupt = false;
+  for await (const chunk of lines(input, whole, batcher)) {
+    for (const [line, parts] of chunk) {
+      if (parts[0] === CORRUPT) {
+        batcher.refuse(line, 'corrupt-input', String(parts[1]));
+        corrupt = true;
+        break;
+      }
+      const n = parts === TOO_LARGE ? MAX_RECORD_BYTES + 1 : byteLength(parts);
+      if (n === 0) {
+        finish();
+      } else {
+        if (doc.length === 0) first = line;
+        else doc.push(NL);
+        if (size + n <= MAX_RECORD_BYTES) doc.push(...parts);
+        size += n + 1;
+      }
+    }
+    if (corrupt) {
       doc = [];
       break;
-    }
-    const n = parts === TOO_LARGE ? MAX_RECORD_BYTES + 1 : byteLength(parts);
-    if (n === 0) {
-      finish();
-    } else {
-      if (doc.length === 0) first = line;
-      else doc.push(NL);
-      if (size + n <= MAX_RECORD_BYTES) doc.push(...parts);
-      size += n + 1;
     }
     if (batcher.full) yield batcher.take();
   }
@@ -295,10 +319,133 @@ async function* paragraphRecords(input: InputFile, options: ReadOptions): AsyncG
   if (!batcher.empty) yield batcher.take();
 }
 
+/** Bytes gathered for one batch of whole lines. */
+class LineBuffer {
+  #buf: Buffer;
+  len = 0;
+
+  constructor(readonly batchBytes: number) {
+    this.#buf = Buffer.allocUnsafe(batchBytes + (1 << 20));
+  }
+
+  append(c: Uint8Array): void {
+    if (this.len + c.length > this.#buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.len + c.length, this.#buf.length * 2));
+      this.#buf.copy(next, 0, 0, this.len);
+      this.#buf = next;
+    }
+    this.#buf.set(c, this.len);
+    this.len += c.length;
+  }
+
+  /** End of the last whole line (after its `\n`), or 0. */
+  lastLineEnd(): number {
+    return this.len === 0 ? 0 : this.#buf.lastIndexOf(10, this.len - 1) + 1;
+  }
+
+  /** The first `n` bytes as a batch's data; the rest stays. */
+  take(n: number): Buffer {
+    const out = this.#buf.subarray(0, n);
+    const rest = this.len - n;
+    const next = Buffer.allocUnsafe(Math.max(this.batchBytes + (1 << 20), rest));
+    this.#buf.copy(next, 0, n, this.len);
+    this.#buf = next;
+    this.len = rest;
+    return out;
+  }
+
+  clear(): void {
+    this.len = 0;
+  }
+}
+
+/**
+ * A piece of a line-oriented input (JSONL, or text with a document per line) as batches of
+ * whole lines, for the engine to split: here only the batch edges are found (`indexOf` on
+ * whole chunks), so no JS runs per line. A line belongs to the piece it starts in: a piece
+ * that starts inside a line skips to the next one, and its last line is the first that ends
+ * at or after the piece's last byte.
+ */
+async function* lineChunks(input: InputFile, piece: Piece, options: ReadOptions): AsyncGenerator<RecordBatch> {
+  const counter = new Batcher(0);
+  const from = piece.start === 0 ? 0 : piece.start - 1;
+  const stream = byteStream(input, from, counter, options.onFileHash);
+  const bounded = input.compression === 'none';
+  const buf = new LineBuffer(options.batchBytes);
+  let offset = from; // file offset of the next chunk (uncompressed files)
+  let skipping = piece.start > 0;
+  let lineStart = piece.start; // file offset where the unfinished line began
+  let dropping = false; // inside a line over MAX_RECORD_BYTES, until its end
+  const batch = (data: Buffer, tail?: RecordBatch['tail']): RecordBatch => {
+    const inputBytes = counter.inputBytes;
+    counter.inputBytes = 0;
+    return { data, ends: NO_ENDS, positions: NO_POSITIONS, refused: [], inputBytes, blankLines: 0, lines: true, ...(tail ? { tail } : {}) };
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const at = offset;
+      offset += chunk.length;
+      let c: Buffer = chunk;
+      let base = at;
+      if (skipping) {
+        const nl = c.indexOf(10);
+        if (nl < 0) continue;
+        c = c.subarray(nl + 1);
+        base = at + nl + 1;
+        lineStart = base;
+        skipping = false;
+      }
+      let last = false;
+      if (bounded) {
+        if (lineStart >= piece.end) break;
+        if (base + c.length >= piece.end) {
+          const nl = c.indexOf(10, Math.max(0, piece.end - 1 - base));
+          if (nl >= 0) {
+            c = c.subarray(0, nl + 1);
+            last = true;
+          }
+        }
+        const nl = c.lastIndexOf(10);
+        if (nl >= 0) lineStart = base + nl + 1;
+      }
+      if (dropping) {
+        const nl = c.indexOf(10);
+        if (nl < 0) continue;
+        c = c.subarray(nl + 1);
+        dropping = false;
+      }
+      buf.append(c);
+      if (buf.len >= options.batchBytes) {
+        const end = buf.lastLineEnd();
+        if (end > 0) yield batch(buf.take(end));
+        else if (buf.len > MAX_RECORD_BYTES) {
+          // One line longer than any record may be: drop it through its end.
+          buf.clear();
+          dropping = true;
+          yield batch(Buffer.alloc(0), { fault: 'too-large', detail: `the record is over ${MAX_RECORD_BYTES} bytes` });
+        }
+      }
+      if (last) break;
+    }
+  } catch (e) {
+    if (!isCorrupt(e)) throw e;
+    const end = buf.lastLineEnd();
+    yield batch(buf.take(end), { fault: 'corrupt-input', detail: (e as Error).message });
+    return;
+  } finally {
+    stream.destroy();
+  }
+  if (buf.len > 0 && !dropping) yield batch(buf.take(buf.len));
+  else if (counter.inputBytes > 0) yield batch(Buffer.alloc(0));
+}
+
+const NO_ENDS = new Uint32Array(0);
+const NO_POSITIONS = new Float64Array(0);
+
 /** The whole file as one document. */
 async function* fileRecord(input: InputFile, options: ReadOptions): AsyncGenerator<RecordBatch> {
   const batcher = new Batcher(options.batchBytes);
-  const stream = byteStream(input, 0, batcher);
+  const stream = byteStream(input, 0, batcher, options.onFileHash);
   const parts: Uint8Array[] = [];
   let size = 0;
   try {
@@ -318,16 +465,30 @@ async function* fileRecord(input: InputFile, options: ReadOptions): AsyncGenerat
   yield batcher.take();
 }
 
-/** Rows read from Parquet per call: bounds memory to a slice of a row group's column. */
-const PARQUET_ROWS = 4096;
+/**
+ * The row ranges to read a piece in: one row group at a time (hyparquet decodes whole pages,
+ * so reading a group in slices decoded it again for every slice: 2 threads were no faster
+ * than 1). Memory holds one row group's column.
+ */
+function rowGroupRanges(pq: Awaited<ReturnType<typeof openParquet>>, piece: Piece): [number, number][] {
+  const out: [number, number][] = [];
+  let row = 0;
+  for (const g of pq.metadata.row_groups) {
+    const end = row + Number(g.num_rows);
+    const s = Math.max(row, piece.start);
+    const e = Math.min(end, piece.end);
+    if (s < e) out.push([s, e]);
+    row = end;
+  }
+  return out;
+}
 
 async function* parquetRecords(input: InputFile, piece: Piece, options: ReadOptions): AsyncGenerator<RecordBatch> {
   const batcher = new Batcher(options.batchBytes);
   const pq = await openParquet(input.path);
   const [column, ...path] = options.field;
   const fileRows = Math.max(1, Number(pq.metadata.num_rows));
-  for (let at = piece.start; at < piece.end; at += PARQUET_ROWS) {
-    const end = Math.min(piece.end, at + PARQUET_ROWS);
+  for (const [at, end] of rowGroupRanges(pq, piece)) {
     const values = await readColumn(pq, column ?? 'text', at, end);
     batcher.inputBytes += Math.round((input.size * (end - at)) / fileRows); // progress: rows, as a share of the file
     for (const [i, raw] of values.entries()) {

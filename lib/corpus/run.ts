@@ -47,6 +47,8 @@ export interface CorpusOptions {
   appendEos?: boolean | string;
   /** Engine threads; default every core. The output does not depend on it. */
   threads?: number;
+  /** Input bytes per engine call (default 4 MiB); two are in flight. The output does not depend on it. */
+  batchBytes?: number;
   /** Input bytes per shard (default 512 MiB). Compressed files and whole-file documents are not cut. */
   shardSize?: number;
   /** Shard file names: `<prefix>_00000.bin`, ... Default `'corpus'`. */
@@ -90,6 +92,7 @@ const CORPUS_KEYS = optionKeys<CorpusOptions>({
   prependBos: true,
   appendEos: true,
   threads: true,
+  batchBytes: true,
   shardSize: true,
   prefix: true,
   onError: true,
@@ -153,6 +156,7 @@ async function runLocally(spec: RunSpec, tok: Tokenizer, options: CorpusOptions,
       const before = progress.inputBytes;
       shard = await runShard(spec, i, tok, {
         threads: options.threads,
+        batchBytes: options.batchBytes,
         signal: options.signal,
         onProgress: (d) => {
           progress.inputBytes += d.inputBytes;
@@ -266,6 +270,9 @@ function normalize(o: CorpusOptions): Normalized {
   const shardSize = o.shardSize ?? DEFAULT_SHARD_SIZE;
   if (!Number.isSafeInteger(shardSize) || shardSize < 1)
     throw invalidArgument(`shardSize must be a positive whole number of bytes, got ${describe(o.shardSize)}`);
+  if (o.batchBytes !== undefined && (!Number.isSafeInteger(o.batchBytes) || o.batchBytes < 1 || o.batchBytes > 1 << 30)) {
+    throw invalidArgument(`batchBytes must be a whole number of bytes from 1 to 2^30, got ${describe(o.batchBytes)}`);
+  }
   if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 256)) {
     throw invalidArgument(`threads must be a whole number from 1 to 256, got ${describe(o.threads)}`);
   }

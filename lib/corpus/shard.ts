@@ -2,8 +2,8 @@
  * One shard of a corpus run, from its pieces of input to its published files and its marker.
  * The same function serves a local run and a queue worker, so both write the same bytes.
  *
- * Reading and encoding overlap: while the engine encodes batch k on its threads, this
- * thread reads batch k + 1 (two batches in flight at most, which bounds memory).
+ * Reading and encoding overlap: while the engine encodes batches on its threads, this
+ * thread reads the next one (IN_FLIGHT + 1 batches at most, which bounds memory).
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { TokenizerError } from '../errors';
@@ -25,6 +25,7 @@ export interface ShardProgress {
 
 export interface ShardRunOptions {
   readonly threads?: number | undefined;
+  readonly onFileHash?: ((sha256: string) => void) | undefined;
   readonly batchBytes?: number | undefined;
   readonly signal?: AbortSignal | undefined;
   /** After each batch: what it added. */
@@ -33,6 +34,13 @@ export interface ShardRunOptions {
 
 /** Input bytes per engine call: large enough to keep every thread busy, small enough to stream. */
 export const DEFAULT_BATCH_BYTES = 4 << 20;
+
+/**
+ * Batches handed to the engine and not yet written, beyond the one being read. More than one:
+ * a Parquet row group is decoded in one step, and its batches must keep the threads busy
+ * while the next group decodes (one in flight left 2 threads no faster than 1).
+ */
+const IN_FLIGHT = 3;
 
 /** The shard's stats if a complete copy of it is already on disk, from this run. */
 export async function doneShard(spec: RunSpec, index: number): Promise<ShardStats | undefined> {
@@ -67,10 +75,14 @@ export async function runShard(spec: RunSpec, index: number, tok: Tokenizer, opt
   const writer = await openWriter(spec.format, { dir: spec.out, name, tokenType: spec.tokenType, tokenizerName: spec.tokenizer.name });
   const totals = { documents: 0, tokens: 0, ...pieceSizes(spec, pieces), blankLines: 0 };
   const skipped: SkippedRecord[] = [];
+  const inputHashes: Record<string, string> = {};
   try {
     for (const piece of pieces) {
       const input = spec.inputs[piece.file]!;
-      await encodePiece(spec, tok, input, piece, writer, options, (batch, docs, tokens, bad) => {
+      const onFileHash = (sha: string): void => {
+        inputHashes[input.path] = sha;
+      };
+      await encodePiece(spec, tok, input, piece, writer, { ...options, onFileHash }, (batch, docs, tokens, bad) => {
         totals.documents += docs;
         totals.tokens += tokens;
         totals.blankLines += batch.blankLines;
@@ -81,7 +93,7 @@ export async function runShard(spec: RunSpec, index: number, tok: Tokenizer, opt
     const files = await writer.close();
     await writer.publish();
     await syncDir(spec.out);
-    const stats: ShardStats = { index, name, files, ...totals, skipped };
+    const stats: ShardStats = { index, name, files, ...totals, skipped, inputHashes };
     await writeAtomic(statePath(spec.out, 'shards'), `${name}.json`, JSON.stringify({ fingerprint: spec.fingerprint, stats }));
     return stats;
   } catch (e) {
@@ -134,32 +146,36 @@ async function encodePiece(
     ...(input.format === 'jsonl' ? { field: [...spec.read.field] } : {}),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   };
+  let linesBefore = 0; // lines mode: lines of the piece in the batches finished so far
   const finish = async ({ batch, result }: Encoded): Promise<void> => {
     const r = await result;
-    const bad = await skippedOf(input.path, batch, r, locate);
+    const raw = rawFaults(batch, r, linesBefore);
+    if (batch.lines) linesBefore += (r?.lines ?? 0) + (batch.tail?.fault === 'too-large' ? 1 : 0);
+    const bad = await located(input.path, raw, locate);
     if (bad.length > 0 && spec.onError === 'fail') throw recordError(bad[0]!);
     const lengths = r === undefined ? new Uint32Array(0) : documentLengths(r);
     if (r !== undefined) await writer.append(r.ids, lengths);
-    done(batch, lengths.length, r?.ids.length ?? 0, bad);
+    done(batch.lines ? { ...batch, blankLines: r?.blankLines ?? 0 } : batch, lengths.length, r?.ids.length ?? 0, bad);
   };
-  let inflight: Encoded | undefined;
+  const linesOptions = { ...nativeOptions, lines: true };
+  const inflight: Encoded[] = [];
   try {
     for await (const batch of readPiece(input, piece, {
       split: spec.read.split,
       field: spec.read.field,
       batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
+      onFileHash: options.onFileHash,
     })) {
       if (options.signal?.aborted) throw new TokenizerError('ABORTED', 'the corpus run was aborted', { cause: options.signal.reason });
-      const result =
-        batch.ends.length === 0
-          ? Promise.resolve(undefined)
-          : binding.encodeRecordsAsync(engine, batch.data, batch.ends, nativeOptions, cancel);
+      const empty = batch.lines ? batch.data.length === 0 : batch.ends.length === 0;
+      const result = empty
+        ? Promise.resolve(undefined)
+        : binding.encodeRecordsAsync(engine, batch.data, batch.ends, batch.lines ? linesOptions : nativeOptions, cancel);
       result.catch(() => undefined); // awaited in order below; this only keeps it from being "unhandled" meanwhile
-      const next: Encoded = { batch, result };
-      if (inflight !== undefined) await finish(inflight);
-      inflight = next;
+      inflight.push({ batch, result });
+      if (inflight.length > IN_FLIGHT) await finish(inflight.shift()!);
     }
-    if (inflight !== undefined) await finish(inflight);
+    while (inflight.length > 0) await finish(inflight.shift()!);
   } catch (e) {
     cancel.cancel();
     throw e;
@@ -183,14 +199,25 @@ function documentLengths(r: EngineResult): Uint32Array {
 
 type Locate = (position: number) => Promise<{ line: number } | { row: number }>;
 
-async function skippedOf(file: string, batch: RecordBatch, r: EngineResult | undefined, locate: Locate): Promise<SkippedRecord[]> {
-  const raw: { position: number; fault: SkippedRecord['fault']; detail: string }[] = [...batch.refused];
+type RawFault = { position: number; fault: SkippedRecord['fault']; detail: string };
+
+/**
+ * A batch's refused records with reader positions: lines mode numbers them on from
+ * `linesBefore` (the engine gives each its line in the batch), else by record index.
+ */
+function rawFaults(batch: RecordBatch, r: EngineResult | undefined, linesBefore: number): RawFault[] {
+  const raw: RawFault[] = [...batch.refused];
   if (r !== undefined) {
     for (let k = 0; k < r.rejectedIndex.length; k++) {
-      raw.push({ position: batch.positions[r.rejectedIndex[k]!]!, fault: engineFault(r.rejectedFault[k]!), detail: r.rejectedDetail[k]! });
+      const position = batch.lines ? linesBefore + r.rejectedLine[k]! + 1 : batch.positions[r.rejectedIndex[k]!]!;
+      raw.push({ position, fault: engineFault(r.rejectedFault[k]!), detail: r.rejectedDetail[k]! });
     }
   }
-  raw.sort((a, b) => a.position - b.position);
+  if (batch.tail !== undefined) raw.push({ position: linesBefore + (r?.lines ?? 0) + 1, ...batch.tail });
+  return raw.sort((a, b) => a.position - b.position);
+}
+
+async function located(file: string, raw: readonly RawFault[], locate: Locate): Promise<SkippedRecord[]> {
   const out: SkippedRecord[] = [];
   for (const x of raw) out.push({ file, ...(await locate(x.position)), fault: x.fault, detail: x.detail });
   return out;

@@ -86,4 +86,6 @@ export interface ShardStats {
   readonly rows: number;
   readonly blankLines: number;
   readonly skipped: readonly SkippedRecord[];
+  /** SHA-256 of the inputs this shard read whole, by path (the manifest reuses them). */
+  readonly inputHashes?: Readonly<Record<string, string>>;
 }

@@ -23,6 +23,10 @@ pub enum Field {
 pub struct RecordOptions {
     pub count: CountOptions,
     pub field: Field,
+    /// The records are the lines of the data (`\n`, a `\r` before it dropped; empty lines are
+    /// counted, not records) instead of the ranges `ends` gives. JS then hands over whole read
+    /// chunks, cut at a line end, and does no per-line work.
+    pub lines: bool,
     /// Ids put before / after every document's own ids (BOS / EOS).
     pub prepend: Vec<u32>,
     pub append: Vec<u32>,
@@ -37,12 +41,15 @@ pub enum Fault {
     MissingField = 3,
     NotAString = 4,
     Empty = 5,
+    TooLarge = 6,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
     /// The record's index in the batch.
     pub index: u32,
+    /// Its line in the batch, 0-based (in lines mode; else its index again).
+    pub line: u32,
     pub fault: Fault,
     /// Specifics, e.g. serde_json's message with its column.
     pub detail: String,
@@ -55,7 +62,14 @@ pub struct RecordIds {
     pub ids: Vec<u32>,
     pub lengths: Vec<u32>,
     pub rejected: Vec<Rejected>,
+    /// Lines mode: lines in the data, and how many of them were empty.
+    pub lines: u32,
+    pub blank_lines: u32,
 }
+
+/// The longest record; a longer line is rejected as `TooLarge` (lib/corpus/records.ts
+/// MAX_RECORD_BYTES, the same bound).
+pub const MAX_RECORD_BYTES: usize = 256 << 20;
 
 /// Records per parallel task: enough bytes that a task outweighs its scheduling, few enough
 /// that two threads stay balanced on a batch of a few MB.
@@ -71,7 +85,13 @@ pub fn encode_records(
     threads: Threads,
     cancel: Option<&AtomicBool>,
 ) -> Result<RecordIds> {
-    let records = record_ranges(data.len(), ends)?;
+    let (records, line_of, blank) = if opts.lines {
+        line_ranges(data)
+    } else {
+        let r = record_ranges(data.len(), ends)?;
+        let line_of = (0..r.len() as u32).collect();
+        (r, line_of, 0)
+    };
     let tasks = tasks(&records);
     let parts = map_rows(threads, &tasks, |&(first, last)| {
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -79,11 +99,48 @@ pub fn encode_records(
         }
         let mut out = RecordIds::default();
         for (i, &(s, e)) in records[first..last].iter().enumerate() {
-            encode_record(engine, &data[s..e], (first + i) as u32, opts, &mut out)?;
+            let at = (first + i) as u32;
+            encode_record(engine, &data[s..e], (at, line_of[first + i]), opts, &mut out)?;
         }
         Ok(out)
     })?;
-    Ok(join(parts))
+    let mut out = join(parts);
+    if opts.lines {
+        out.lines = (records.len() as u32) + blank;
+        out.blank_lines = blank;
+    }
+    Ok(out)
+}
+
+/// The non-empty lines of `data` as byte ranges (without `\n` and a `\r` before it), each
+/// with its 0-based line number, and the count of empty lines. A last line without `\n`
+/// counts as a line.
+fn line_ranges(data: &[u8]) -> (Vec<(usize, usize)>, Vec<u32>, u32) {
+    let mut ranges = Vec::new();
+    let mut line_of = Vec::new();
+    let mut blank = 0u32;
+    let mut start = 0usize;
+    let mut line = 0u32;
+    let mut push = |s: usize, mut e: usize, line: u32| {
+        if e > s && data[e - 1] == b'\r' {
+            e -= 1;
+        }
+        if e == s {
+            blank += 1;
+        } else {
+            ranges.push((s, e));
+            line_of.push(line);
+        }
+    };
+    for nl in memchr::memchr_iter(b'\n', data) {
+        push(start, nl, line);
+        line += 1;
+        start = nl + 1;
+    }
+    if start < data.len() {
+        push(start, data.len(), line);
+    }
+    (ranges, line_of, blank)
 }
 
 /// `ends` → byte ranges, checked: ascending and within `data`.
@@ -120,12 +177,18 @@ fn tasks(records: &[(usize, usize)]) -> Vec<(usize, usize)> {
     out
 }
 
-fn encode_record(engine: &Engine, raw: &[u8], index: u32, opts: &RecordOptions, out: &mut RecordIds) -> Result<()> {
+fn encode_record(
+    engine: &Engine,
+    raw: &[u8],
+    (index, line): (u32, u32),
+    opts: &RecordOptions,
+    out: &mut RecordIds,
+) -> Result<()> {
     let text = match document_text(raw, &opts.field) {
         Ok(t) => t,
         Err((fault, detail)) => {
             out.lengths.push(0);
-            out.rejected.push(Rejected { index, fault, detail });
+            out.rejected.push(Rejected { index, line, fault, detail });
             return Ok(());
         }
     };
@@ -149,6 +212,9 @@ type Refusal = (Fault, String);
 
 /// The document a record holds, or why it holds none.
 fn document_text<'a>(raw: &'a [u8], field: &Field) -> std::result::Result<std::borrow::Cow<'a, str>, Refusal> {
+    if raw.len() > MAX_RECORD_BYTES {
+        return Err((Fault::TooLarge, format!("the record is over {MAX_RECORD_BYTES} bytes")));
+    }
     let text = simdutf8::compat::from_utf8(raw)
         .map_err(|e| (Fault::InvalidUtf8, format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
     let doc = match field {
@@ -189,7 +255,7 @@ fn join(parts: Vec<RecordIds>) -> RecordIds {
     let mut out = RecordIds {
         ids: Vec::with_capacity(parts.iter().map(|p| p.ids.len()).sum()),
         lengths: Vec::with_capacity(parts.iter().map(|p| p.lengths.len()).sum()),
-        rejected: Vec::new(),
+        ..RecordIds::default()
     };
     for p in parts {
         out.ids.extend_from_slice(&p.ids);
@@ -213,6 +279,7 @@ mod tests {
         RecordOptions {
             count: CountOptions { add_special_tokens: false, ..Default::default() },
             field,
+            lines: false,
             prepend: vec![],
             append: vec![],
         }
@@ -279,6 +346,22 @@ mod tests {
         assert_eq!(&r.lengths[1..6], &[0, 0, 0, 0, 0]);
         assert_eq!(r.ids[..hello.len()], hello[..]);
         assert_eq!(r.ids[hello.len()], 7);
+    }
+
+    #[test]
+    fn lines_mode_splits_skips_empty_lines_and_numbers_faults_by_line() {
+        let e = engine();
+        let mut o = opts(Field::Json(vec!["text".into()]));
+        o.lines = true;
+        let data = b"{\"text\":\"a b\"}\r\n\n{broken\n\n{\"text\":\"c\"}";
+        let r = encode_records(&e, data, &[], &o, Threads::Current, None).unwrap();
+        assert_eq!((r.lines, r.blank_lines), (5, 2));
+        assert_eq!(r.lengths.len(), 3);
+        assert_eq!(r.rejected.len(), 1);
+        assert_eq!((r.rejected[0].index, r.rejected[0].line, r.rejected[0].fault), (1, 2, Fault::InvalidJson));
+        let ab = e.encode_ids("a b", &o.count).unwrap();
+        let c = e.encode_ids("c", &o.count).unwrap();
+        assert_eq!(r.ids, [ab, c].concat());
     }
 
     #[test]

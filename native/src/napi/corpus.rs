@@ -19,6 +19,8 @@ pub struct NativeRecordOptions {
     pub special_tokens: Option<String>,
     /// JSON key path of the text; absent: the record is the text.
     pub field: Option<Vec<String>>,
+    /// The records are the data's lines; `ends` is ignored.
+    pub lines: Option<bool>,
     pub prepend: Option<Vec<u32>>,
     pub append: Option<Vec<u32>>,
     pub threads: Option<u32>,
@@ -29,8 +31,13 @@ pub struct NativeRecordIds {
     pub ids: Uint32Array,
     pub lengths: Uint32Array,
     pub rejected_index: Uint32Array,
+    /// Each rejected record's 0-based line in the batch (lines mode; else its index).
+    pub rejected_line: Uint32Array,
     pub rejected_fault: Uint8Array,
     pub rejected_detail: Vec<String>,
+    /// Lines mode: lines in the batch, and how many were empty.
+    pub lines: u32,
+    pub blank_lines: u32,
 }
 
 pub struct EncodeRecordsTask {
@@ -60,14 +67,19 @@ impl Task for EncodeRecordsTask {
     }
 
     fn resolve(&mut self, _env: Env, r: Self::Output) -> napi::Result<Self::JsValue> {
-        let (index, fault, detail) = r.rejected.into_iter().map(|x| (x.index, x.fault as u8, x.detail)).collect();
-        let (index, fault): (Vec<u32>, Vec<u8>) = (index, fault);
+        let index: Vec<u32> = r.rejected.iter().map(|x| x.index).collect();
+        let line: Vec<u32> = r.rejected.iter().map(|x| x.line).collect();
+        let fault: Vec<u8> = r.rejected.iter().map(|x| x.fault as u8).collect();
+        let detail = r.rejected.into_iter().map(|x| x.detail).collect();
         Ok(NativeRecordIds {
             ids: r.ids.into(),
             lengths: r.lengths.into(),
             rejected_index: index.into(),
+            rejected_line: line.into(),
             rejected_fault: fault.into(),
             rejected_detail: detail,
+            lines: r.lines,
+            blank_lines: r.blank_lines,
         })
     }
 }
@@ -92,10 +104,17 @@ pub fn encode_records_async(
         let opts = RecordOptions {
             count,
             field,
+            lines: options.lines.unwrap_or(false),
             prepend: options.prepend.unwrap_or_default(),
             append: options.append.unwrap_or_default(),
         };
-        Ok((opts, Threads::from_option(options.threads)?))
+        // `threads: 1` means one thread: JS keeps two batches in flight, which as two
+        // `Current` tasks would run on two libuv threads.
+        let threads = match Threads::from_option(options.threads)? {
+            Threads::Current => Threads::Pool(1),
+            t => t,
+        };
+        Ok((opts, threads))
     })?;
     Ok(AsyncTask::new(EncodeRecordsTask {
         engine: tokenizer.engine_arc(),
