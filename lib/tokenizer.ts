@@ -539,11 +539,15 @@ export class Tokenizer {
       if (typeof input === 'string') {
         this.#checkText(input, `inputs[${i}]`);
         texts[i] = input;
+        if (pairs !== undefined) pairs[i] = null;
       } else if (Array.isArray(input) && input.length === 2) {
         this.#checkText(input[0], `inputs[${i}][0]`);
         this.#checkText(input[1], `inputs[${i}][1]`);
         texts[i] = input[0];
-        (pairs ??= new Array<string | null>(inputs.length).fill(null))[i] = input[1];
+        // Sized by the rows read so far, never by `inputs.length`: a sparse array's length
+        // (up to 2^32 - 1) says nothing about its rows, and filling that many aborted Node.
+        pairs ??= new Array<string | null>(i).fill(null);
+        pairs[i] = input[1];
       } else {
         throw invalidArgument(`inputs[${i}] must be a string or a [text, pair] tuple, got ${describe(input)}`);
       }

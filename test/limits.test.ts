@@ -99,6 +99,13 @@ describe('option sizes', () => {
     expect(tok.decodeBatch([[101], [102]])).toEqual(['[CLS]', '[SEP]']);
   });
 
+  it('refuses a sparse batch of pairs without sizing anything by its length', () => {
+    const inputs: [string, string][] = [['a', 'b']];
+    inputs.length = 2 ** 32 - 1; // one row, then holes: filling 2^32 - 1 pair slots aborted Node
+    expect(codeOf(() => tok.encodeBatch(inputs))).toBe('INVALID_ARGUMENT');
+    expect(tok.encodeBatch([['a', 'b'], 'c']).length).toBe(2);
+  });
+
   it('rejects an async batch padded past the limit, on the worker thread', async () => {
     await expect(tok.encodeBatchAsync(['hi'], { padding: { maxLength: 2 ** 32 - 1, padId: 0 } })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
