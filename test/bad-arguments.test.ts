@@ -1,8 +1,9 @@
 // Every public method, called with arbitrary JS values (issue 18): it returns, or it throws a
 // TokenizerError whose code is not INTERNAL. No TypeError or RangeError from deep inside, no
 // crash. Property-based (fast-check), seeded: a failure prints the seed and the
-// counterexample; FERROTOK_BAD_ARGS_SEED and FERROTOK_BAD_ARGS_RUNS override the defaults.
-import { mkdtempSync } from 'node:fs';
+// counterexample; FERROTOK_BAD_ARGS_SEED and FERROTOK_BAD_ARGS_RUNS override the defaults,
+// FERROTOK_BAD_ARGS_TRACE=1 prints each method's name to stderr before its runs.
+import { mkdtempSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -389,7 +390,10 @@ describe('bad arguments', () => {
     const problems = new Map<string, string>();
     let calls = 0;
     const codes: Record<string, number> = {};
+    const trace = process.env.FERROTOK_BAD_ARGS_TRACE === '1';
     for (const [name, call] of Object.entries(table)) {
+      // A heap blow-up kills the worker before any report: the trace names the method.
+      if (trace) writeSync(2, `bad-arguments: ${name}\n`);
       await fc
         .assert(
           fc.asyncProperty(fc.array(arg, { maxLength: 4 }), async (args) => {
