@@ -118,6 +118,9 @@ function ferrotok(label, input, out, extra) {
   return { ...r, documents: summary.totals.documents, tokens: summary.totals.tokens };
 }
 
+const ferrotokBest = (...a) => best(REPEAT, () => ferrotok(...a));
+const peerBest = (...a) => best(REPEAT, () => peer(...a));
+
 function peer(label, python, kind, input, out, extra) {
   rmSync(out, { recursive: true, force: true });
   const r = timed(label, python, [
@@ -160,12 +163,14 @@ async function main() {
   const o = (n) => path.join(WORK, n);
   for (const t of [1, 2]) {
     log(`run: encodeBatchIds alone, ${t} thread(s)`);
-    const r = JSON.parse(
-      execFileSync(process.execPath, [path.join(BENCHES, 'lib', 'corpus-engine.mjs'), jsonl, TOKENIZER, String(t)], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 26,
-      }),
-    );
+    const engineRun = () =>
+      JSON.parse(
+        execFileSync(process.execPath, [path.join(BENCHES, 'lib', 'corpus-engine.mjs'), jsonl, TOKENIZER, String(t)], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 26,
+        }),
+      );
+    const r = best(REPEAT, () => ({ ...engineRun(), peakRssMB: 0 }));
     rows.push({
       label: `engine alone: encodeBatchIds on the parsed texts, ${t} thread(s) (calls only)`,
       seconds: r.seconds,
@@ -177,18 +182,18 @@ async function main() {
   }
   for (const t of [1, 2])
     rows.push({
-      ...ferrotok(`ferrotok corpus, JSONL → megatron, ${t} thread(s)`, jsonl, o(`ft-mg-${t}`), ['--threads', String(t)]),
+      ...ferrotokBest(`ferrotok corpus, JSONL → megatron, ${t} thread(s)`, jsonl, o(`ft-mg-${t}`), ['--threads', String(t)]),
       threads: t,
       tool: 'ferrotok',
     });
   for (const t of [1, 2])
     rows.push({
-      ...ferrotok(`ferrotok corpus, Parquet → megatron, ${t} thread(s)`, parquet, o(`ft-pq-${t}`), ['--threads', String(t)]),
+      ...ferrotokBest(`ferrotok corpus, Parquet → megatron, ${t} thread(s)`, parquet, o(`ft-pq-${t}`), ['--threads', String(t)]),
       threads: t,
       tool: 'ferrotok',
     });
   rows.push({
-    ...ferrotok('ferrotok corpus, JSONL → datatrove, 2 threads', jsonl, o('ft-dt-2'), ['--threads', '2', '--format', 'datatrove']),
+    ...ferrotokBest('ferrotok corpus, JSONL → datatrove, 2 threads', jsonl, o('ft-dt-2'), ['--threads', '2', '--format', 'datatrove']),
     threads: 2,
     tool: 'ferrotok',
   });
@@ -197,7 +202,7 @@ async function main() {
     const tk1 = venv('bench-venv-tokenizers1', path.join(BENCHES, 'requirements-tokenizers1.txt'), true);
     for (const w of [1, 2])
       rows.push({
-        ...peer(`Megatron preprocess_data.py logic, tokenizers 1.0.0rc3, ${w} worker(s)`, tk1, 'megatron', jsonl, o(`mg-${w}`), [
+        ...peerBest(`Megatron preprocess_data.py logic, tokenizers 1.0.0rc3, ${w} worker(s)`, tk1, 'megatron', jsonl, o(`mg-${w}`), [
           '--workers',
           String(w),
           '--writer',

@@ -35,7 +35,9 @@ const random = () => {
 };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ferrotok-kill-'));
 const input = path.join(dir, 'in.jsonl');
-const lines = readFileSync(path.join(ROOT, '..', 'shared', 'corpus', 'multilingual.txt'), 'utf8').split('\n').filter(Boolean);
+const lines = readFileSync(path.join(ROOT, '..', 'shared', 'corpus', 'multilingual.txt'), 'utf8')
+  .split('\n')
+  .filter(Boolean);
 const docs = [];
 for (let i = 0, n = 0; n < Number(args.mb) * 1e6; i++) {
   const line = JSON.stringify({ text: `${i} ${lines[i % lines.length]}` });
@@ -103,10 +105,13 @@ function freePort() {
 
 async function queueTrials(n, maxDelay) {
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   await sleep(300);
   const url = `redis://127.0.0.1:${port}`;
-  const worker = () => spawn(process.execPath, [BIN, 'worker', '--queue', url, '--threads', '1', '--lock-duration', '1500'], { stdio: 'ignore' });
+  const worker = () =>
+    spawn(process.execPath, [BIN, 'worker', '--queue', url, '--threads', '1', '--lock-duration', '1500'], { stdio: 'ignore' });
   let workers = [worker(), worker()];
   const results = [];
   try {
@@ -127,7 +132,14 @@ async function queueTrials(n, maxDelay) {
       }
       const code = await coordinator.exited;
       const problem = code !== 0 ? `coordinator exit ${code}` : compare(out);
-      results.push({ trial: i, killedAfterMs: delay, coordinatorKilled: alsoCoordinator, seconds: (Date.now() - started) / 1000, ok: problem === null, problem });
+      results.push({
+        trial: i,
+        killedAfterMs: delay,
+        coordinatorKilled: alsoCoordinator,
+        seconds: (Date.now() - started) / 1000,
+        ok: problem === null,
+        problem,
+      });
       rmSync(out, { recursive: true, force: true });
     }
   } finally {
@@ -148,5 +160,18 @@ if (args.queue) results.push(...(await queueTrials(Number(args.trials), runMs * 
 else for (let i = 0; i < Number(args.trials); i++) results.push(await localTrial(i, runMs));
 rmSync(dir, { recursive: true, force: true });
 const failed = results.filter((r) => !r.ok);
-console.log(JSON.stringify({ mode: args.queue ? 'queue' : 'local', trials: results.length, failed: failed.length, runMs, seconds: (Date.now() - started) / 1000, results }, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      mode: args.queue ? 'queue' : 'local',
+      trials: results.length,
+      failed: failed.length,
+      runMs,
+      seconds: (Date.now() - started) / 1000,
+      results,
+    },
+    null,
+    1,
+  ),
+);
 process.exitCode = failed.length === 0 ? 0 : 1;
