@@ -25,12 +25,13 @@ const { values: args } = parseArgs({
   options: {
     mb: { type: 'string', default: '256' },
     'big-gb': { type: 'string', default: '0' },
+    repeat: { type: 'string', default: '3' },
     'skip-peers': { type: 'boolean', default: false },
   },
 });
 const MB = Number(args.mb);
 const BIG_GB = Number(args['big-gb']);
-const REPEAT = Math.max(1, Number(args.repeat));
+const REPEAT = Number.isInteger(Number(args.repeat)) && Number(args.repeat) >= 1 ? Number(args.repeat) : 1;
 const WORK = path.join(ROOT, '.cache', 'corpus-bench');
 const BIN = path.join(ROOT, 'bin', 'ferrotok.js');
 const TOKENIZER = path.join(ROOT, 'node_modules', '@lenml', 'tokenizer-llama3', 'models');
