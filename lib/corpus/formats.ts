@@ -89,9 +89,14 @@ function checkMax(ids: Uint32Array, max: number, type: TokenType): void {
   }
 }
 
-/** Files of one shard, published in order (the last one is what marks the shard readable). */
-class Files {
-  constructor(readonly files: PendingFile[]) {}
+/**
+ * What every writer shares: its files, closed and published in order (the last one is what
+ * marks the shard readable), or discarded. A writer adds `append` and its index in `close`.
+ */
+abstract class FilesWriter implements ShardWriter {
+  constructor(readonly files: readonly PendingFile[]) {}
+
+  abstract append(ids: Uint32Array, lengths: ArrayLike<number>): Promise<void>;
 
   async close(): Promise<WrittenFile[]> {
     const out: WrittenFile[] = [];
@@ -110,10 +115,9 @@ class Files {
 
 const MEGATRON_DTYPE_CODE = { uint16: 8, int32: 4, uint32: 4 } as const;
 
-class MegatronWriter implements ShardWriter {
+class MegatronWriter extends FilesWriter {
   readonly #bin: PendingFile;
   readonly #idx: PendingFile;
-  readonly #files: Files;
   /** Tokens of each sequence (documents with no tokens have none). */
   readonly #sizes = new U32List();
   /** After each document, the number of sequences so far. */
@@ -124,9 +128,9 @@ class MegatronWriter implements ShardWriter {
     bin: PendingFile,
     idx: PendingFile,
   ) {
+    super([bin, idx]);
     this.#bin = bin;
     this.#idx = idx;
-    this.#files = new Files([bin, idx]);
     this.#documents.push(0);
   }
 
@@ -145,17 +149,9 @@ class MegatronWriter implements ShardWriter {
     }
   }
 
-  async close(): Promise<WrittenFile[]> {
+  override async close(): Promise<WrittenFile[]> {
     await writeMegatronIndex(this.#idx, this.#sizes.view(), this.#documents.view(), this.ctx.tokenType);
-    return this.#files.close();
-  }
-
-  publish(): Promise<void> {
-    return this.#files.publish();
-  }
-
-  discard(): Promise<void> {
-    return this.#files.discard();
+    return super.close();
   }
 }
 
@@ -190,11 +186,10 @@ export async function writeMegatronIndex(file: PendingFile, sizes: Uint32Array, 
   }
 }
 
-class DatatroveWriter implements ShardWriter {
+class DatatroveWriter extends FilesWriter {
   readonly #ds: PendingFile;
   readonly #index: PendingFile;
   readonly #metadata: PendingFile;
-  readonly #files: Files;
   #tokens = 0;
 
   private constructor(
@@ -203,10 +198,10 @@ class DatatroveWriter implements ShardWriter {
     index: PendingFile,
     metadata: PendingFile,
   ) {
+    super([ds, index, metadata]);
     this.#ds = ds;
     this.#index = index;
     this.#metadata = metadata;
-    this.#files = new Files([ds, index, metadata]);
   }
 
   static async open(ctx: WriterContext): Promise<DatatroveWriter> {
@@ -226,18 +221,10 @@ class DatatroveWriter implements ShardWriter {
     await this.#index.write(new Uint8Array(ends.buffer));
   }
 
-  async close(): Promise<WrittenFile[]> {
+  override async close(): Promise<WrittenFile[]> {
     const lines = [`${this.ctx.tokenizerName}|${this.ctx.tokenType.bytes}`, String(this.#tokens), humanize(this.#tokens)].join('\n');
     await this.#metadata.write(Buffer.from(lines));
-    return this.#files.close();
-  }
-
-  publish(): Promise<void> {
-    return this.#files.publish();
-  }
-
-  discard(): Promise<void> {
-    return this.#files.discard();
+    return super.close();
   }
 }
 
@@ -257,10 +244,9 @@ export function humanize(n: number): string {
 /** Bytes reserved for an .npy header: fits any 1-D shape. */
 const NPY_HEADER = 128;
 
-class NpyWriter implements ShardWriter {
+class NpyWriter extends FilesWriter {
   readonly #ids: PendingFile;
   readonly #offsets: PendingFile;
-  readonly #files: Files;
   readonly #ends = new NumberList();
   #tokens = 0;
 
@@ -269,9 +255,9 @@ class NpyWriter implements ShardWriter {
     ids: PendingFile,
     offsets: PendingFile,
   ) {
+    super([ids, offsets]);
     this.#ids = ids;
     this.#offsets = offsets;
-    this.#files = new Files([ids, offsets]);
     this.#ends.push(0);
   }
 
@@ -290,7 +276,7 @@ class NpyWriter implements ShardWriter {
     }
   }
 
-  async close(): Promise<WrittenFile[]> {
+  override async close(): Promise<WrittenFile[]> {
     const descr = this.ctx.tokenType.bytes === 2 ? '<u2' : '<u4';
     await this.#ids.patch(0, npyHeader(descr, this.#tokens));
     const ends = this.#ends.view();
@@ -298,15 +284,7 @@ class NpyWriter implements ShardWriter {
     for (let i = 0; i < ends.length; i += INDEX_CHUNK) {
       await this.#offsets.write(new Uint8Array(BigUint64Array.from(ends.subarray(i, i + INDEX_CHUNK), (n) => BigInt(n)).buffer));
     }
-    return this.#files.close();
-  }
-
-  publish(): Promise<void> {
-    return this.#files.publish();
-  }
-
-  discard(): Promise<void> {
-    return this.#files.discard();
+    return super.close();
   }
 }
 

@@ -14,15 +14,10 @@ import type { RunSpec, ShardStats } from './spec';
 
 export const MAX_LISTED = 100_000;
 
-export interface ManifestShard {
-  readonly name: string;
-  readonly files: readonly WrittenFile[];
-  readonly documents: number;
-  readonly tokens: number;
-  readonly inputBytes: number;
-  readonly rows: number;
+/** A shard as the manifest lists it: its stats, with the skipped records counted, not listed. */
+export type ManifestShard = Pick<ShardStats, 'name' | 'files' | 'documents' | 'tokens' | 'inputBytes' | 'rows'> & {
   readonly skipped: number;
-}
+};
 
 export interface Manifest {
   readonly ferrotok: string;
