@@ -169,11 +169,21 @@ function inputsOf(text: string | readonly string[], pair: string | readonly stri
   }
   if (!Array.isArray(text)) throw invalidArgument(`text must be a string or an array of strings, got ${describe(text)}`);
   if (text.length === 0) throw invalidArgument('text is an empty array: there is nothing to tokenize');
-  if (pair === undefined) return [...text];
+  // No copy of `text` (`[...text]` of a sparse array 2^32 - 1 long aborted Node with a heap
+  // OOM): encodeBatch reads it row by row and refuses the first hole.
+  if (pair === undefined) return text;
   if (!Array.isArray(pair) || pair.length !== text.length) {
     throw invalidArgument(`textPair must be an array as long as the texts (${text.length}), got ${describe(pair)}`);
   }
-  return text.map((t, i) => [t, pair[i]!] as const);
+  const out: BatchInput[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const [t, p]: unknown[] = [text[i], pair[i]];
+    if (typeof t !== 'string' || typeof p !== 'string') {
+      throw invalidArgument(`text[${i}] and textPair[${i}] must be strings, got ${describe(t)} and ${describe(p)}`);
+    }
+    out.push([t, p]);
+  }
+  return out;
 }
 
 /** transformers' rules: `maxLength` alone turns truncation on; both default to
@@ -247,9 +257,20 @@ function rowsOf(rows: readonly TokenIds[] | { data: TokenIds; dims: readonly num
   if (t === null || typeof t !== 'object' || !Array.isArray(t.dims) || t.dims.length !== 2) {
     throw invalidArgument(`batchDecode takes an array of id rows or a [batch, seqLen] tensor, got ${describe(rows)}`);
   }
-  const [n, len] = t.dims as [number, number];
+  const [n, len] = t.dims as [unknown, unknown];
   const data = t.data as TokenIds & { subarray?: (a: number, b: number) => TokenIds; slice(a: number, b: number): TokenIds };
+  const size = (data as { length?: unknown } | null)?.length;
+  // The dims come from the caller: checked against the data before any row is made.
+  if (!isCount(n) || !isCount(len) || typeof size !== 'number' || n * len !== size || typeof data.slice !== 'function') {
+    throw invalidArgument(
+      `batchDecode: a tensor's dims [${describe(n)}, ${describe(len)}] must be whole numbers whose product is its data's length`,
+    );
+  }
   return Array.from({ length: n }, (_, i) => (data.subarray ? data.subarray(i * len, (i + 1) * len) : data.slice(i * len, (i + 1) * len)));
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 /** Whether the model takes token_type_ids: the config says so (`model_input_names`), else

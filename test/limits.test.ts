@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Tokenizer, TokenizerError } from 'ferrotok';
+import { AutoTokenizer, Tokenizer, TokenizerError } from 'ferrotok';
 import { BERT, DEFAULT_MODEL, LLAMA2, UNIGRAM } from './fixtures';
 
 function codeOf(f: () => unknown): string {
@@ -104,6 +104,16 @@ describe('option sizes', () => {
     inputs.length = 2 ** 32 - 1; // one row, then holes: filling 2^32 - 1 pair slots aborted Node
     expect(codeOf(() => tok.encodeBatch(inputs))).toBe('INVALID_ARGUMENT');
     expect(tok.encodeBatch([['a', 'b'], 'c']).length).toBe(2);
+  });
+
+  it('the callable tokenizer copies no sparse array and trusts no tensor dims', () => {
+    const auto = AutoTokenizer.from(tok) as unknown as ((...a: unknown[]) => unknown) & { batchDecode: (r: unknown) => unknown };
+    // Spreading either of these aborted Node with a heap OOM (issue 18's 700-run probe).
+    expect(codeOf(() => auto(new Array(2 ** 32 - 1)))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => auto(new Array(2 ** 32 - 1), { textPair: new Array(2 ** 32 - 1) }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => auto.batchDecode({ data: new BigInt64Array(4), dims: [1e9, 1] }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => auto.batchDecode({ data: new BigInt64Array(4), dims: [2, 2.5] }))).toBe('INVALID_ARGUMENT');
+    expect(auto.batchDecode({ data: new BigInt64Array([101n, 102n]), dims: [2, 1] })).toEqual(['[CLS]', '[SEP]']);
   });
 
   it('rejects an async batch padded past the limit, on the worker thread', async () => {
