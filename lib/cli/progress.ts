@@ -2,7 +2,6 @@
  * Progress of a long command: a bar on a terminal (cli-progress: the most used progress-bar
  * package on npm, redraw throttling and ETA included), JSON lines for machines, or nothing.
  */
-import { SingleBar } from 'cli-progress';
 import type { CorpusProgress } from '../corpus/run';
 import type { CliIO } from './io';
 
@@ -57,6 +56,7 @@ function jsonReporter(io: CliIO): Reporter {
 }
 
 function barReporter(stream: NodeJS.WriteStream): Reporter {
+  const { SingleBar } = require('cli-progress') as typeof import('cli-progress'); // only a terminal draws it
   const bar = new SingleBar({
     stream,
     format: '{bar} {percentage}% | {done}/{size} MB | {documents} docs | {tokens} tokens | {mbps} MB/s | {tps} tok/s | ETA {eta}',

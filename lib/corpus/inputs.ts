@@ -4,7 +4,6 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import { invalidArgument, TokenizerError } from '../errors';
 
 export type InputFormat = 'text' | 'jsonl' | 'parquet';
@@ -54,9 +53,14 @@ async function filesOf(arg: string): Promise<string[]> {
   const abs = path.resolve(arg);
   const info = await stat(abs).catch(() => undefined);
   if (info?.isFile()) return [abs];
-  if (info?.isDirectory()) return sorted(await glob('**/*', { cwd: abs, absolute: true, onlyFiles: true, dot: false }));
-  if (/[*?[{]/.test(arg)) return sorted(await glob(arg, { absolute: true, onlyFiles: true }));
+  if (info?.isDirectory()) return sorted(await glob()('**/*', { cwd: abs, absolute: true, onlyFiles: true, dot: false }));
+  if (/[*?[{]/.test(arg)) return sorted(await glob()(arg, { absolute: true, onlyFiles: true }));
   throw new TokenizerError('FILE_NOT_FOUND', `no such input file or folder: ${arg}`);
+}
+
+/** tinyglobby, loaded on first use: `import 'ferrotok'` should not pay for the corpus tools. */
+function glob(): typeof import('tinyglobby').glob {
+  return (require('tinyglobby') as typeof import('tinyglobby')).glob;
 }
 
 function sorted(files: string[]): string[] {

@@ -11,7 +11,6 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import type { Fault } from './faults';
 import type { InputFile } from './inputs';
 import { openParquet, readColumn } from './parquet';
@@ -154,6 +153,7 @@ function byteStream(input: InputFile, start: number, batcher: Batcher, onFileHas
 
 function zstdStream(): Transform {
   let out: Uint8Array[] = [];
+  const { Decompress } = require('fzstd') as typeof import('fzstd'); // on first use: only zstd inputs need it
   const d = new Decompress((chunk) => {
     out.push(chunk.slice());
   });
