@@ -7,7 +7,7 @@
 import { checkOptions, optionKeys } from './check-options';
 import { invalidArgument } from './errors';
 import type { NativeBudgetOptions } from './native';
-import { checkSpecialTokensMode, checkUint, describe, type SpecialTokensMode } from './options';
+import { checkUint, describe, specialTokensCode, type SpecialTokensMode } from './options';
 
 export interface BudgetOptions {
   /** Count the special tokens `encode` adds (BOS, [CLS]/[SEP]) against the limit. Default true,
@@ -46,9 +46,9 @@ export function nativeBudgetOptions(o: BudgetOptions | undefined, known: readonl
   checkOptions(o, known);
   const add = o?.addSpecialTokens;
   if (add !== undefined && typeof add !== 'boolean') throw invalidArgument(`addSpecialTokens must be a boolean, got ${describe(add)}`);
-  const mode = checkSpecialTokensMode(o?.specialTokens);
+  const mode = specialTokensCode(o?.specialTokens);
   const out: NativeBudgetOptions = { addSpecialTokens: add !== false };
-  if (mode !== 'allow') out.specialTokens = mode;
+  if (mode !== undefined) out.specialTokens = mode;
   return out;
 }
 

@@ -240,13 +240,25 @@ export function toNativeOptions(
   const addSpecialTokens = opts?.addSpecialTokens === undefined ? true : checkBool(opts.addSpecialTokens, 'addSpecialTokens');
   const truncation = pick(opts?.truncation, src.fileTruncation, TRUNCATION_SPEC, (t) => resolveTruncation(t, src));
   const padding = pick(opts?.padding, src.filePadding, PADDING_SPEC, (p) => resolvePadding(p, src));
-  const specialTokens = checkSpecialTokensMode(opts?.specialTokens);
-  if (addSpecialTokens && !truncation && !padding && specialTokens === 'allow') return undefined;
+  const specialTokens = specialTokensCode(opts?.specialTokens);
+  if (addSpecialTokens && !truncation && !padding && specialTokens === undefined) return undefined;
   const out: NativeEncodeOptions = { addSpecialTokens };
   if (truncation) out.truncation = truncation;
   if (padding) out.padding = padding;
-  if (specialTokens !== 'allow') out.specialTokens = specialTokens;
+  if (specialTokens !== undefined) out.specialTokens = specialTokens;
   return out;
+}
+
+/**
+ * The special-token mode as it crosses into the addon, in options objects and in the hot
+ * functions' flags alike (native/src/special.rs `SpecialTokens::from_code`).
+ */
+export const SPECIAL_TOKENS_CODES = { allow: 0, plain: 1, error: 2 } as const satisfies Record<SpecialTokensMode, number>;
+
+/** The code of the `specialTokens` option `v` (checked), or undefined for the default, allow. */
+export function specialTokensCode(v: unknown, name = 'specialTokens'): number | undefined {
+  const mode = checkSpecialTokensMode(v, name);
+  return mode === 'allow' ? undefined : SPECIAL_TOKENS_CODES[mode];
 }
 
 export function checkSpecialTokensMode(v: unknown, name = 'specialTokens'): SpecialTokensMode {

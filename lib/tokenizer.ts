@@ -44,6 +44,8 @@ import {
   type DefaultsSource,
   type EncodeOptions,
   checkSpecialTokensMode,
+  SPECIAL_TOKENS_CODES,
+  specialTokensCode,
   checkUint,
   describe,
   toNativeOptions,
@@ -345,11 +347,9 @@ export class Tokenizer {
   countTokensBatch(texts: readonly string[], options?: BatchCountOptions): Uint32Array {
     this.#checkTexts(texts);
     checkOptions(options, BATCH_COUNT_KEYS);
-    const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
+    const mode = specialTokensCode(options?.specialTokens, 'options.specialTokens');
     const threads = threadsOf(options);
-    return callNative(() =>
-      this.#native.countTokensBatch(texts as string[], addSpecial(options), mode === 'allow' ? undefined : mode, threads),
-    );
+    return callNative(() => this.#native.countTokensBatch(texts as string[], addSpecial(options), mode, threads));
   }
 
   /**
@@ -604,13 +604,11 @@ function checkMaxInputLength(v: number | undefined): number {
 
 type HotFunctions = ReturnType<NativeTokenizerType['hotFunctions']>;
 
-const MODE_FLAGS = { allow: 0, plain: 2, error: 4 } as const;
-
-/** The hot functions' `flags`: bit 0 add special tokens, bits 1–2 the special-token mode. */
+/** The hot functions' `flags`: bit 0 add special tokens, bits 1–2 the special-token mode's code. */
 function countFlags(options: CountOptions | undefined, known: readonly string[]): number {
   checkOptions(options, known);
   const mode = checkSpecialTokensMode(options?.specialTokens, 'options.specialTokens');
-  return (addSpecial(options) ? 1 : 0) | MODE_FLAGS[mode];
+  return (addSpecial(options) ? 1 : 0) | (SPECIAL_TOKENS_CODES[mode] << 1);
 }
 
 function addSpecial(options: CountOptions | undefined): boolean {

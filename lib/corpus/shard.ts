@@ -8,6 +8,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { TokenizerError } from '../errors';
 import { native } from '../native';
+import { SPECIAL_TOKENS_CODES } from '../options';
 import { engineOf, type Tokenizer } from '../tokenizer';
 import { syncDir, writeAtomic } from './atomic';
 import { engineFault, recordError, type SkippedRecord } from './faults';
@@ -140,7 +141,7 @@ async function encodePiece(
   const locate = locator(input, piece);
   const nativeOptions = {
     addSpecialTokens: spec.encode.addSpecialTokens,
-    specialTokens: spec.encode.specialTokens,
+    specialTokens: SPECIAL_TOKENS_CODES[spec.encode.specialTokens],
     prepend: [...spec.encode.prepend],
     append: [...spec.encode.append],
     ...(input.format === 'jsonl' ? { field: [...spec.read.field] } : {}),

@@ -1,13 +1,13 @@
-//! Generates native/src/fast/unicode_tables.rs from Oniguruma itself — the regex engine the
+//! Generates native/src/fast/pretok/unicode_tables.rs from Oniguruma itself — the regex engine the
 //! `tokenizers` crate runs pre-tokenizer patterns on — so our character classes are its
 //! classes, Unicode version included.
 //!
 //!   cargo run --manifest-path native/Cargo.toml --no-default-features --example gen_unicode_tables \
-//!     > native/src/fast/unicode_tables.rs
+//!     > native/src/fast/pretok/unicode_tables.rs
 
 use onig::Regex;
 
-/// (flag bit, Oniguruma class) — keep in sync with the constants in fast/unicode.rs.
+/// (flag bit, Oniguruma class) — keep in sync with the constants in fast/pretok/unicode.rs.
 const CLASSES: &[(u8, &str)] = &[
     (1 << 0, r"\p{L}"),
     (1 << 1, r"\p{N}"),

@@ -1,19 +1,26 @@
 //! ferrotok's engine: a Hugging Face tokenizer.json, loaded once, encoded exactly.
 //!
 //! bytes ──load──► Engine (immutable, Send + Sync)
-//!   encode: added tokens → normalize → pre-tokenize → model → truncate → special tokens → pad
-//!           (pipeline.rs, the `tokenizers` crate's parts) → offsets to UTF-16 (offsets.rs)
-//!   batch:  rayon over rows (batch.rs);  decode: vocab-checked ids → text
+//!   load:    load.rs, spec.rs (the file into our own tables + a shell crate tokenizer), limits.rs
+//!   vocab/:  token strings and ids (model.rs), the id set decode checks (mod.rs)
+//!   engine/: the Engine; ids.rs the one ids walk (into ids.rs's sinks), encode.rs full
+//!            Encodings (offsets to UTF-16 in offsets.rs), vocabulary.rs vocabulary + decode
+//!   paths:   fast/ (ours, by model: bpe/, wordpiece/, pretok/), pipeline.rs (tokenizers 0.23),
+//!            hf1.rs (tokenizers 1.0's pipeline, for the ids of models it serves fastest)
+//!   around:  batch.rs (rayon over rows), budget.rs, stream.rs, tensor.rs, corpus.rs, chat/
 //!
 //! Nothing here knows about Node: the `napi` feature adds the binding in `napi/`.
+//! Top-level modules import each other without cycles (scripts/check-module-cycles.mjs).
 
 pub mod batch;
 pub mod budget;
 pub mod chat;
 pub mod corpus;
+pub mod differential;
 pub mod engine;
 pub mod error;
 pub mod fast;
+pub(crate) mod hash;
 pub mod hf1;
 pub mod ids;
 pub mod limits;
@@ -24,6 +31,8 @@ pub mod spec;
 pub mod special;
 pub mod stream;
 pub mod tensor;
+#[cfg(test)]
+mod testing;
 pub mod token_strings;
 pub mod vocab;
 

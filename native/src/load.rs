@@ -7,7 +7,6 @@
 
 use crate::engine::Engine;
 use crate::error::{Code, Error, Result};
-use crate::fast::model_vocab::ModelVocab;
 use crate::fast::resolve::MergeResolver;
 use crate::fast::wordpiece::WordPiece;
 use crate::fast::FastPath;
@@ -15,6 +14,7 @@ use crate::hf1;
 use crate::limits;
 use crate::pipeline::HfTokenizer;
 use crate::spec::{self, BpeSpec, Components, ModelSpec, TokenIds, WordPieceSpec};
+use crate::vocab::model::ModelVocab;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tokenizers::{Model, ModelWrapper};

@@ -8,14 +8,14 @@
 //! (normalizer, pre-tokenizer, post-processor, decoder, truncation, padding), the model's
 //! vocabulary borrowed from the JSON text, and its merges as spans of it (spec/merges.rs).
 //! From it come
-//! - the model's vocabulary (`fast::model_vocab::ModelVocab`): token strings by id in one
+//! - the model's vocabulary (`vocab::model::ModelVocab`): token strings by id in one
 //!   buffer and token → id, answered exactly as the crate's BPE model answers them;
 //! - a *shell* tokenizer (`shell`): the crate's `Tokenizer` with every component but the
 //!   model, whose model is an empty `WordLevel`. Added tokens get their ids from the
 //!   `ModelVocab` (the crate's `Model` trait) exactly as the crate's deserializer assigns
 //!   them, so post-processing, truncation, padding and the added vocabulary are the crate's
 //!   own code on the same data; `Engine` answers token ↔ id and decodes through the crate's
-//!   logic over the `ModelVocab` (vocab.rs). The shell cannot encode and is never asked to.
+//!   logic over the `ModelVocab` (vocab/model.rs). The shell cannot encode and is never asked to.
 //! - the fast path's tables (fast/), from the same vocabulary and merges.
 //!
 //! The full crate tokenizer is still built on first need — for inputs the fast path hands
@@ -31,9 +31,9 @@ use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::processors::PostProcessorWrapper;
 use tokenizers::{AddedToken, AddedVocabulary, ModelWrapper, PaddingParams, TokenizerBuilder, TruncationParams};
 
-use crate::fast::hash::FxHashMap;
-use crate::fast::model_vocab::ModelVocab;
+use crate::hash::FxHashMap;
 use crate::pipeline::HfTokenizer;
+use crate::vocab::model::ModelVocab;
 use hashbrown::hash_table::{Entry, HashTable};
 use std::hash::Hasher;
 
@@ -369,13 +369,13 @@ struct Short {
 
 #[inline]
 fn short_key(s: &[u8]) -> Option<[u32; 4]> {
-    let k = (s.len() <= 15).then(|| crate::fast::hash::short_key(s))?;
+    let k = (s.len() <= 15).then(|| crate::hash::short_key(s))?;
     Some([k as u32, (k >> 32) as u32, (k >> 64) as u32, (k >> 96) as u32])
 }
 
 #[inline]
 fn hash_short(key: &[u32; 4]) -> u64 {
-    let mut h = crate::fast::hash::FxHasher::default();
+    let mut h = crate::hash::FxHasher::default();
     h.write_u64(key[0] as u64 | (key[1] as u64) << 32);
     h.write_u64(key[2] as u64 | (key[3] as u64) << 32);
     h.finish()

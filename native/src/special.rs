@@ -23,6 +23,20 @@ pub enum SpecialTokens {
     Error,
 }
 
+impl SpecialTokens {
+    /// The mode from its code, the one form it takes across the Node boundary (options
+    /// objects and the hot functions' flags alike; lib/options.ts `SPECIAL_TOKENS_CODES`):
+    /// 0 allow, 1 plain, 2 error.
+    pub fn from_code(code: u32) -> Option<Self> {
+        match code {
+            0 => Some(SpecialTokens::Allow),
+            1 => Some(SpecialTokens::Plain),
+            2 => Some(SpecialTokens::Error),
+            _ => None,
+        }
+    }
+}
+
 /// Built on first use of 'plain' or 'error' for one engine.
 pub struct SpecialGuard {
     plain: AddedVocabulary,
@@ -68,5 +82,19 @@ impl SpecialGuard {
                 "the text contains the special token {token:?} at offset {at}; pass specialTokens: 'plain' to encode it as ordinary text, or 'allow' to encode it as the special token"
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SpecialTokens;
+
+    #[test]
+    fn codes_round_trip_and_unknown_codes_are_refused() {
+        let modes = [SpecialTokens::Allow, SpecialTokens::Plain, SpecialTokens::Error];
+        for (code, mode) in modes.into_iter().enumerate() {
+            assert_eq!(SpecialTokens::from_code(code as u32), Some(mode));
+        }
+        assert_eq!(SpecialTokens::from_code(3), None);
     }
 }

@@ -5,8 +5,8 @@
 //! encodings — ids, tokens, offsets, word ids, masks — and counts over the shared corpus, random
 //! Unicode, random bytes made valid UTF-8, and adversarial repeats.
 
+use ferrotok_native::differential;
 use ferrotok_native::engine::SpecialTokens;
-use ferrotok_native::fast::differential;
 use ferrotok_native::{load, Engine};
 use std::path::{Path, PathBuf};
 use tokenizers::Tokenizer;

@@ -8,7 +8,7 @@
 #![no_main]
 
 use ferrotok_native::engine::SpecialTokens;
-use ferrotok_native::fast::differential;
+use ferrotok_native::differential;
 use ferrotok_native::{load, Engine};
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;

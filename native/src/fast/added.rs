@@ -11,6 +11,7 @@
 //! normalizer the gaps are unchanged, so both passes run here on raw text; with a
 //! normalizer, the fast path is only built when no token is `normalized`.
 
+use crate::pipeline::HfTokenizer;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::ops::ControlFlow;
 
@@ -140,6 +141,23 @@ fn scan(a: &Option<Automaton>, text: &str, start: usize, end: usize, plain_speci
     if at < end {
         f(Segment::Text { start: at, end });
     }
+}
+
+/// Added tokens all matched on raw text (none `normalized`, none with lstrip, rstrip or
+/// single_word), or None.
+pub fn raw_added_matcher(tok: &HfTokenizer) -> Option<AddedMatcher> {
+    if tok.get_added_vocabulary().get_encode_special_tokens() {
+        return None;
+    }
+    let mut raw: Vec<AddedEntry> = vec![];
+    for (id, t) in tok.get_added_vocabulary().get_added_tokens_decoder() {
+        if t.lstrip || t.rstrip || t.single_word || t.normalized {
+            return None;
+        }
+        raw.push((*id, t.content.clone(), t.special));
+    }
+    raw.sort_unstable_by_key(|t| t.0);
+    AddedMatcher::new(&raw, &[])
 }
 
 #[cfg(test)]

@@ -7,44 +7,22 @@
 //! each design bought and the designs we dropped are in native/PERFORMANCE.md.
 
 pub mod added;
-mod bert_norm;
 pub mod bpe;
-pub mod bytelevel;
-pub mod differential;
-pub(crate) mod hash;
-pub mod model_vocab;
-mod premerge;
 pub mod pretok;
 pub mod resolve;
-pub mod sentencepiece;
-mod strings;
-pub mod unicode;
-// Generated tables (one entry per line is not worth 3,500 lines).
-#[rustfmt::skip]
-mod unicode_tables;
-pub mod word_cache;
+pub mod tok;
 pub mod wordpiece;
 
 use crate::pipeline::HfTokenizer;
 use crate::spec::BpeSpec;
-use bytelevel::{ceil_char, floor_char, ByteLevelBpe, Tok};
-use model_vocab::ModelVocab;
-use sentencepiece::SentencePieceBpe;
+use crate::vocab::model::ModelVocab;
+use crate::vocab::strings::TokenStrings;
+use bpe::bytelevel::ByteLevelBpe;
+use bpe::sentencepiece::SentencePieceBpe;
 use std::ops::ControlFlow;
-use strings::TokenStrings;
+use tok::{ceil_char, floor_char, Tok};
 use tokenizers::Encoding;
 use wordpiece::WordPiece;
-
-/// A xorshift generator for the randomized tests (deterministic: a failure reproduces).
-#[cfg(test)]
-pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
-    move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    }
-}
 
 /// A token's byte span widened to whole characters.
 fn whole_chars(bytes: &[u8], t: &Tok) -> (usize, usize) {
@@ -52,7 +30,7 @@ fn whole_chars(bytes: &[u8], t: &Tok) -> (usize, usize) {
 }
 
 /// (left id, right id) key → (rank, merged id).
-pub type MergeTable = hash::FxHashMap<u64, (u32, u32)>;
+pub type MergeTable = crate::hash::FxHashMap<u64, (u32, u32)>;
 
 type MergesLater<'a> = Box<dyn FnOnce() -> Option<MergeTable> + 'a>;
 
@@ -220,7 +198,7 @@ pub enum FastPath {
 
 impl FastPath {
     /// `tok` gives every component but the model (it is the shell, spec.rs); `merges` gives
-    /// the model's merge table (`bytelevel::merge_table`), which load.rs builds on a second
+    /// the model's merge table (`bpe::bytelevel::merge_table`), which load.rs builds on a second
     /// thread meanwhile, and `vocab` is the model's vocabulary the shell was built on.
     pub fn build<'a>(
         tok: &HfTokenizer,

@@ -13,7 +13,7 @@ use napi_derive::napi;
 #[napi(object)]
 pub struct NativeBudgetOptions {
     pub add_special_tokens: bool,
-    pub special_tokens: Option<String>,
+    pub special_tokens: Option<u32>,
 }
 
 /// Chunks as parallel arrays: UTF-16 start and end in the text, and token count.
@@ -25,10 +25,7 @@ pub struct NativeChunks {
 }
 
 fn options(o: &NativeBudgetOptions) -> crate::Result<BudgetOptions> {
-    Ok(BudgetOptions {
-        add_special_tokens: o.add_special_tokens,
-        special_tokens: special_tokens(o.special_tokens.as_deref())?,
-    })
+    Ok(BudgetOptions { add_special_tokens: o.add_special_tokens, special_tokens: special_tokens(o.special_tokens)? })
 }
 
 #[napi]

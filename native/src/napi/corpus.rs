@@ -16,7 +16,7 @@ use std::sync::Arc;
 #[napi(object)]
 pub struct NativeRecordOptions {
     pub add_special_tokens: bool,
-    pub special_tokens: Option<String>,
+    pub special_tokens: Option<u32>,
     /// JSON key path of the text; absent: the record is the text.
     pub field: Option<Vec<String>>,
     /// The records are the data's lines; `ends` is ignored.
@@ -97,7 +97,7 @@ pub fn encode_records_async(
     let (opts, threads) = run(|| {
         let count = CountOptions {
             add_special_tokens: options.add_special_tokens,
-            special_tokens: options::special_tokens(options.special_tokens.as_deref())?,
+            special_tokens: options::special_tokens(options.special_tokens)?,
             ..Default::default()
         };
         let field = options.field.map_or(Field::Whole, Field::Json);

@@ -23,7 +23,8 @@
 //!   string allocated per row: napi-rs' `Vec<String>` was ~10% of a 10k-prompt batch on
 //!   one thread, all of it serial), then batch.rs encodes them in parallel.
 //!
-//! `flags`: bit 0 add special tokens; bits 1–2 special-token mode (0 allow, 1 plain, 2 error).
+//! `flags`: bit 0 add special tokens; bits 1–2 the special-token mode's code (0 allow, 1 plain,
+//! 2 error: `SpecialTokens::from_code`, the form the mode takes across the boundary).
 //!
 //! Errors: every raw call's status is checked; engine work runs under `error::guard`, so a
 //! panic becomes an INTERNAL error, thrown with the `CODE: message` text lib/errors.ts reads.
@@ -37,7 +38,7 @@
 //!   teardown), from the event loop: never while a call of the function is running.
 //! - Values are type-checked by the call that reads them (a wrong type is a status, not a read).
 
-use crate::engine::{CountOptions, Engine, SpecialTokens};
+use crate::engine::{CountOptions, Engine};
 use crate::error::{guard, Code, Error, Result};
 use napi::sys;
 use std::cell::RefCell;
@@ -230,13 +231,9 @@ unsafe fn call_info<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Op
     Some(Call { bound, argv, argc })
 }
 
+/// `flags`: bit 0 add special tokens, bits 1–2 the special-token mode's code (options.rs).
 fn options(flags: u32) -> Result<CountOptions> {
-    let special_tokens = match (flags >> 1) & 3 {
-        0 => SpecialTokens::Allow,
-        1 => SpecialTokens::Plain,
-        2 => SpecialTokens::Error,
-        _ => return Err(Error::invalid_argument("unknown specialTokens mode flag")),
-    };
+    let special_tokens = super::options::special_tokens(Some((flags >> 1) & 3))?;
     Ok(CountOptions { add_special_tokens: flags & 1 == 1, special_tokens, ..Default::default() })
 }
 

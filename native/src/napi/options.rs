@@ -37,7 +37,7 @@ pub struct NativeEncodeOptions {
     pub truncation: Option<NativeTruncation>,
     pub padding: Option<NativePadding>,
     /// 'allow' | 'plain' | 'error'; absent = 'allow'
-    pub special_tokens: Option<String>,
+    pub special_tokens: Option<u32>,
 }
 
 pub fn encode_options(opts: Option<NativeEncodeOptions>) -> Result<EncodeOptions> {
@@ -47,19 +47,19 @@ pub fn encode_options(opts: Option<NativeEncodeOptions>) -> Result<EncodeOptions
         add_special_tokens: o.add_special_tokens,
         truncation: o.truncation.map(truncation).transpose()?,
         padding: o.padding.map(padding).transpose()?,
-        special_tokens: special_tokens(o.special_tokens.as_deref())?,
+        special_tokens: special_tokens(o.special_tokens)?,
         elide_token_strings: true,
     })
 }
 
-/// `specialTokens`: how special-token strings in the input are treated.
-pub fn special_tokens(mode: Option<&str>) -> Result<SpecialTokens> {
-    match mode {
-        None | Some("allow") => Ok(SpecialTokens::Allow),
-        Some("plain") => Ok(SpecialTokens::Plain),
-        Some("error") => Ok(SpecialTokens::Error),
-        Some(other) => Err(bad("specialTokens", other, "'allow', 'plain' or 'error'")),
-    }
+/// `specialTokens`: how special-token strings in the input are treated, by its code
+/// (`SpecialTokens::from_code`); absent → allow. lib/ checks the mode's name before it sends
+/// the code, so a bad code here is a caller of the raw binding.
+pub fn special_tokens(code: Option<u32>) -> Result<SpecialTokens> {
+    let code = code.unwrap_or(0);
+    SpecialTokens::from_code(code).ok_or_else(|| {
+        Error::invalid_argument(format!("specialTokens code must be 0 (allow), 1 (plain) or 2 (error), got {code}"))
+    })
 }
 
 fn truncation(t: NativeTruncation) -> Result<TruncationParams> {

@@ -52,12 +52,6 @@ pub struct NativeAddedToken {
 }
 
 #[napi(object)]
-pub struct NativeFlatIds {
-    pub ids: Uint32Array,
-    pub offsets: Uint32Array,
-}
-
-#[napi(object)]
 pub struct NativeVocab {
     pub tokens: Vec<String>,
     pub ids: Uint32Array,
@@ -130,23 +124,6 @@ impl NativeTokenizer {
         Ok(AsyncTask::new(EncodeBatchTask::new(self.engine.clone(), texts, pairs, opts, cancel, threads)))
     }
 
-    #[napi(catch_unwind)]
-    pub fn count_tokens(
-        &self,
-        text: String,
-        add_special_tokens: bool,
-        special_tokens: Option<String>,
-    ) -> napi::Result<u32> {
-        run(|| {
-            let opts = CountOptions {
-                add_special_tokens,
-                special_tokens: options::special_tokens(special_tokens.as_deref())?,
-                ..Default::default()
-            };
-            self.engine.count_with(&text, &opts).map(|n| n as u32)
-        })
-    }
-
     /// `count` and `encodeIds` as raw Node-API functions bound to this engine (see hot.rs):
     /// the per-call path for short prompts.
     #[napi(
@@ -156,57 +133,18 @@ impl NativeTokenizer {
         HotFunctions(self.engine.clone())
     }
 
-    /// Ids only (tiktoken-style): no tokens, offsets or masks are built.
-    #[napi(catch_unwind)]
-    pub fn encode_ids(
-        &self,
-        text: String,
-        add_special_tokens: bool,
-        special_tokens: Option<String>,
-    ) -> napi::Result<Uint32Array> {
-        run(|| {
-            let opts = CountOptions {
-                add_special_tokens,
-                special_tokens: options::special_tokens(special_tokens.as_deref())?,
-                ..Default::default()
-            };
-            self.engine.encode_ids(&text, &opts).map(Uint32Array::from)
-        })
-    }
-
-    /// Ids of many texts in parallel, flat: row i is `ids[offsets[i]..offsets[i + 1]]`.
-    #[napi(catch_unwind)]
-    pub fn encode_ids_batch(
-        &self,
-        texts: Vec<String>,
-        add_special_tokens: bool,
-        special_tokens: Option<String>,
-        threads: Option<u32>,
-    ) -> napi::Result<NativeFlatIds> {
-        run(|| {
-            let opts = CountOptions {
-                add_special_tokens,
-                special_tokens: options::special_tokens(special_tokens.as_deref())?,
-                ..Default::default()
-            };
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let (ids, offsets) = batch::encode_ids_batch(&self.engine, &refs, &opts, Threads::from_option(threads)?)?;
-            Ok(NativeFlatIds { ids: ids.into(), offsets: offsets.into() })
-        })
-    }
-
     #[napi(catch_unwind)]
     pub fn count_tokens_batch(
         &self,
         texts: Vec<String>,
         add_special_tokens: bool,
-        special_tokens: Option<String>,
+        special_tokens: Option<u32>,
         threads: Option<u32>,
     ) -> napi::Result<Uint32Array> {
         run(|| {
             let opts = CountOptions {
                 add_special_tokens,
-                special_tokens: options::special_tokens(special_tokens.as_deref())?,
+                special_tokens: options::special_tokens(special_tokens)?,
                 ..Default::default()
             };
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();

@@ -37,7 +37,7 @@
 //! 512 KiB table of atomics (a race computes the same value twice). 4-byte characters (emoji,
 //! rare Han) keep their bytes.
 
-use super::hash::FxHashMap;
+use crate::hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 // A verdict: 0 (not computed yet), or KNOWN | flags | the token id in the low 32 bits.

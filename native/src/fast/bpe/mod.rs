@@ -22,13 +22,18 @@
 //! Callers go through `encode_cached`: a piece seen before on this thread is answered by
 //! word_cache.rs without touching these tables.
 
-use super::hash::{short_key, FxHashMap};
-use super::premerge::{bmp_char, CharMerges, Edges, Model};
-use super::word_cache::{self, Probe, WordCache};
+pub mod bytelevel;
+mod premerge;
+pub mod sentencepiece;
+pub mod word_cache;
+
+use crate::hash::{short_key, FxHashMap};
+use premerge::{bmp_char, CharMerges, Edges, Model};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
+use word_cache::{Probe, WordCache};
 
 /// At most 255, so symbol links fit a u8.
 const SMALL: usize = 24;
@@ -61,7 +66,7 @@ pub struct Bpe {
     /// (`NONE` when they do not merge). A piece's first n − 1 pair ranks are then array reads
     /// instead of hash probes: 512 KiB, built once.
     byte_pairs: Option<Box<[(u32, u32)]>>,
-    /// This table's key in the per-thread piece cache (cache.rs); never 0.
+    /// This table's key in the per-thread word cache (word_cache.rs); never 0.
     owner: u64,
     /// Byte-level only: which characters enter merging as one token (premerge.rs), built on
     /// the first piece that has a multi-byte character.
@@ -545,7 +550,7 @@ mod tests {
     /// out of creation order — against merging bytes only.
     #[test]
     fn premerged_characters_merge_as_bytes_do() {
-        let mut rand = crate::fast::xorshift(0x2545F4914F6CDD1D);
+        let mut rand = crate::testing::xorshift(0x2545F4914F6CDD1D);
         let chars = ["é", "ü", "中", "丸", "가", "ж", " ", "a"];
         let alphabet: Vec<u8> = chars.iter().flat_map(|c| c.bytes()).collect();
         let (mut checked, mut exercised) = (0, 0);

@@ -15,8 +15,8 @@
 //!   is the later entry) — and the other stays reachable by token (`aliases`);
 //! - size: the number of distinct tokens.
 
-use super::hash::FxHasher;
 use super::strings::TokenStrings;
+use crate::hash::FxHasher;
 use hashbrown::HashTable;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -267,7 +267,7 @@ mod tests {
 
     #[test]
     fn many_random_tokens() {
-        let mut rng = crate::fast::xorshift(7);
+        let mut rng = crate::testing::xorshift(7);
         let alphabet = ["a", "b", "é", "中", " ", "Ġ", "<", "|", "ab", "\u{10348}"];
         // Distinct ids (two tokens with one id are covered above), repeated tokens.
         let list: Vec<(Cow<str>, u32)> = (0..5000)

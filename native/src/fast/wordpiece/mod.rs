@@ -11,7 +11,7 @@
 //!   Words end at punctuation (each mark its own word) and are matched greedily, longest
 //!   prefix first, against the vocabulary — continuation pieces with their `##` prefix — a
 //!   word with an unmatched rest, or longer than `max_input_chars_per_word`, becoming the one
-//!   unknown token, as `WordPiece::tokenize` does. Lookups use bpe.rs's inline-keyed piece
+//!   unknown token, as `WordPiece::tokenize` does. Lookups use fast/bpe's inline-keyed piece
 //!   map, continuations in a second map keyed without the prefix, so no probe builds a string.
 //! - anything else (accents, CJK, Arabic, emoji, control characters): normalized and split
 //!   character by character (bert_norm.rs: each character's output and the original span it
@@ -26,14 +26,16 @@
 //! `cleanup`), differently only for the first. Both texts of every id are built on the first
 //! decode (`DecodeTable`) with the crate's own `cleanup`.
 
-use super::added::{AddedMatcher, Segment};
-use super::bert_norm::{BertNorm, Classes, Split};
-use super::bpe::Whole;
-use super::bytelevel::Tok;
-use super::model_vocab::ModelVocab;
-use super::strings::TokenStrings;
+mod bert_norm;
+
+use crate::fast::added::{raw_added_matcher, AddedMatcher, Segment};
+use crate::fast::bpe::Whole;
+use crate::fast::tok::Tok;
 use crate::pipeline::{self, HfTokenizer};
 use crate::spec::{WordPieceOptions, WordPieceSpec};
+use crate::vocab::model::ModelVocab;
+use crate::vocab::strings::TokenStrings;
+use bert_norm::{BertNorm, Classes, Split};
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
@@ -80,7 +82,7 @@ fn configuration(tok: &HfTokenizer) -> Option<(BertNorm, AddedMatcher)> {
     if pre != serde_json::json!({"type": "BertPreTokenizer"}) {
         return None;
     }
-    Some((norm, super::sentencepiece::raw_added_matcher(tok)?))
+    Some((norm, raw_added_matcher(tok)?))
 }
 
 /// Buffers of one `tokenize` call, reused from word to word and stretch to stretch.

@@ -18,8 +18,8 @@
 //!
 //! One cache per tokenizer (its `owner` id) per thread, the `OWNERS` most recently used kept.
 
-use super::bpe::Piece;
-use super::hash::short_key;
+use super::Piece;
+use crate::hash::short_key;
 use std::cell::RefCell;
 
 const SLOTS: usize = 1 << 16;

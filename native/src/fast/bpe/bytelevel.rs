@@ -10,15 +10,16 @@
 //! lstrip/rstrip/single_word. With NFC, an input that is not already NFC falls back to the
 //! crate path (NFC would move offsets; the check is the crate's own normalizer code).
 
-use super::added::{AddedMatcher, Segment};
-use super::bpe::{Alphabet, Bpe, Piece, Whole};
-use super::model_vocab::ModelVocab;
-use super::pretok::{Pattern, GPT2_REGEX};
-use super::strings::TokenStrings;
 use super::word_cache;
-use super::Tables;
+use super::{Alphabet, Bpe, Piece, Whole};
+use crate::fast::added::{AddedMatcher, Segment};
+use crate::fast::pretok::{Pattern, GPT2_REGEX};
+use crate::fast::tok::Tok;
+use crate::fast::Tables;
 use crate::pipeline::HfTokenizer;
 use crate::spec::BpeSpec;
+use crate::vocab::model::ModelVocab;
+use crate::vocab::strings::TokenStrings;
 use serde_json::Value;
 use std::ops::ControlFlow;
 
@@ -59,23 +60,6 @@ fn emit(pieces: &[Piece], base: usize, word: u32, f: &mut impl FnMut(Tok) -> Con
     ControlFlow::Continue(())
 }
 
-#[derive(Clone, Copy, Debug)]
-pub struct Tok {
-    pub id: u32,
-    pub start: usize,
-    pub end: usize,
-    pub word: u32,
-    pub added: bool,
-}
-
-impl Tok {
-    /// An added token, which is a word of its own: takes word index `*word` and moves it on.
-    pub fn added_word(id: u32, start: usize, end: usize, word: &mut u32) -> Tok {
-        *word += 1;
-        Tok { id, start, end, word: *word - 1, added: true }
-    }
-}
-
 impl ByteLevelBpe {
     /// The fast path for `tok` (the shell or the crate tokenizer: everything but the model
     /// is read from it) with `model`, or None when the configuration is not one we reproduce.
@@ -93,7 +77,7 @@ impl ByteLevelBpe {
         }
         let added = added_matcher(tok, nfc)?;
         // The vocabulary by raw bytes (the GPT-2 alphabet decoded), without a heap string
-        // per token: most entries are short and keyed inline (bpe.rs `Whole`).
+        // per token: most entries are short and keyed inline (bpe/mod.rs `Whole`).
         let mut whole = Whole::with_capacity(model.vocab.len());
         let mut byte_ids = [u32::MAX; 256];
         let mut raw = Vec::new();
@@ -215,20 +199,6 @@ impl ByteLevelBpe {
     pub fn bpe(&self) -> &Bpe {
         &self.bpe
     }
-}
-
-pub(super) fn floor_char(bytes: &[u8], mut i: usize) -> usize {
-    while i > 0 && i < bytes.len() && bytes[i] & 0xC0 == 0x80 {
-        i -= 1;
-    }
-    i
-}
-
-pub(super) fn ceil_char(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && bytes[i] & 0xC0 == 0x80 {
-        i += 1;
-    }
-    i
 }
 
 /// NFC with the normalizer code the crate itself runs.

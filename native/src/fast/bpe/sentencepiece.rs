@@ -24,16 +24,16 @@
 //! `ignore_merges`; added
 //! tokens all matched on raw text (not `normalized`), without lstrip/rstrip/single_word.
 
-use super::added::{AddedEntry, AddedMatcher, Segment};
-use super::bpe::{Alphabet, Bpe, Piece, Whole};
-use super::bytelevel::Tok;
-use super::hash::{FxHashMap, FxHashSet};
-use super::model_vocab::ModelVocab;
-use super::strings::TokenStrings;
 use super::word_cache::{self, WordCache};
-use super::Tables;
+use super::{Alphabet, Bpe, Piece, Whole};
+use crate::fast::added::{raw_added_matcher, AddedMatcher, Segment};
+use crate::fast::tok::Tok;
+use crate::fast::Tables;
+use crate::hash::{FxHashMap, FxHashSet};
 use crate::pipeline::HfTokenizer;
 use crate::spec::BpeSpec;
+use crate::vocab::model::ModelVocab;
+use crate::vocab::strings::TokenStrings;
 use serde_json::{json, Value};
 use std::ops::ControlFlow;
 
@@ -255,23 +255,6 @@ fn is_byte_token(t: &str) -> bool {
 fn glue_chars(bpe: &Bpe, tokens: &TokenStrings) -> FxHashSet<char> {
     let name = |id: u32| tokens.get(id as usize).unwrap_or("");
     bpe.merges().filter(|&(_, r)| name(r).starts_with(SPACE)).filter_map(|(l, _)| name(l).chars().next_back()).collect()
-}
-
-/// Added tokens all matched on raw text (none `normalized`, none with lstrip, rstrip or
-/// single_word), or None.
-pub(super) fn raw_added_matcher(tok: &HfTokenizer) -> Option<AddedMatcher> {
-    if tok.get_added_vocabulary().get_encode_special_tokens() {
-        return None;
-    }
-    let mut raw: Vec<AddedEntry> = vec![];
-    for (id, t) in tok.get_added_vocabulary().get_added_tokens_decoder() {
-        if t.lstrip || t.rstrip || t.single_word || t.normalized {
-            return None;
-        }
-        raw.push((*id, t.content.clone(), t.special));
-    }
-    raw.sort_unstable_by_key(|t| t.0);
-    AddedMatcher::new(&raw, &[])
 }
 
 #[cfg(test)]

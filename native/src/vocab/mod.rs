@@ -7,6 +7,9 @@
 //! added vocabulary. `size` is Python's `get_vocab_size(True)`: the number of distinct
 //! tokens, which the crate recomputes by building the whole map on every call.
 
+pub mod model;
+pub mod strings;
+
 use crate::error::{Code, Error, Result};
 use crate::pipeline::HfTokenizer;
 use std::collections::HashMap;

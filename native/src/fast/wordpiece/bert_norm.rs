@@ -1,5 +1,5 @@
 //! The crate's `BertNormalizer` and `BertPreTokenizer` character by character, for the
-//! WordPiece path's text that is not printable ASCII (wordpiece.rs).
+//! WordPiece path's text that is not printable ASCII (wordpiece/mod.rs).
 //!
 //! Every step of the normalizer works on one character at a time — drop it (`clean_text`:
 //! NUL, U+FFFD, controls), map it to a space (`clean_text`: whitespace), put spaces around
@@ -367,7 +367,7 @@ mod tests {
 
     #[test]
     fn random_characters_match_the_crate() {
-        let mut rng = crate::fast::xorshift(0x5eed_b3e7);
+        let mut rng = crate::testing::xorshift(0x5eed_b3e7);
         let norm = BertNorm { clean_text: true, handle_chinese_chars: true, strip_accents: true, lowercase: true };
         let mut compared = 0;
         for _ in 0..3000 {
