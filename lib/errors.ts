@@ -50,7 +50,7 @@ export type TokenizerErrorCode =
   /** The tokenizer has no chat template (or none by that name), or the template does not compile. */
   | 'CHAT_TEMPLATE_INVALID'
   /** Rendering the chat template failed: it raised an exception (e.g. roles must alternate),
-   * used a field the messages lack, or ran over its execution budget. */
+   * used a field the messages lack, or ran over its budget of work and data. */
   | 'CHAT_TEMPLATE_ERROR'
   /** The text holds a special-token string and the call asked for `specialTokens: 'error'`. */
   | 'SPECIAL_TOKEN_IN_TEXT'

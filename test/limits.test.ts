@@ -18,6 +18,16 @@ function codeOf(f: () => unknown): string {
   throw new Error('expected a TokenizerError');
 }
 
+function errorOf(f: () => unknown): TokenizerError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof TokenizerError) return e;
+    throw e;
+  }
+  throw new Error('expected a TokenizerError');
+}
+
 /** A tiny BPE tokenizer.json with `vocab` and `padding` spliced in. */
 function bpe(vocab: Record<string, number>, padding: unknown = null): string {
   return JSON.stringify({
@@ -128,6 +138,28 @@ describe('chat template budget', () => {
     const tok = Tokenizer.fromFile(BERT);
     const runaway = "{% set a = 'x' * 10000000 %}{% for i in range(1000) %}{{ a }}{% endfor %}";
     expect(codeOf(() => tok.applyChatTemplate([{ role: 'user', content: 'hi' }], { chatTemplate: runaway }))).toBe('CHAT_TEMPLATE_ERROR');
+  });
+
+  // With minijinja 2 these grew without a meter: the first three until the process aborted.
+  it.each([
+    [
+      "a string doubled by '~' in a loop",
+      "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    ],
+    [
+      "a string doubled by '+' in a loop",
+      "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+    ],
+    [
+      'a string doubled through macro recursion',
+      "{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% endif %}{% endmacro %}{{ d('ab', 64) }}",
+    ],
+    ['a replace that multiplies a long string', "{% set a = 'a' * 50000000 %}{{ (a | replace('a', 'aaaaaaaaaa')) | length }}"],
+  ])('stops %s with CHAT_TEMPLATE_ERROR', (_, template) => {
+    const tok = Tokenizer.fromFile(BERT);
+    const err = errorOf(() => tok.applyChatTemplate([{ role: 'user', content: 'hi' }], { chatTemplate: template }));
+    expect(err.code).toBe('CHAT_TEMPLATE_ERROR');
+    expect(err.message).toMatch(/budget/);
   });
 });
 

