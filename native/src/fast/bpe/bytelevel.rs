@@ -201,16 +201,53 @@ impl ByteLevelBpe {
     }
 }
 
-/// NFC with the normalizer code the crate itself runs.
+/// NFC with the normalizer code the crate itself runs, run only over the stretches that
+/// need it: NFC of a text is the NFC of its parts cut before each character with a
+/// normalization boundary before it (`boundary_before`), and such a part made of one
+/// boundary character is already NFC. So the text is copied through, and each run from the
+/// last boundary before a character the quick check does not pass to the next boundary is
+/// normalized.
 fn nfc(text: &str) -> String {
     use unicode_normalization_alignments::UnicodeNormalization;
-    text.nfc().map(|(c, _)| c).collect()
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut copied = 0; // text[..copied] is in `out`
+    let mut run = None; // where the run being gathered for normalizing starts
+    let mut last_boundary = 0;
+    let flush = |out: &mut String, copied: &mut usize, start: usize, end: usize| {
+        out.push_str(&text[*copied..start]);
+        out.extend(text[start..end].nfc().map(|(c, _)| c));
+        *copied = end;
+    };
+    for (i, c) in text.char_indices() {
+        if boundary_before(c) {
+            if let Some(start) = run.take() {
+                flush(&mut out, &mut copied, start, i);
+            }
+            last_boundary = i;
+        } else if run.is_none() {
+            run = Some(last_boundary);
+        }
+    }
+    if let Some(start) = run {
+        flush(&mut out, &mut copied, start, text.len());
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
-/// NFC check with the normalizer code the crate itself runs.
+/// Whether NFC never joins `c` with what precedes it, nor changes `c` itself: a starter the
+/// NFC quick check passes (a character that composes backwards, like a combining mark or a
+/// Hangul vowel jamo, is "maybe"; one NFC replaces is "no").
+fn boundary_before(c: char) -> bool {
+    use unicode_normalization_alignments::{char::canonical_combining_class, is_nfc_quick, IsNormalized};
+    c.is_ascii() || (canonical_combining_class(c) == 0 && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes)
+}
+
+/// NFC check with the normalizer crate the `tokenizers` crate itself runs: its quick check
+/// (one table lookup per character) answers for almost all text, and only a "maybe" runs the
+/// full normalization to compare.
 fn is_nfc(text: &str) -> bool {
-    use unicode_normalization_alignments::UnicodeNormalization;
-    text.is_ascii() || text.nfc().map(|(c, _)| c).eq(text.chars())
+    text.is_ascii() || unicode_normalization_alignments::is_nfc(text)
 }
 
 /// The split pattern of a supported byte-level pre-tokenizer configuration.
@@ -330,6 +367,39 @@ fn ideograph_at(bytes: &[u8], p: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Normalizing by runs equals normalizing the whole text, on random mixes of the
+    /// characters NFC reorders, composes, splits or keeps.
+    #[test]
+    fn nfc_by_runs_equals_nfc_of_the_whole() {
+        use unicode_normalization_alignments::UnicodeNormalization;
+        let alphabet: Vec<char> = "aeAEoOuUnN가각ᄀ까ᅢᆨᆩ \u{301}\u{300}\u{308}\u{327}\u{323}\u{344}\u{345}\u{F73}\u{F71}\u{F72}\u{3099}\u{309A}かカはウ\u{212B}\u{2126}\u{1E9B}\u{FB1D}\u{05B4}\u{0CC6}\u{0CC2}\u{0CD5}\u{1D15E}\u{1D165}\u{2ADC}\u{0338}<=>é日本"
+            .chars()
+            .collect();
+        let mut next = crate::testing::xorshift(0x6e66_6321);
+        for _ in 0..200_000 {
+            let len = (next() % 12) as usize;
+            let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            let whole: String = text.nfc().map(|(c, _)| c).collect();
+            assert_eq!(nfc(&text), whole, "{:?}", text.escape_unicode().to_string());
+            assert_eq!(is_nfc(&text), whole == text, "{:?}", text.escape_unicode().to_string());
+        }
+    }
+
+    /// The quick check agrees with normalizing and comparing, on every character alone,
+    /// after a letter, and before the marks that compose with what precedes them.
+    #[test]
+    fn nfc_check_equals_normalizing_and_comparing() {
+        use unicode_normalization_alignments::UnicodeNormalization;
+        let full = |s: &str| s.nfc().map(|(c, _)| c).eq(s.chars());
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32).filter(|c| (*c as u32) < 0x20000 || (*c as u32) % 61 == 0) {
+            for s in [format!("{c}"), format!("e{c}"), format!("{c}\u{301}"), format!("{c}\u{3099}"), format!("{c}\u{1161}")] {
+                assert_eq!(is_nfc(&s), full(&s), "{:?}", s.escape_unicode().to_string());
+                let x = format!("ab{s}c{s}");
+                assert_eq!(nfc(&x), x.nfc().map(|(c, _)| c).collect::<String>(), "{:?}", x.escape_unicode().to_string());
+            }
+        }
+    }
 
     #[test]
     fn byte_level_alphabet_round_trips() {
