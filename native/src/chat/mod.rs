@@ -194,7 +194,8 @@ fn render_error(e: minijinja::Error) -> Error {
         return Error::new(Code::ChatTemplateError, raised.0.clone());
     }
     let what = if e.kind() == ErrorKind::OutOfFuel {
-        "the chat template ran over its budget of work and data (a runaway loop, or a string that keeps growing?)".to_string()
+        "the chat template ran over its budget of work and data (a runaway loop, or a string that keeps growing?)"
+            .to_string()
     } else if e.kind() == ErrorKind::WriteFailure {
         format!("{OverLimit} (a runaway loop?)")
     } else {

@@ -245,7 +245,13 @@ impl NativeTokenizer {
         let external = (source_bytes as i64).saturating_mul(BYTES_PER_SOURCE_BYTE).saturating_add(BYTES_FIXED);
         // Only a hint to the collector: a failure changes nothing else.
         let external = if env.adjust_external_memory(external).is_ok() { external } else { 0 };
-        NativeTokenizer { engine: Arc::new(engine), external }
+        let engine = Arc::new(engine);
+        if engine.has_lazy_tables() {
+            let target = engine.clone();
+            // Best effort: without the thread, the first call that needs the tables builds them.
+            let _ = std::thread::Builder::new().name("ferrotok-prepare".into()).spawn(move || target.prepare());
+        }
+        NativeTokenizer { engine, external }
     }
 
     pub(super) fn engine(&self) -> &Engine {

@@ -392,11 +392,19 @@ mod tests {
     fn nfc_check_equals_normalizing_and_comparing() {
         use unicode_normalization_alignments::UnicodeNormalization;
         let full = |s: &str| s.nfc().map(|(c, _)| c).eq(s.chars());
-        for c in (0..=0x10FFFFu32).filter_map(char::from_u32).filter(|c| (*c as u32) < 0x20000 || (*c as u32) % 61 == 0) {
-            for s in [format!("{c}"), format!("e{c}"), format!("{c}\u{301}"), format!("{c}\u{3099}"), format!("{c}\u{1161}")] {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32).filter(|c| (*c as u32) < 0x20000 || (*c as u32) % 61 == 0)
+        {
+            for s in
+                [format!("{c}"), format!("e{c}"), format!("{c}\u{301}"), format!("{c}\u{3099}"), format!("{c}\u{1161}")]
+            {
                 assert_eq!(is_nfc(&s), full(&s), "{:?}", s.escape_unicode().to_string());
                 let x = format!("ab{s}c{s}");
-                assert_eq!(nfc(&x), x.nfc().map(|(c, _)| c).collect::<String>(), "{:?}", x.escape_unicode().to_string());
+                assert_eq!(
+                    nfc(&x),
+                    x.nfc().map(|(c, _)| c).collect::<String>(),
+                    "{:?}",
+                    x.escape_unicode().to_string()
+                );
             }
         }
     }

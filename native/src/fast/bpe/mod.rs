@@ -287,15 +287,29 @@ impl Bpe {
         }
     }
 
-    /// Byte-level symbols of a piece with multi-byte characters: each 2- or 3-byte character
-    /// whose bytes provably merge into one token first (premerge.rs) enters as that token.
-    fn premerged_symbols(&self, piece: &[u8], ids: &[u32; 256], out: &mut Vec<Piece>) {
-        let chars = self.chars.get_or_init(|| {
+    /// The pre-merge verdicts' tables (premerge.rs), built on first use.
+    fn char_merges(&self) -> &CharMerges {
+        self.chars.get_or_init(|| {
             CharMerges::new(
                 self.merges.iter().map(|(&k, &(rank, _))| ((k >> 32) as u32, k as u32, rank)),
                 &self.whole.edges(),
             )
-        });
+        })
+    }
+
+    /// Builds what the first text with a multi-byte character would otherwise build during
+    /// its call (byte-level only: the pre-merge tables), so a caller can do it off the
+    /// critical path; later calls find it built. A no-op when built, or for other alphabets.
+    pub fn prepare(&self) {
+        if matches!(self.alphabet, Alphabet::Bytes(_)) {
+            self.char_merges();
+        }
+    }
+
+    /// Byte-level symbols of a piece with multi-byte characters: each 2- or 3-byte character
+    /// whose bytes provably merge into one token first (premerge.rs) enters as that token.
+    fn premerged_symbols(&self, piece: &[u8], ids: &[u32; 256], out: &mut Vec<Piece>) {
+        let chars = self.char_merges();
         let rank = |a, b| self.rank(a, b);
         let model = Model { byte_ids: ids, rank: &rank };
         let mut i = 0;
