@@ -25,7 +25,7 @@ use std::fmt::Write;
 /// and one per 64 bytes of data it makes (strings from `~`, `+`, `*` and filters, captured
 /// and written output) or filters read, checked before a known-size allocation: 8M
 /// instructions or 512 MB of data. A string doubled in a loop stops near 256 MB instead of
-/// exhausting memory. Real templates use about 1/1000 of it for a hundred messages.
+/// exhausting memory. Real templates use under 1% of it for a hundred messages (a test).
 const FUEL: u64 = 8_000_000;
 
 /// Most bytes one render may write (README "Limits"): a million-token conversation is ~4 MB.

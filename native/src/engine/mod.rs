@@ -127,8 +127,8 @@ impl Engine {
     }
 
     /// Builds the tables the first call of some input would otherwise build during the call
-    /// (a byte-level BPE's pre-merge tables: 14 ms on Llama 3, over 100 ms on Qwen 3), for a
-    /// caller to run off the critical path right after load. Calls meanwhile are correct: one
+    /// (a byte-level BPE's pre-merge tables), for a caller to run off the critical path right
+    /// after load. Calls meanwhile are correct: one
     /// that needs the tables waits for them.
     pub fn prepare(&self) {
         if let Some(bpe) = self.fast.as_ref().and_then(FastPath::bpe) {
