@@ -23,6 +23,7 @@
 //! word_cache.rs without touching these tables.
 
 pub mod bytelevel;
+mod long;
 mod premerge;
 pub mod sentencepiece;
 pub mod word_cache;
@@ -37,6 +38,9 @@ use word_cache::{Probe, WordCache};
 
 /// At most 255, so symbol links fit a u8.
 const SMALL: usize = 24;
+
+/// Pieces of more symbols than this merge a rank at a time (long.rs).
+const LONG: usize = 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Piece {
@@ -253,6 +257,8 @@ impl Bpe {
         let bytes = n == piece.len();
         if n <= SMALL {
             self.merge_small(piece, out, base, bytes);
+        } else if n > LONG {
+            self.merge_by_rank(piece, out, base, bytes);
         } else {
             self.merge_heap(piece, out, base, bytes);
         }
