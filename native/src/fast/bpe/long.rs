@@ -10,7 +10,7 @@
 //! with the current rank's positions. Either way pairs are taken in the heap's order — rank
 //! ascending, leftmost first within a rank — so the result is the same.
 
-use super::{compact, Bpe, Piece};
+use super::{compact, entry, Bpe, Links, Piece};
 use crate::hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -58,11 +58,6 @@ impl Buckets {
     }
 }
 
-/// (rank, position) as one ordered key.
-fn entry(rank: u32, pos: usize) -> u64 {
-    (rank as u64) << 32 | pos as u64
-}
-
 impl Bpe {
     /// `merge_heap`'s result, a rank at a time (see above).
     pub(super) fn merge_by_rank(&self, piece: &[u8], syms: &mut Vec<Piece>, base: usize, bytes: bool) {
@@ -94,38 +89,14 @@ impl Bpe {
                 } else {
                     (r, positions.next().unwrap_or_default() as usize)
                 };
-                let mut queue = |r2: u32, p: usize| {
+                let mut links = Links { s: &mut *s, next: &mut next, prev: &mut prev };
+                links.merge_at(self, rank, pos, |r2, p| {
                     if r2 > r {
                         buckets.push(r2, p);
                     } else {
                         early.push(Reverse(entry(r2, p)));
                     }
-                };
-                let right = next[pos] as usize;
-                if right >= n || s[pos].end == 0 {
-                    continue;
-                }
-                // A pair that changed since it was queued is queued again under its new rank.
-                let Some((now, merged)) = self.rank(s[pos].id, s[right].id) else { continue };
-                if now != rank {
-                    continue;
-                }
-                s[pos] = Piece { id: merged, start: s[pos].start, end: s[right].end };
-                s[right].end = 0; // dead: no live symbol ends at 0
-                let after = next[right];
-                next[pos] = after;
-                if (after as usize) < n {
-                    prev[after as usize] = pos as u32;
-                    if let Some((r2, _)) = self.rank(merged, s[after as usize].id) {
-                        queue(r2, pos);
-                    }
-                }
-                let p = prev[pos];
-                if (p as usize) < n {
-                    if let Some((r2, _)) = self.rank(s[p as usize].id, merged) {
-                        queue(r2, p as usize);
-                    }
-                }
+                });
             }
         }
         let kept = compact(s, |i| next[i] as usize);

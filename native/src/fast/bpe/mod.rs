@@ -422,30 +422,8 @@ impl Bpe {
             *heap = BinaryHeap::from(entries);
             while let Some(Reverse(e)) = heap.pop() {
                 let (r, pos) = ((e >> 32) as u32, e as u32 as usize);
-                let right = next[pos] as usize;
-                if right >= n || s[pos].end == 0 {
-                    continue;
-                }
-                let Some((now, merged)) = self.rank(s[pos].id, s[right].id) else { continue };
-                if now != r {
-                    continue;
-                }
-                s[pos] = Piece { id: merged, start: s[pos].start, end: s[right].end };
-                s[right].end = 0; // dead: no live symbol ends at 0
-                let after = next[right];
-                next[pos] = after;
-                if (after as usize) < n {
-                    prev[after as usize] = pos as u32;
-                    if let Some((r, _)) = self.rank(merged, s[after as usize].id) {
-                        heap.push(Reverse(entry(r, pos)));
-                    }
-                }
-                let p = prev[pos];
-                if (p as usize) < n {
-                    if let Some((r, _)) = self.rank(s[p as usize].id, merged) {
-                        heap.push(Reverse(entry(r, p as usize)));
-                    }
-                }
+                let mut links = Links { s: &mut *s, next: &mut *next, prev: &mut *prev };
+                links.merge_at(self, r, pos, |r, p| heap.push(Reverse(entry(r, p))));
             }
             let kept = compact(s, |i| next[i] as usize);
             syms.truncate(base + kept);
@@ -453,6 +431,47 @@ impl Bpe {
                 *scratch = HeapScratch::default();
             }
         })
+    }
+}
+
+/// A piece's symbols while they merge, linked both ways (`u32::MAX` or `n`: no neighbour).
+struct Links<'a> {
+    s: &'a mut [Piece],
+    next: &'a mut [u32],
+    prev: &'a mut [u32],
+}
+
+impl Links<'_> {
+    /// Applies the queued pair (`rank`, `pos`) if it still stands — a pair that changed since
+    /// it was queued was queued again under its new rank — and hands `queue` the new pairs
+    /// the merged symbol makes with its neighbours, as (rank, position).
+    fn merge_at(&mut self, bpe: &Bpe, rank: u32, pos: usize, mut queue: impl FnMut(u32, usize)) {
+        let n = self.s.len();
+        let s = &mut *self.s;
+        let right = self.next[pos] as usize;
+        if right >= n || s[pos].end == 0 {
+            return;
+        }
+        let Some((now, merged)) = bpe.rank(s[pos].id, s[right].id) else { return };
+        if now != rank {
+            return;
+        }
+        s[pos] = Piece { id: merged, start: s[pos].start, end: s[right].end };
+        s[right].end = 0; // dead: no live symbol ends at 0
+        let after = self.next[right];
+        self.next[pos] = after;
+        if (after as usize) < n {
+            self.prev[after as usize] = pos as u32;
+            if let Some((r, _)) = bpe.rank(merged, s[after as usize].id) {
+                queue(r, pos);
+            }
+        }
+        let p = self.prev[pos];
+        if (p as usize) < n {
+            if let Some((r, _)) = bpe.rank(s[p as usize].id, merged) {
+                queue(r, p as usize);
+            }
+        }
     }
 }
 
