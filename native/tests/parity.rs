@@ -508,3 +508,42 @@ fn ids_of_text_that_is_not_nfc() {
         }
     }
 }
+
+/// SentencePiece stretches this thread has seen come from the stretch cache
+/// (fast/bpe/stretch_cache.rs): the same text again, the same stretch at another offset and
+/// word index, with and without the leading `▁` of a first part, and after a count that
+/// stopped inside it (which must not have kept a partial answer) all give the crate's
+/// Encodings, ids and counts.
+#[test]
+fn stretches_seen_before_match_the_crate() {
+    use ferrotok_native::engine::{CountOptions, EncodeOptions, Input};
+    let blocks = corpus_blocks();
+    let stretch = blocks.iter().find(|b| b.len() > 2000 && b.len() < 8000).unwrap().clone();
+    let other = blocks.iter().rev().find(|b| b.len() > 2000 && b.len() < 8000).unwrap().clone();
+    let texts = [
+        stretch.clone(),
+        stretch.clone(),
+        format!("{stretch}<s>{stretch}"),
+        format!("</s> {stretch}</s>{other}<start_of_turn>{stretch}"),
+        format!("x{stretch}"),
+        other.clone(),
+    ];
+    for p in pairs().iter().filter(|p| p.fast.fast_path() == Some("SentencePiece BPE")) {
+        let limited = CountOptions { add_special_tokens: false, limit: 10, ..Default::default() };
+        assert!(p.fast.count_with(&other, &limited).unwrap() > 10, "{}", p.name);
+        for text in &texts {
+            compare(p, text);
+            let opts = CountOptions::default();
+            let want = p.reference.encode_ids(text, &opts).unwrap();
+            assert_eq!(p.fast.encode_ids(text, &opts).unwrap(), want, "{}", p.name);
+            assert_eq!(p.fast.count_with(text, &opts).unwrap(), want.len(), "{}", p.name);
+            let (want, got) = (
+                p.reference.encode(Input::from(text.as_str()), &EncodeOptions::default()).unwrap(),
+                p.fast.encode(Input::from(text.as_str()), &EncodeOptions::default()).unwrap(),
+            );
+            assert_eq!(got.get_ids(), want.get_ids(), "{}", p.name);
+            assert_eq!(got.get_offsets(), want.get_offsets(), "{}", p.name);
+            assert_eq!(got.get_word_ids(), want.get_word_ids(), "{}", p.name);
+        }
+    }
+}

@@ -26,6 +26,7 @@ pub mod bytelevel;
 mod long;
 mod premerge;
 pub mod sentencepiece;
+mod stretch_cache;
 pub mod word_cache;
 
 use crate::hash::{short_key, FxHashMap};

@@ -24,6 +24,7 @@
 //! `ignore_merges`; added
 //! tokens all matched on raw text (not `normalized`), without lstrip/rstrip/single_word.
 
+use super::stretch_cache::{self, Key, Span, StretchCache};
 use super::word_cache::{self, WordCache};
 use super::{Alphabet, Bpe, Piece, Whole};
 use crate::fast::added::{raw_added_matcher, AddedMatcher, Segment};
@@ -47,6 +48,9 @@ pub struct SentencePieceBpe {
     vocab: ModelVocab,
     /// Characters after which a `▁` does not start a new word (see the module notes).
     glue: FxHashSet<char>,
+    /// The ASCII ones of `glue`, one bit per byte value; whether it has others.
+    glue_ascii: u128,
+    glue_wide: bool,
 }
 
 impl SentencePieceBpe {
@@ -86,7 +90,9 @@ impl SentencePieceBpe {
         }
         let bpe = Bpe::new(merges, Alphabet::Chars { chars, fallback }, whole, false);
         let glue = glue_chars(&bpe, vocab.tokens());
-        Some(SentencePieceBpe { prepend, bpe, added, vocab, glue })
+        let glue_ascii = glue.iter().filter(|c| c.is_ascii()).fold(0u128, |m, &c| m | 1 << c as u32);
+        let glue_wide = glue.iter().any(|c| !c.is_ascii());
+        Some(SentencePieceBpe { prepend, bpe, added, vocab, glue, glue_ascii, glue_wide })
     }
 
     /// Calls `f` for every token of `text` until it returns `Break`. `plain_special`:
@@ -102,16 +108,19 @@ impl SentencePieceBpe {
         let mut word = 0u32;
         let mut scratch = Scratch::default();
         word_cache::with(self.bpe.owner(), |mut cache| {
-            self.added.try_segments(text, plain_special, |seg| {
-                let flow = match seg {
-                    Segment::Added { id, start, end } => f(Tok { id, start, end, word, added: true }),
-                    Segment::Text { start, end } => {
-                        let prepend = self.prepend && !(continued && start == 0);
-                        self.stretch(text, start, end, word, prepend, &mut scratch, cache.as_deref_mut(), &mut f)
-                    }
-                };
-                word += 1;
-                flow
+            stretch_cache::with(|mut stretches| {
+                self.added.try_segments(text, plain_special, |seg| {
+                    let flow = match seg {
+                        Segment::Added { id, start, end } => f(Tok { id, start, end, word, added: true }),
+                        Segment::Text { start, end } => {
+                            let s = Stretch { start, end, word, prepend: self.prepend && !(continued && start == 0) };
+                            let caches = (cache.as_deref_mut(), stretches.as_deref_mut());
+                            self.stretch(text, s, &mut scratch, caches, &mut f)
+                        }
+                    };
+                    word += 1;
+                    flow
+                });
             });
         });
     }
@@ -132,30 +141,68 @@ impl SentencePieceBpe {
         })
     }
 
-    /// The tokens of one stretch between added tokens: normalized and merged word by word
-    /// (after a leading `▁` if `prepend`).
-    #[allow(clippy::too_many_arguments)]
+    /// The tokens of one stretch between added tokens: from the stretch cache when this
+    /// thread has seen it (and it is long enough to be kept), else `words_of` and kept there.
     fn stretch(
         &self,
         text: &str,
-        start: usize,
-        end: usize,
-        word: u32,
-        prepend: bool,
+        st: Stretch,
+        s: &mut Scratch,
+        (words, stretches): (Option<&mut WordCache>, Option<&mut StretchCache>),
+        f: &mut impl FnMut(Tok) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let bytes = &text.as_bytes()[st.start..st.end];
+        let Some(stretches) =
+            stretches.filter(|_| (stretch_cache::MIN_BYTES..=stretch_cache::MAX_BYTES).contains(&bytes.len()))
+        else {
+            return self.words_of(text, st, s, words, f);
+        };
+        let key = Key::of(self.bpe.owner(), st.prepend, bytes);
+        let tok = |p: &Span| Tok {
+            id: p.id,
+            start: st.start + p.start as usize,
+            end: st.start + p.end as usize,
+            word: st.word,
+            added: false,
+        };
+        if let Some(spans) = stretches.get(&key) {
+            return spans.iter().try_for_each(|p| f(tok(p)));
+        }
+        let mut spans = Vec::with_capacity(bytes.len() / 3);
+        let rel = |t: &Tok| Span { id: t.id, start: (t.start - st.start) as u32, end: (t.end - st.start) as u32 };
+        self.words_of(text, st, s, words, &mut |t| {
+            spans.push(rel(&t));
+            f(t)
+        })?;
+        stretches.put(&key, &spans);
+        ControlFlow::Continue(())
+    }
+
+    /// The tokens of one stretch, normalized and merged word by word (after a leading `▁`
+    /// if `st.prepend`).
+    fn words_of(
+        &self,
+        text: &str,
+        st: Stretch,
         s: &mut Scratch,
         mut cache: Option<&mut WordCache>,
         f: &mut impl FnMut(Tok) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
+        let Stretch { start, end, word, prepend } = st;
         let stretch = &text[start..end];
         let mut first = true;
         for (ws, we) in self.words(stretch) {
-            s.normalize(stretch, ws, we, first && prepend, start);
+            let w = &stretch[ws..we];
+            let lead = first && prepend;
             first = false;
+            let norm = if s.normalize(w, lead) { s.norm.as_bytes() } else { w.as_bytes() };
             s.pieces.clear();
-            self.bpe.encode_cached(s.norm.as_bytes(), &mut s.pieces, cache.as_deref_mut());
+            self.bpe.encode_cached(norm, &mut s.pieces, cache.as_deref_mut());
+            let base = start + ws;
             for p in &s.pieces {
-                let (a, b) = (s.origin[p.start as usize], s.origin[p.end as usize - 1]);
-                f(Tok { id: p.id, start: a.0, end: b.1, word, added: false })?;
+                let (a, _) = s.origin(w, lead, p.start as usize);
+                let (_, b) = s.origin(w, lead, p.end as usize - 1);
+                f(Tok { id: p.id, start: base + a, end: base + b, word, added: false })?;
             }
         }
         ControlFlow::Continue(())
@@ -164,27 +211,39 @@ impl SentencePieceBpe {
     /// Word boundaries in a stretch: before each space that follows neither a space nor a
     /// glue character.
     fn words<'a>(&'a self, stretch: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
-        let mut cuts = stretch.char_indices().scan(None::<char>, move |prev, (i, c)| {
-            let cut = c == ' ' && prev.is_some_and(|p| p != ' ' && !self.glue.contains(&p));
-            *prev = Some(c);
-            Some((i, cut))
-        });
+        let bytes = stretch.as_bytes();
+        // a plain scan: spaces are a few bytes apart, too dense for memchr to pay
+        let mut cuts = (1..bytes.len()).filter(move |&i| bytes[i] == b' ' && self.cuts_after(bytes, i));
         let mut start = 0;
         let mut done = stretch.is_empty();
         std::iter::from_fn(move || {
             if done {
                 return None;
             }
-            for (i, cut) in cuts.by_ref() {
-                if cut && i > start {
-                    let w = (start, i);
-                    start = i;
-                    return Some(w);
-                }
+            if let Some(i) = cuts.next() {
+                let w = (start, i);
+                start = i;
+                return Some(w);
             }
             done = true;
             Some((start, stretch.len()))
         })
+    }
+
+    /// Whether a word ends before the space at `bytes[i]` (i > 0): the character before it
+    /// is neither a space nor a glue character.
+    #[inline]
+    fn cuts_after(&self, bytes: &[u8], i: usize) -> bool {
+        let b = bytes[i - 1];
+        if b < 0x80 {
+            return b != b' ' && self.glue_ascii & (1 << b) == 0;
+        }
+        if !self.glue_wide {
+            return true;
+        }
+        let lead = (0..i).rev().find(|&j| bytes[j] & 0xC0 != 0x80).unwrap_or(0);
+        let prev = std::str::from_utf8(&bytes[lead..i]).ok().and_then(|s| s.chars().next());
+        prev.is_some_and(|c| !self.glue.contains(&c))
     }
 
     pub fn tokens(&self) -> &TokenStrings {
@@ -200,35 +259,86 @@ impl SentencePieceBpe {
     }
 }
 
-/// Reused buffers: a word's normalized text, and for each of its bytes the original byte
-/// span of the character it came from.
+/// One stretch of `text` between added tokens: its byte range, its word index, and whether
+/// its first word takes a leading `▁`.
+#[derive(Clone, Copy)]
+struct Stretch {
+    start: usize,
+    end: usize,
+    word: u32,
+    prepend: bool,
+}
+
+/// Reused buffers: a word's normalized text when it differs from the word, where the word's
+/// spaces are, and the word's pieces.
 #[derive(Default)]
 struct Scratch {
     norm: String,
-    origin: Vec<(usize, usize)>,
+    spaces: Vec<usize>,
     pieces: Vec<Piece>,
 }
 
 impl Scratch {
-    /// `stretch[ws..we]` with spaces as `▁`, after a `▁` if `prepend`; `base` is the
-    /// stretch's offset in the whole text.
-    fn normalize(&mut self, stretch: &str, ws: usize, we: usize, prepend: bool, base: usize) {
+    /// Whether `word` (after a `▁` if `lead`) normalizes to something else than itself: then
+    /// `norm` holds it, spaces turned into `▁`. `spaces` holds where the word's spaces are,
+    /// for `origin`.
+    fn normalize(&mut self, word: &str, lead: bool) -> bool {
+        self.spaces.clear();
+        self.spaces.extend(word.bytes().enumerate().filter(|&(_, b)| b == b' ').map(|(i, _)| i));
+        if !lead && self.spaces.is_empty() {
+            return false;
+        }
         self.norm.clear();
-        self.origin.clear();
-        let word = &stretch[ws..we];
-        if prepend {
-            let first = word.chars().next().map_or(0, char::len_utf8);
-            self.push(SPACE, (base + ws, base + ws + first));
+        if lead {
+            self.norm.push(SPACE);
         }
-        for (i, c) in word.char_indices() {
-            let span = (base + ws + i, base + ws + i + c.len_utf8());
-            self.push(if c == ' ' { SPACE } else { c }, span);
+        let mut from = 0;
+        for &q in &self.spaces {
+            self.norm.push_str(&word[from..q]);
+            self.norm.push(SPACE);
+            from = q + 1;
         }
+        self.norm.push_str(&word[from..]);
+        true
     }
 
-    fn push(&mut self, c: char, span: (usize, usize)) {
-        self.norm.push(c);
-        self.origin.extend(std::iter::repeat_n(span, c.len_utf8()));
+    /// The byte span in `word` of the character that normalized byte `n` came from: a `▁`
+    /// from a space maps to the space, the leading `▁` to the word's first character (as
+    /// `Prepend` aligns it), any other byte to its whole character (so a byte-fallback token
+    /// spans its character, as the crate's alignments do).
+    fn origin(&self, word: &str, lead: bool, mut n: usize) -> (usize, usize) {
+        let bytes = word.as_bytes();
+        if lead {
+            if n < SPACE.len_utf8() {
+                return (0, char_len(bytes, 0));
+            }
+            n -= SPACE.len_utf8();
+        }
+        // each space before `n` is 3 normalized bytes for 1 of the word
+        let grown = SPACE.len_utf8() - 1;
+        let mut shift = 0;
+        for &q in &self.spaces {
+            let at = q + shift;
+            if n < at {
+                break;
+            }
+            if n < at + SPACE.len_utf8() {
+                return (q, q + 1);
+            }
+            shift += grown;
+        }
+        let w = crate::fast::tok::floor_char(bytes, n - shift);
+        (w, w + char_len(bytes, w))
+    }
+}
+
+/// Length of the character starting at `bytes[i]` (1 past the end).
+fn char_len(bytes: &[u8], i: usize) -> usize {
+    match bytes.get(i) {
+        Some(&b) if b >= 0xF0 => 4,
+        Some(&b) if b >= 0xE0 => 3,
+        Some(&b) if b >= 0xC0 => 2,
+        _ => 1,
     }
 }
 
@@ -271,5 +381,31 @@ mod tests {
             {"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]});
         assert_eq!(normalizer_prepends(&llama), Some(true));
         assert_eq!(normalizer_prepends(&json!({"type": "NFKC"})), None);
+    }
+
+    /// `normalize` and `origin` against the per-byte map they replace: each normalized byte
+    /// to the span of the character it came from.
+    #[test]
+    fn origin_matches_a_per_byte_map() {
+        for word in [" ab", "ab", "  a b", " 中文", "é", " ", "   ", "a  ", " 😀 x", ">  </"] {
+            for lead in [false, true] {
+                let mut want = vec![];
+                let mut norm = String::new();
+                if lead {
+                    norm.push(SPACE);
+                    want.extend([(0, word.chars().next().map_or(0, char::len_utf8)); 3]);
+                }
+                for (i, c) in word.char_indices() {
+                    let n = if c == ' ' { SPACE } else { c };
+                    norm.push(n);
+                    want.extend(std::iter::repeat_n((i, i + c.len_utf8()), n.len_utf8()));
+                }
+                let mut s = Scratch::default();
+                let got_norm = if s.normalize(word, lead) { s.norm.clone() } else { word.to_string() };
+                assert_eq!(got_norm, norm, "{word:?} {lead}");
+                let got: Vec<_> = (0..norm.len()).map(|n| s.origin(word, lead, n)).collect();
+                assert_eq!(got, want, "{word:?} {lead}");
+            }
+        }
     }
 }
