@@ -13,8 +13,10 @@
 //! never 0) rejects most of them before the slot itself is read, eight at a time in one
 //! 64-bit word. A slot holds its key and up to three tokens inline; longer results and keys
 //! of pieces longer than 15 bytes go to two arenas. When an arena fills, the whole cache is
-//! cleared: memory stays bounded (`SLOTS` × 33 bytes + 2 × `ARENA` entries) and a cleared
-//! cache only costs misses.
+//! cleared: memory stays bounded (`SLOTS` × 33 bytes, `ARENA` spilled tokens, `KEY_ARENA` key
+//! bytes) and a cleared cache only costs misses. The key arena holds a few documents' long
+//! pieces (a SentencePiece word of CJK text is a whole line): at 512 KiB, five documents
+//! taken in turn cleared it on every pass (native/PERFORMANCE.md).
 //!
 //! One cache per tokenizer (its `owner` id) per thread, the `OWNERS` most recently used kept.
 
@@ -27,8 +29,10 @@ const WINDOW: usize = 8;
 /// Longest piece cached: a longer one (a run of one character) is rare, and its merge costs
 /// far more than the probe it would save.
 pub const MAX_PIECE: usize = 1024;
-/// Entries of each arena (spilled tokens; long keys' bytes): 4 MiB and 512 KiB at most.
+/// Spilled tokens kept (4 MiB at most).
 const ARENA: usize = 1 << 19;
+/// Bytes of the key arena (4 MiB at most).
+const KEY_ARENA: usize = 1 << 22;
 /// Most tokens cached for one piece: a piece that merges into more is rarely seen twice.
 const MAX_TOKENS: usize = 64;
 const OWNERS: usize = 4;
@@ -201,7 +205,7 @@ impl WordCache {
         }
         let long = p.key & LONG == LONG;
         let inline = tokens.len() <= INLINE && piece.len() <= u8::MAX as usize;
-        if (!inline && self.spill.len() + tokens.len() > ARENA) || (long && self.keys.len() + piece.len() > ARENA) {
+        if (!inline && self.spill.len() + tokens.len() > ARENA) || (long && self.keys.len() + piece.len() > KEY_ARENA) {
             self.clear();
         }
         let i = self.place(piece, p);
@@ -403,7 +407,7 @@ mod tests {
         for i in 0..(ARENA / 8) {
             let piece = format!("{i:0>40}");
             c.put(piece.as_bytes(), Probe::of(piece.as_bytes()), &split(piece.as_bytes(), 10));
-            assert!(c.spill.len() <= ARENA && c.keys.len() <= ARENA);
+            assert!(c.spill.len() <= ARENA && c.keys.len() <= KEY_ARENA);
         }
     }
 }
