@@ -168,14 +168,17 @@ impl SentencePieceBpe {
         if let Some(spans) = stretches.get(&key) {
             return spans.iter().try_for_each(|p| f(tok(p)));
         }
-        let mut spans = Vec::with_capacity(bytes.len() / 3);
+        let mut spans = stretches.take_scratch();
         let rel = |t: &Tok| Span { id: t.id, start: (t.start - st.start) as u32, end: (t.end - st.start) as u32 };
-        self.words_of(text, st, s, words, &mut |t| {
+        let flow = self.words_of(text, st, s, words, &mut |t| {
             spans.push(rel(&t));
             f(t)
-        })?;
-        stretches.put(&key, &spans);
-        ControlFlow::Continue(())
+        });
+        if flow.is_continue() {
+            stretches.put(&key, &spans);
+        }
+        stretches.give_scratch(spans);
+        flow
     }
 
     /// The tokens of one stretch, normalized and merged word by word (after a leading `▁`

@@ -23,6 +23,8 @@ pub const MIN_BYTES: usize = 256;
 const BUDGET: usize = 16 << 20;
 /// Longest stretch kept (its entry costs more than its bytes).
 pub const MAX_BYTES: usize = BUDGET / 4;
+/// Largest token buffer kept between stretches (3 MiB).
+const KEEP_SPANS: usize = 1 << 18;
 /// Per-token cost of an entry: `Span`.
 const SPAN_BYTES: usize = std::mem::size_of::<Span>();
 
@@ -75,6 +77,9 @@ pub struct StretchCache {
     order: VecDeque<u64>,
     /// Sum of the entries' `cost`.
     bytes: usize,
+    /// A reused buffer for the tokens of a stretch being tokenized (`take_scratch`): a long
+    /// stretch would otherwise pay a fresh allocation, and its page faults, on every miss.
+    scratch: Vec<Span>,
 }
 
 impl StretchCache {
@@ -82,6 +87,20 @@ impl StretchCache {
     pub fn get(&self, key: &Key) -> Option<&[Span]> {
         let e = self.entries.get(&key.hash)?;
         (e.owner == key.owner && e.prepend == key.prepend && *e.key == *key.bytes).then_some(&*e.spans)
+    }
+
+    /// An empty buffer to collect a stretch's tokens in; hand it back with `give_scratch`.
+    pub fn take_scratch(&mut self) -> Vec<Span> {
+        let mut v = std::mem::take(&mut self.scratch);
+        v.clear();
+        v
+    }
+
+    /// Takes the buffer back for the next stretch, unless it grew past `KEEP_SPANS`.
+    pub fn give_scratch(&mut self, v: Vec<Span>) {
+        if v.capacity() <= KEEP_SPANS {
+            self.scratch = v;
+        }
     }
 
     /// Keeps `spans` as the tokens of the stretch `key` names, dropping the oldest entries
