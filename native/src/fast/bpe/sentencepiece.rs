@@ -132,12 +132,7 @@ impl SentencePieceBpe {
     /// Word indices differ (a stretch is one word), so only ids and counts are split.
     pub fn cuts(&self, text: &str, plain_special: bool, parts: usize) -> Vec<(usize, usize)> {
         self.added.cuts(text, plain_special, parts, |bytes, p, after_match| {
-            if after_match || bytes[p] != b' ' {
-                return false;
-            }
-            let lead = (0..p).rev().find(|&i| bytes[i] & 0xC0 != 0x80).unwrap_or(0);
-            let prev = std::str::from_utf8(&bytes[lead..p]).ok().and_then(|s| s.chars().next());
-            prev.is_some_and(|c| c != ' ' && !self.glue.contains(&c))
+            !after_match && p > 0 && bytes[p] == b' ' && self.cuts_after(bytes, p)
         })
     }
 
