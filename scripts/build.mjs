@@ -9,6 +9,8 @@
 //   node scripts/build.mjs            build what is missing or out of date
 //   node scripts/build.mjs --force    rebuild both
 //   node scripts/build.mjs --ts-only  only the TypeScript
+//
+// Under an npm dry run (`npm_config_dry_run=true`) it builds nothing.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -107,5 +109,11 @@ function publicNames() {
   return names;
 }
 
-if (!args.has('--ts-only') && (force || nativeIsStale())) buildNative();
-buildTs();
+// `npm pack --dry-run` (and any npm dry run) runs `prepare` too; a dry run changes nothing, so
+// it builds nothing: it lists what is on disk in seconds instead of compiling for minutes.
+if (process.env.npm_config_dry_run === 'true') {
+  console.log('ferrotok: npm dry run, nothing built');
+} else {
+  if (!args.has('--ts-only') && (force || nativeIsStale())) buildNative();
+  buildTs();
+}
