@@ -7,7 +7,7 @@
 //!            Encodings (offsets to UTF-16 in offsets.rs), vocabulary.rs vocabulary + decode
 //!   paths:   fast/ (ours, by model: bpe/, wordpiece/, pretok/), pipeline.rs (tokenizers 0.23),
 //!            hf1.rs (tokenizers 1.0's pipeline, for the ids of models it serves fastest)
-//!   around:  batch.rs (rayon over rows), budget.rs, stream.rs, tensor.rs, corpus.rs, chat/
+//!   around:  utf16.rs (JS strings to UTF-8), batch.rs (rayon over rows), budget.rs, stream.rs, tensor.rs, corpus.rs, chat/
 //!
 //! Nothing here knows about Node: the `napi` feature adds the binding in `napi/`.
 //! Top-level modules import each other without cycles (scripts/check-module-cycles.mjs).
@@ -34,6 +34,7 @@ pub mod tensor;
 #[cfg(test)]
 mod testing;
 pub mod token_strings;
+pub mod utf16;
 pub mod vocab;
 
 #[cfg(feature = "napi")]

@@ -42,7 +42,7 @@ use crate::engine::{CountOptions, Engine};
 use crate::error::{guard, Code, Error, Result};
 use napi::sys;
 use std::cell::RefCell;
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_void, CString};
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
 
@@ -54,6 +54,8 @@ const SCRATCH_IDS: usize = 4096;
 
 thread_local! {
     static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The UTF-16 copy of the text being read (`append_string`).
+    static UNITS: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The functions bound to one engine, as a JS object `{ count, encodeIds }`.
@@ -282,32 +284,50 @@ unsafe fn with_text<T>(
     }
 }
 
-/// The JS string's UTF-8 (lone surrogates as U+FFFD, as every string argument), in `buf`.
-/// One UTF-16 unit is at most 3 UTF-8 bytes, so one write fills it.
+/// The JS string's UTF-8 (lone surrogates as U+FFFD, as every string argument), in `buf`:
+/// its UTF-16 units are copied out of V8 and transcoded by `utf16::append_utf8`.
 ///
 /// # Safety
 /// `env` is valid on the current (JS) thread, and `value` is a live value of the running call.
 unsafe fn read_utf8(env: sys::napi_env, value: sys::napi_value, buf: &mut Vec<u8>) -> Result<&str> {
-    let mut units = 0usize;
-    // SAFETY: `env` and `value` are valid (contract); with a null buffer Node-API only stores
-    // the string's length in UTF-16 units, and reports a non-string as a status.
-    if unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut units) } != sys::Status::napi_ok {
-        return Err(Error::invalid_argument("text must be a string"));
-    }
-    let cap = units * 3 + 1;
     buf.clear();
-    buf.reserve(cap);
-    let mut written = 0usize;
-    // SAFETY: `value` is a string (above); `buf` has room for `cap` bytes (`reserve` after
-    // `clear`), and Node-API writes at most `cap` there (at most `cap - 1` bytes of text and a
-    // NUL), storing the number of text bytes in `written`.
-    let s = unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr() as *mut c_char, cap, &mut written) };
-    if s != sys::Status::napi_ok || written >= cap {
-        return Err(Error::invalid_argument("text could not be read"));
-    }
-    // SAFETY: Node-API initialized the first `written` bytes, and `written < cap <= capacity`.
-    unsafe { buf.set_len(written) };
+    // SAFETY: `env` and `value` are valid (contract).
+    unsafe { append_string(env, value, buf) }.map_err(|()| Error::invalid_argument("text must be a string"))?;
     simdutf8::basic::from_utf8(buf).map_err(|_| Error::invalid_argument("text is not valid UTF-8 after conversion"))
+}
+
+/// Appends the UTF-8 of the JS string `value` to `out`; Err if it is not a string (or V8
+/// could not write it).
+///
+/// # Safety
+/// `env` is valid on the current (JS) thread, and `value` is a live value of the running call.
+unsafe fn append_string(env: sys::napi_env, value: sys::napi_value, out: &mut Vec<u8>) -> std::result::Result<(), ()> {
+    UNITS.with_borrow_mut(|units| {
+        let mut len = 0usize;
+        // SAFETY: `env` and `value` are valid (contract); with a null buffer Node-API only
+        // stores the string's length in UTF-16 units, and reports a non-string as a status.
+        if unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut len) } != sys::Status::napi_ok
+        {
+            return Err(());
+        }
+        units.clear();
+        units.reserve(len + 1);
+        let mut written = 0usize;
+        // SAFETY: `value` is a string (above); `units` has room for `len + 1` units (`reserve`
+        // after `clear`), and Node-API writes at most that many there (the string, then a
+        // NUL), storing the number of string units in `written`.
+        let s = unsafe { sys::napi_get_value_string_utf16(env, value, units.as_mut_ptr(), len + 1, &mut written) };
+        if s != sys::Status::napi_ok || written > len {
+            return Err(());
+        }
+        // SAFETY: Node-API initialized the first `written` units, and `written <= len < capacity`.
+        unsafe { units.set_len(written) };
+        crate::utf16::append_utf8(units, out);
+        if units.capacity() > KEEP_BYTES / 2 {
+            *units = Vec::new();
+        }
+        Ok(())
+    })
 }
 
 /// Throws `e` as a JS Error whose message is `CODE: message`.
@@ -550,7 +570,6 @@ unsafe fn read_texts(
     let (mut buf, mut ranges) = (Vec::<u8>::new(), Vec::with_capacity(rows.len()));
     for i in rows {
         let mut v = ptr::null_mut();
-        let mut units = 0usize;
         let not_string = || Error::invalid_argument(format!("texts[{i}] must be a string"));
         // SAFETY: `env` and `array` are valid (contract); any index may be read (undefined
         // past the end); `v` is a live out-pointer. A getter may run JS here, which can change
@@ -558,28 +577,10 @@ unsafe fn read_texts(
         if unsafe { sys::napi_get_element(env, array, i, &mut v) } != sys::Status::napi_ok {
             return Err(not_string());
         }
-        // SAFETY: `v` is a live handle (above); with a null buffer Node-API only stores the
-        // string's length in UTF-16 units, and reports a non-string as a status.
-        if unsafe { sys::napi_get_value_string_utf16(env, v, ptr::null_mut(), 0, &mut units) } != sys::Status::napi_ok {
-            return Err(not_string());
-        }
         let start = buf.len();
-        let cap = units * 3 + 1;
-        buf.reserve(cap);
-        let mut written = 0usize;
-        // SAFETY: `v` is a live string value (above); `reserve` left room for `cap` bytes past
-        // `start` (the length), so the pointer is in bounds and Node-API's at most `cap` bytes
-        // (at most `cap - 1` of text, then a NUL) fit; the text's byte count goes to `written`.
-        let s = unsafe {
-            sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().add(start) as *mut c_char, cap, &mut written)
-        };
-        if s != sys::Status::napi_ok || written >= cap {
-            return Err(Error::invalid_argument(format!("texts[{i}] could not be read")));
-        }
-        // SAFETY: the first `start` bytes were initialized before, Node-API initialized the
-        // next `written`, and `start + written < start + cap <= capacity`.
-        unsafe { buf.set_len(start + written) };
-        ranges.push((start, start + written));
+        // SAFETY: `env` is valid (contract) and `v` a live handle of this call (above).
+        unsafe { append_string(env, v, &mut buf) }.map_err(|()| not_string())?;
+        ranges.push((start, buf.len()));
     }
     Ok((buf, ranges))
 }
