@@ -407,18 +407,20 @@ fn long_text_split_in_parallel() {
 /// against the 0.23 crate: ids and counts over the corpus, random text, special tokens and
 /// repeats, with and without special tokens, in every special-token mode.
 fn pipeline_pairs() -> Vec<Pair> {
+    // With the engine each must get: a charsmap (SentencePiece's `Precompiled`) is ours.
+    let (plain, split) = ("tokenizers 1.0 pipeline", "tokenizers 1.0 pipeline, with ferrotok's charsmap pass");
     let files = [
-        ("unigram-spm16k", repo().join("../shared/models/unigram-spm16k/tokenizer.json")),
-        ("mon-unigram", repo().join("models/mon-unigram/tokenizer.json")),
-        ("wordlevel", repo().join("models/wordlevel-prose/tokenizer.json")),
+        ("unigram-spm16k", repo().join("../shared/models/unigram-spm16k/tokenizer.json"), split),
+        ("mon-unigram", repo().join("models/mon-unigram/tokenizer.json"), plain),
+        ("wordlevel", repo().join("models/wordlevel-prose/tokenizer.json"), plain),
     ];
     files
         .into_iter()
-        .map(|(name, path)| {
+        .map(|(name, path, engine)| {
             let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("{name}: {} is missing", path.display()));
             let fast = load::from_bytes(&bytes).unwrap();
             fast.wait_for_pipeline();
-            assert_eq!(fast.ids_engine(), "tokenizers 1.0 pipeline", "{name}");
+            assert_eq!(fast.ids_engine(), engine, "{name}");
             Pair { name, reference: Engine::new(Tokenizer::from_bytes(&bytes).unwrap()), fast }
         })
         .collect()
@@ -467,6 +469,15 @@ fn pipeline_ids_match_the_crate() {
             compare_ids(p, &text);
             let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
             compare_ids(p, &String::from_utf8_lossy(&bytes));
+        }
+        // Full-width forms the charsmap turns into an added token's text, and back-to-back
+        // marks it composes: the charsmap pass must hand these to the whole pipeline.
+        for unit in ["＜ｕｎｋ＞", "＜/s＞", "x＜／ｓ＞y", "<un\u{301}k>", "<\u{FF55}nk>", "e\u{301}\u{302}", "ﬁ"]
+        {
+            for n in [1, 2, 7] {
+                compare_ids(p, &unit.repeat(n));
+                compare_ids(p, &format!("{} text {}", unit.repeat(n), unit));
+            }
         }
         for unit in ["a", " ", "\n", "😀", "é", "\u{301}", "▁", "<s>", "</s>", "<unk>"] {
             for n in [1, 2, 3, 64, 1000] {

@@ -126,7 +126,7 @@ impl Engine {
         plain: bool,
         sink: &mut impl IdSink,
     ) -> bool {
-        let Some(p) = self.pipeline.as_deref().filter(|p| p.ready().is_some()) else { return false };
+        let Some(p) = self.pipeline.as_ref().filter(|p| p.ready_for(text.len())) else { return false };
         let mut ids = Vec::with_capacity(text.len() / 3 + 2);
         if p.ids_into(text, add_special_tokens, plain, &mut ids).is_none() {
             return false;

@@ -114,7 +114,8 @@ impl Engine {
     /// Which engine answers the ids calls now (`inspect` shows it).
     pub fn ids_engine(&self) -> &'static str {
         match (&self.pipeline, &self.fast) {
-            (Some(p), _) if p.ready().is_some() => "tokenizers 1.0 pipeline",
+            (Some(p), _) if p.splits_charsmap() => "tokenizers 1.0 pipeline, with ferrotok's charsmap pass",
+            (Some(p), _) if p.is_ready() => "tokenizers 1.0 pipeline",
             (Some(p), _) if !p.settled() => "tokenizers 0.23 (the 1.0 pipeline is still loading)",
             (_, Some(_)) => "ferrotok fast path",
             _ => "tokenizers 0.23",
