@@ -348,6 +348,50 @@ fn decode_arbitrary_ids() {
     }
 }
 
+/// Decoding against the crate's own `decode` on every model with a SentencePiece decoder
+/// chain (vocab/sp_decode.rs runs those from a table), ids drawn so that runs of byte
+/// tokens (partial and invalid UTF-8 among them), added and special tokens are common.
+#[test]
+fn sentencepiece_decoders_match_the_crate() {
+    let lenml = |x: &str| repo().join(format!("node_modules/@lenml/tokenizer-{x}/models/tokenizer.json"));
+    let files = [
+        lenml("llama2"),
+        lenml("gemma3"),
+        repo().join("../shared/models/unigram-spm16k/tokenizer.json"),
+        repo().join("models/mon-unigram/tokenizer.json"),
+    ];
+    let mut rng = Rng(0x5DEECE66D);
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let (crate_tok, engine) = (Tokenizer::from_bytes(&bytes).unwrap(), load::from_bytes(&bytes).unwrap());
+        assert_eq!(engine.decode_engine(), "ferrotok SentencePiece table", "{}", path.display());
+        let vocab = crate_tok.get_vocab(true);
+        let byte_ids: Vec<u32> =
+            vocab.iter().filter(|(t, _)| t.starts_with("<0x") && t.len() == 6).map(|(_, &id)| id).collect();
+        let added: Vec<u32> = crate_tok.get_added_tokens_decoder().keys().copied().collect();
+        let ids: Vec<u32> = vocab.values().copied().collect();
+        let pick = |rng: &mut Rng, from: &[u32]| from[(rng.next() % from.len() as u64) as usize];
+        for _ in 0..3000 {
+            let len = (rng.next() % 10) as usize;
+            let seq: Vec<u32> = (0..len)
+                .map(|_| match rng.next() % 3 {
+                    0 if !byte_ids.is_empty() => pick(&mut rng, &byte_ids),
+                    1 if !added.is_empty() => pick(&mut rng, &added),
+                    _ => pick(&mut rng, &ids),
+                })
+                .collect();
+            for skip in [false, true] {
+                assert_eq!(
+                    engine.decode(&seq, skip).unwrap(),
+                    crate_tok.decode(&seq, skip).unwrap(),
+                    "{} {seq:?} skip {skip}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn adversarial_repeats() {
     for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {

@@ -20,6 +20,7 @@ use crate::spec::BpeOptions;
 use crate::special::SpecialGuard;
 pub use crate::special::SpecialTokens;
 use crate::token_strings;
+use crate::vocab::sp_decode::SpDecoder;
 use crate::vocab::VocabIndex;
 pub use ids::PARALLEL_MIN_BYTES;
 pub use options::{CountOptions, EncodeOptions, Input};
@@ -48,6 +49,9 @@ pub struct Engine {
     processor_allows_elision: bool,
     /// Hugging Face's 1.0 engine, for the ids of models it serves fastest (hf1.rs).
     pipeline: Option<Arc<Pipeline>>,
+    /// A SentencePiece decoder chain run from a table (vocab/sp_decode.rs), built on the first
+    /// decode; None when the chain is not one it runs.
+    sp_decode: OnceLock<Option<SpDecoder>>,
 }
 
 enum ModelTokenizer {
@@ -100,6 +104,7 @@ impl Engine {
             fast,
             special: OnceLock::new(),
             affixes: OnceLock::new(),
+            sp_decode: OnceLock::new(),
             processor_allows_elision,
             pipeline: None,
         }

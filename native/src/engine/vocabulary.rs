@@ -5,6 +5,7 @@ use crate::error::{panic_detail, Code, Error, Result};
 use crate::fast::FastPath;
 use crate::pipeline;
 use crate::vocab::model::ModelVocab;
+use crate::vocab::sp_decode::SpDecoder;
 use crate::vocab::{self, VocabIndex};
 use std::collections::HashMap;
 use tokenizers::Model;
@@ -63,6 +64,9 @@ impl Engine {
         if let Some(text) = self.fast.as_ref().and_then(|f| f.decode(&self.tok, ids, skip_special_tokens)) {
             return Ok(text);
         }
+        if let Some(text) = self.sp_decoder().and_then(|d| d.decode(ids, skip_special_tokens)) {
+            return Ok(text);
+        }
         let decoded = match self.model_vocab() {
             Some(model) => vocab::decode_with(&self.tok, model, ids, skip_special_tokens),
             None => self.tok.decode(ids, skip_special_tokens),
@@ -80,6 +84,30 @@ impl Engine {
                     format!("this tokenizer could not decode these ids: {}", panic_detail(&p)),
                 ))
             })
+    }
+
+    /// Which path `decode` takes (for tests and diagnostics).
+    pub fn decode_engine(&self) -> &'static str {
+        match (&self.fast, self.sp_decoder()) {
+            (Some(FastPath::ByteLevel(_) | FastPath::WordPiece(_)), _) => "ferrotok fast path",
+            (_, Some(_)) => "ferrotok SentencePiece table",
+            _ => "tokenizers 0.23",
+        }
+    }
+
+    /// The table decoder of a SentencePiece decoder chain, if the tokenizer has one.
+    fn sp_decoder(&self) -> Option<&SpDecoder> {
+        self.sp_decode
+            .get_or_init(|| {
+                let decoder = serde_json::to_value(self.tok.get_decoder()?).ok()?;
+                let added = self.tok.get_added_vocabulary();
+                SpDecoder::build(&decoder, self.vocab().bound(), |id| {
+                    let token = self.id_to_token(id)?;
+                    let special = added.is_special_token(&token);
+                    Some((token, special))
+                })
+            })
+            .as_ref()
     }
 
     /// The ids of `get_vocab(true)`, without building its strings where the model's

@@ -8,6 +8,7 @@
 //! tokens, which the crate recomputes by building the whole map on every call.
 
 pub mod model;
+pub mod sp_decode;
 pub mod strings;
 
 use crate::error::{Code, Error, Result};
@@ -75,6 +76,11 @@ impl VocabIndex {
 
     pub fn size(&self) -> usize {
         self.size
+    }
+
+    /// One past the largest id the bitset can hold: every id that resolves is below it.
+    pub fn bound(&self) -> u32 {
+        (self.valid.len() * 64).min(u32::MAX as usize) as u32
     }
 
     pub fn contains(&self, id: u32) -> bool {
