@@ -46,7 +46,8 @@ export type {
 } from './onnx';
 export { FeatureExtractor, Embeddings, embed, cosineSimilarity } from './embed';
 export type { FeatureExtractorOptions, EmbedOptions, ScoredIndex } from './embed';
-export { encodeCorpus, CorpusJob } from './corpus/run';
+export { encodeCorpus } from './corpus/encode';
+export { CorpusJob } from './corpus/job';
 export type { CorpusOptions, CorpusProgress, CorpusResult } from './corpus/run';
 export type { CorpusFormat } from './corpus/formats';
 export type { InputFormat } from './corpus/inputs';

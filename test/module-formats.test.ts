@@ -21,6 +21,19 @@ describe('module formats', () => {
     expect(esm.Tokenizer.default()).toBe(cjs.Tokenizer.default());
   });
 
+  it('leaves the corpus pipeline unloaded until a corpus job starts', () => {
+    // readline and zlib come with the corpus readers (crypto too, but `node -e` loads that
+    // itself); importing ferrotok to tokenize must not pay for them (the corpus modules were
+    // half of the import's time).
+    const probe = [
+      "require('ferrotok');",
+      "const loaded = (m) => process.moduleLoadList.includes('NativeModule ' + m);",
+      "console.log(['readline', 'zlib'].filter(loaded).join(',') || 'none');",
+    ].join(' ');
+    const out = execFileSync(process.execPath, ['-e', probe], { cwd: repoRoot, encoding: 'utf8' });
+    expect(out.trim()).toBe('none');
+  });
+
   it('resolves through package.json exports from both module systems', () => {
     const cjsOut = execFileSync(process.execPath, ['-e', "const f = require('ferrotok'); console.log(typeof f.Tokenizer.fromFile)"], {
       cwd: repoRoot,

@@ -3,7 +3,6 @@
  * sizes (plan.ts), then encodes shard after shard (shard.ts; each on all cores), skipping
  * shards a killed earlier run already finished, and ends with manifest.json.
  */
-import { EventEmitter } from 'node:events';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { invalidArgument, TokenizerError } from '../errors';
 import type { SpecialTokensMode } from '../options';
 import { Tokenizer } from '../tokenizer';
 import { removeStale, writeAtomic } from './atomic';
+import { CorpusJob } from './job';
 import { CORPUS_FORMATS, type CorpusFormat, tokenTypeFor } from './formats';
 import { expandInputs, type InputFormat } from './inputs';
 import { type Manifest, sha256File, writeManifest } from './manifest';
@@ -103,38 +103,17 @@ const CORPUS_KEYS = optionKeys<CorpusOptions>({
 
 export const DEFAULT_SHARD_SIZE = 512 << 20;
 
-/**
- * A running `encodeCorpus`: await it for the result; `'progress'` events (CorpusProgress)
- * after every batch, `'shard'` events (ShardStats) as shards finish.
- */
-export class CorpusJob extends EventEmitter implements PromiseLike<CorpusResult> {
-  readonly #done: Promise<CorpusResult>;
-
-  /** @internal */
-  constructor(run: (job: CorpusJob) => Promise<CorpusResult>) {
-    super();
-    this.#done = Promise.resolve().then(() => run(this));
-  }
-
-  // biome-ignore lint/suspicious/noThenProperty: a CorpusJob is awaited like a promise, on purpose
-  then<A = CorpusResult, B = never>(
-    onFulfilled?: ((value: CorpusResult) => A | PromiseLike<A>) | null,
-    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): Promise<A | B> {
-    return this.#done.then(onFulfilled, onRejected);
-  }
-
-  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<CorpusResult | B> {
-    return this.#done.catch(onRejected);
-  }
-}
+export { CorpusJob };
 
 /** Encodes whole corpora into token shards. See CorpusOptions; the README has the formats. */
 export function encodeCorpus(options: CorpusOptions): CorpusJob {
-  return new CorpusJob(async (job) => {
-    const { spec, tokenizer } = await prepareRun(options);
-    return runLocally(spec, tokenizer, options, job);
-  });
+  return new CorpusJob((job) => runCorpus(options, job));
+}
+
+/** The work of one local `encodeCorpus` job (encode.ts starts it without importing this module). */
+export async function runCorpus(options: CorpusOptions, job: CorpusJob): Promise<CorpusResult> {
+  const { spec, tokenizer } = await prepareRun(options);
+  return runLocally(spec, tokenizer, options, job);
 }
 
 async function runLocally(spec: RunSpec, tok: Tokenizer, options: CorpusOptions, job: CorpusJob): Promise<CorpusResult> {
