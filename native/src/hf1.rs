@@ -10,10 +10,12 @@
 //!
 //! For a model whose normalizer starts with SentencePiece's `Precompiled` charsmap, the
 //! pipeline is built without that step, and text is normalized by our own pass instead
-//! (precompiled.rs, 2–3× the whole encode): the same ids, as the argument on `Split` shows,
-//! for text that holds no added token before or after the charsmap. The whole pipeline, for
-//! the other texts, is built when the first of them arrives (on a background thread, the
-//! 0.23 path serving meanwhile): a pipeline costs ~17 MB even for a 16k vocabulary.
+//! (precompiled.rs, 2–3× the whole encode): the same ids, as the argument on `Split` shows.
+//! Text that holds added tokens is cut where the pipeline cuts it and encoded piece by piece
+//! (`Split::encode_pieces`). The whole pipeline, for what neither covers (an added token the
+//! charsmap makes from other characters), is built when the first such text arrives (on a
+//! background thread, the 0.23 path serving meanwhile): a pipeline costs ~17 MB even for a
+//! 16k vocabulary.
 //!
 //! Its encode takes a scratch buffer from a pool guarded by one uncontended mutex per call
 //! (sharded by thread): the one lock on an ids path, and only on these models.
@@ -25,8 +27,11 @@ use precompiled::FastPrecompiled;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use tk1::normalizers::metaspace::PrependBehavior;
 use tk1::normalizers::Precompiled;
-use tk1::pipeline::{EncodeOptions, Override, PipelineToken, PipelineTokenizer};
+use tk1::pipeline::{
+    EncodeOptions, Override, PipelineNormalizer, PipelineToken, PipelineTokenizer, Segment, SpecialSegmentIterator,
+};
 
 /// When to build the pipeline: `FERROTOK_PIPELINE` = `background` (default), `sync` (during
 /// load: tests and benchmarks that must measure it from the first call), `off`.
@@ -69,16 +74,23 @@ struct Built {
 /// The charsmap step taken out of the pipeline (`rest`) and run by `normalizer` instead.
 ///
 /// Why the ids are the same: the pipeline first cuts the raw text at added tokens, normalizes
-/// each piece between them, and cuts the result at added tokens again. When the raw text holds
-/// no added token, and neither does our normalized text (which `rest` sees as raw), the first
-/// cut leaves the whole text in both pipelines; the full one's charsmap step (its first, as
+/// each piece between them, and cuts the result at added tokens again (special tokens count
+/// only when they are not plain text). When the raw text holds no added token, and neither does
+/// our normalized text (which `rest` sees as raw), the first cut leaves the whole text in both
+/// pipelines; the full one's charsmap step (its first, as
 /// it is the file's) then produces exactly our normalized text (precompiled.rs), and from there
 /// both run the same steps on the same string.
 struct Split {
     normalizer: FastPrecompiled,
     rest: PipelineTokenizer,
-    /// Every added token's text; None when there is none.
+    /// Every added token's text, and the non-special ones' (all the pipeline cuts at when
+    /// special tokens are plain text); None when there is none.
     added: Option<AhoCorasick>,
+    non_special: Option<AhoCorasick>,
+    /// For text that holds added tokens (`Split::encode_pieces`): the ids the post-processor
+    /// puts around a sequence, None when they could not be learned or the pipeline's steps
+    /// depend on where a piece starts (Metaspace's "first" prepend scheme).
+    affixes: Option<(Vec<u32>, Vec<u32>)>,
 }
 
 impl Split {
@@ -98,6 +110,8 @@ impl Split {
         struct Added<'a> {
             #[serde(borrow)]
             content: Cow<'a, str>,
+            #[serde(default)]
+            special: bool,
         }
         let file: File = serde_json::from_str(json).ok()?;
         let mut normalizer: serde_json::Value = serde_json::from_str(file.normalizer.get()).ok()?;
@@ -118,16 +132,92 @@ impl Split {
         let end = start + file.normalizer.get().len();
         let rest = format!("{}{}{}", &json[..start], without, &json[end..]);
         let rest = tk1::from_json(&rest).ok()?;
-        let added = match file.added_tokens.is_empty() {
-            true => None,
-            false => Some(AhoCorasick::new(file.added_tokens.iter().map(|t| t.content.as_ref())).ok()?),
+        let matcher = |tokens: Vec<&str>| match tokens.is_empty() {
+            true => Some(None),
+            false => AhoCorasick::new(tokens).ok().map(Some),
         };
-        Some(Split { normalizer: FastPrecompiled::new(charsmap), rest, added })
+        let added = matcher(file.added_tokens.iter().map(|t| t.content.as_ref()).collect())?;
+        let non_special =
+            matcher(file.added_tokens.iter().filter(|t| !t.special).map(|t| t.content.as_ref()).collect())?;
+        let affixes = match starts_matter(&rest) {
+            true => None,
+            false => affixes(&rest),
+        };
+        Some(Split { normalizer: FastPrecompiled::new(charsmap), rest, added, non_special, affixes })
     }
 
-    fn has_added(&self, text: &str) -> bool {
-        self.added.as_ref().is_some_and(|a| a.is_match(text))
+    /// Whether `text` holds an added token the pipeline would cut at (`plain`: special
+    /// tokens' text is ordinary text).
+    fn has_added(&self, text: &str, plain: bool) -> bool {
+        let matcher = if plain { &self.non_special } else { &self.added };
+        matcher.as_ref().is_some_and(|a| a.is_match(text))
     }
+
+    /// Text that holds added tokens, piece by piece: cut where the pipeline itself cuts the raw
+    /// text (its own iterator over its added vocabulary), each added token's id as it is, and
+    /// the text between normalized by our pass and encoded alone, then the post-processor's
+    /// affixes around the whole. The same ids as the whole pipeline when no piece's normalized
+    /// text holds an added token (as for `Split`) and the steps after the charsmap do not depend
+    /// on where a piece starts (`starts_matter`); None otherwise.
+    fn encode_pieces(&self, text: &str, opts: &EncodeOptions, tokens: &mut Vec<PipelineToken>) -> Option<()> {
+        let (before, after) = self.affixes.as_ref()?;
+        let plain = EncodeOptions { add_special_tokens: false, ..opts.clone() };
+        let base = tokens.len();
+        if opts.add_special_tokens {
+            tokens.extend(before.iter().map(|&id| PipelineToken::from(id)));
+        }
+        let pieces =
+            SpecialSegmentIterator::new(text, self.rest.get_added_vocabulary(), false, opts.encode_special_tokens);
+        for piece in pieces {
+            match piece {
+                Segment::SpecialToken(id) => tokens.push(PipelineToken::from(id)),
+                Segment::Text { text, .. } => {
+                    let normalized = self.normalizer.normalize(text);
+                    if self.has_added(&normalized, opts.encode_special_tokens)
+                        || self.rest.encode_into(&normalized, &plain, tokens).is_err()
+                    {
+                        tokens.truncate(base);
+                        return None;
+                    }
+                }
+            }
+        }
+        if opts.add_special_tokens {
+            tokens.extend(after.iter().map(|&id| PipelineToken::from(id)));
+        }
+        Some(())
+    }
+}
+
+/// Whether a step after the charsmap acts on where its text starts in the sequence: only
+/// Metaspace with the "first" prepend scheme does (it prepends to the opening piece alone).
+fn starts_matter(rest: &PipelineTokenizer) -> bool {
+    rest.get_normalizers()
+        .iter()
+        .any(|n| matches!(n, PipelineNormalizer::Metaspace(m) if m.prepend() == PrependBehavior::First))
+}
+
+/// The ids `rest` puts before and after one sequence with special tokens on, learned from a
+/// probe: the probe's ids must appear once, whole, inside its ids with the affixes.
+fn affixes(rest: &PipelineTokenizer) -> Option<(Vec<u32>, Vec<u32>)> {
+    let ids = |add_special_tokens| -> Option<Vec<u32>> {
+        let opts = EncodeOptions {
+            add_special_tokens,
+            encode_special_tokens: true,
+            padding: Override::Off,
+            truncation: Override::Off,
+        };
+        let mut tokens = Vec::new();
+        rest.encode_into("a", &opts, &mut tokens).ok()?;
+        Some(tokens.iter().map(|t| t.id()).collect())
+    };
+    let (with, core) = (ids(true)?, ids(false)?);
+    if core.is_empty() || core.len() > with.len() {
+        return None;
+    }
+    let mut at = (0..=with.len() - core.len()).filter(|&i| with[i..i + core.len()] == core[..]);
+    let (Some(i), None) = (at.next(), at.next()) else { return None };
+    Some((with[..i].to_vec(), with[i + core.len()..].to_vec()))
 }
 
 impl Pipeline {
@@ -281,9 +371,12 @@ impl Pipeline {
 impl Built {
     /// `text` through the split pipeline when that gives the whole one's ids; None otherwise.
     fn encode_into(&self, text: &str, opts: &EncodeOptions, tokens: &mut Vec<PipelineToken>) -> Option<()> {
-        let split = self.split.as_ref().filter(|s| !s.has_added(text))?;
+        let split = self.split.as_ref()?;
+        if split.has_added(text, opts.encode_special_tokens) {
+            return split.encode_pieces(text, opts, tokens);
+        }
         let normalized = split.normalizer.normalize(text);
-        if split.has_added(&normalized) {
+        if split.has_added(&normalized, opts.encode_special_tokens) {
             return None;
         }
         split.rest.encode_into(&normalized, opts, tokens).ok()
@@ -307,17 +400,20 @@ mod tests {
     #[test]
     fn the_charsmap_pass_gives_the_whole_pipelines_ids() {
         let json = std::fs::read(crate::testing::shared("models/unigram-spm16k/tokenizer.json")).unwrap();
-        let whole = tk1::from_json(&tk1::canonicalize_str(std::str::from_utf8(&json).unwrap()).unwrap()).unwrap();
+        let reference = tk1::from_json(&tk1::canonicalize_str(std::str::from_utf8(&json).unwrap()).unwrap()).unwrap();
         let pipeline = Pipeline::start(&json, Mode::Sync).unwrap();
         assert!(pipeline.splits_charsmap());
         let built = pipeline.built.get().unwrap().as_ref().unwrap();
         let split = built.split.as_ref().unwrap();
+        assert_eq!(split.affixes, Some((vec![], vec![1])), "T5-style: `$A </s>`, `</s>` is 1");
         let mut docs = crate::testing::long_docs();
         docs.truncate(3);
         let plain = ["ＦＵＬＬ　ｗｉｄｔｈ ①", "e\u{301}\u{302} ﬁ", ""];
-        // Added tokens written out, or made by the charsmap from full-width forms: these go
-        // to the whole pipeline, built when the first of them comes.
-        let tricky = ["a </s> b", "＜ｕｎｋ＞", "x＜／ｓ＞y", "<pad>"];
+        // Added tokens written out go piece by piece; those the charsmap makes from
+        // full-width forms go to the whole pipeline, built when the first of them comes.
+        let pieces = ["a </s> b", "<pad>", "</s></s> x </s>", " <unk>\u{301}", "<s>"];
+        let whole = ["＜ｕｎｋ＞", "x＜／ｓ＞y"];
+        let mut seen_whole = false;
         for add_special_tokens in [true, false] {
             for encode_special_tokens in [true, false] {
                 let opts = EncodeOptions {
@@ -326,12 +422,13 @@ mod tests {
                     padding: Override::Off,
                     truncation: Override::Off,
                 };
-                for text in docs.iter().map(String::as_str).chain(plain).chain(tricky) {
+                for text in docs.iter().map(String::as_str).chain(plain).chain(pieces).chain(whole) {
                     let mut got = Vec::new();
                     pipeline.ids_into(text, add_special_tokens, encode_special_tokens, &mut got).unwrap();
-                    assert_eq!(got, ids(&whole, text, &opts), "{:?}", &text[..text.len().min(40)]);
-                    let lazy = plain.contains(&text) || docs.iter().any(|d| d == text);
-                    assert_eq!(built.full.get().is_some(), !lazy || built.full_started.load(Ordering::Acquire));
+                    assert_eq!(got, ids(&reference, text, &opts), "{:?}", &text[..text.len().min(40)]);
+                    // With special tokens as plain text, `<unk>` made by the charsmap is text too.
+                    seen_whole |= whole.contains(&text) && !encode_special_tokens;
+                    assert_eq!(built.full.get().is_some(), seen_whole, "{:?}", &text[..text.len().min(40)]);
                 }
             }
         }
@@ -339,8 +436,8 @@ mod tests {
         // read them as the added tokens, which the whole one does not.
         let opts = EncodeOptions::default();
         for text in ["＜ｕｎｋ＞", "x＜／ｓ＞y"] {
-            assert!(split.has_added(&split.normalizer.normalize(text)), "{text}");
-            assert_ne!(ids(&split.rest, &split.normalizer.normalize(text), &opts), ids(&whole, text, &opts));
+            assert!(split.has_added(&split.normalizer.normalize(text), false), "{text}");
+            assert_ne!(ids(&split.rest, &split.normalizer.normalize(text), &opts), ids(&reference, text, &opts));
         }
     }
 }
