@@ -116,21 +116,25 @@ impl SpDecoder {
             };
             let entry = match byte {
                 Some(b) => Entry::Byte(b),
-                None => d.push_bytes(emitted.as_bytes()),
+                None => {
+                    let (start, end) = d.push_bytes(emitted.as_bytes());
+                    Entry::Text { start, end }
+                }
             };
             d.entries.push(entry);
             if matches!(chain, Chain::Metaspace { drop_first: true }) {
-                let Entry::Text { start, end } = d.push_bytes(t.replace(MARK, "").as_bytes()) else { unreachable!() };
-                d.first.push((start, end));
+                let first = d.push_bytes(t.replace(MARK, "").as_bytes());
+                d.first.push(first);
             }
         }
         Some(d)
     }
 
-    fn push_bytes(&mut self, b: &[u8]) -> Entry {
+    /// Appends `b` to `bytes`; its range there.
+    fn push_bytes(&mut self, b: &[u8]) -> (u32, u32) {
         let start = self.bytes.len() as u32;
         self.bytes.extend_from_slice(b);
-        Entry::Text { start, end: self.bytes.len() as u32 }
+        (start, self.bytes.len() as u32)
     }
 
     /// The crate's `decode(ids, skip_special_tokens)`; None for an id no token has.
