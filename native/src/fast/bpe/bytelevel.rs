@@ -10,7 +10,7 @@
 //! lstrip/rstrip/single_word. With NFC, an input that is not already NFC falls back to the
 //! crate path (NFC would move offsets; the check is the crate's own normalizer code).
 
-use super::word_cache;
+use super::word_cache::{self, Probe, WordCache};
 use super::{Alphabet, Bpe, Piece, Whole};
 use crate::fast::added::{AddedMatcher, Segment};
 use crate::fast::pretok::{Pattern, GPT2_REGEX};
@@ -122,12 +122,13 @@ impl ByteLevelBpe {
             // A reused buffer: a 100-char prompt otherwise pays an allocation per call. A
             // nested call on the same thread (none today) would get a fresh one.
             let (mut borrowed, mut fresh) = (cell.try_borrow_mut(), Vec::new());
-            let pieces = match &mut borrowed {
+            let scratch = match &mut borrowed {
                 Ok(p) => &mut **p,
                 Err(_) => &mut fresh,
             };
             let mut word = 0u32;
-            word_cache::with(self.bpe.owner(), |mut cache| {
+            word_cache::with(self.bpe.owner(), |cache| {
+                let mut cache = cache;
                 self.added.try_segments(text, plain_special, |seg| match seg {
                     Segment::Added { id, start, end } => f(Tok::added_word(id, start, end, &mut word)),
                     Segment::Text { start, end } => {
@@ -136,20 +137,51 @@ impl ByteLevelBpe {
                             Some(n) => (n.as_str(), 0),
                             None => (&text[start..end], start),
                         };
-                        for (ps, pe) in self.pattern.splits(segment) {
-                            pieces.clear();
-                            self.bpe.encode_cached(&segment.as_bytes()[ps..pe], pieces, cache.as_deref_mut());
-                            emit(pieces, start + ps, word, &mut f)?;
-                            word += 1;
+                        match cache.as_deref_mut() {
+                            Some(cache) => self.segment_cached(segment, start, cache, scratch, &mut word, &mut f),
+                            None => self.pattern.each_split(segment, |ps, pe| {
+                                scratch.clear();
+                                self.bpe.encode(&segment.as_bytes()[ps..pe], scratch);
+                                emit(scratch, start + ps, word, &mut f)?;
+                                word += 1;
+                                ControlFlow::Continue(())
+                            }),
                         }
-                        ControlFlow::Continue(())
                     }
                 });
             });
-            if pieces.capacity() > 1 << 16 {
-                *pieces = Vec::new();
+            if scratch.capacity() > 1 << 16 {
+                *scratch = Vec::new();
             }
         });
+    }
+
+    /// The tokens of one segment (text between added tokens, at `base` in the text) through the
+    /// word cache.
+    fn segment_cached(
+        &self,
+        segment: &str,
+        base: usize,
+        cache: &mut WordCache,
+        scratch: &mut Vec<Piece>,
+        word: &mut u32,
+        f: &mut impl FnMut(Tok) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let bytes = segment.as_bytes();
+        self.pattern.each_split(segment, |ps, pe| {
+            let w = *word;
+            *word += 1;
+            let probe = Probe::at(bytes, ps, pe);
+            self.bpe.each_token(&bytes[ps..pe], probe, cache, scratch, |t| {
+                f(Tok {
+                    id: t.id,
+                    start: base + ps + t.start as usize,
+                    end: base + ps + t.end as usize,
+                    word: w,
+                    added: false,
+                })
+            })
+        })
     }
 
     /// Up to `parts` pieces of `text` that tokenize independently to exactly the tokens of the

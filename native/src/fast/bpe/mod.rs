@@ -33,9 +33,10 @@ use crate::hash::{short_key, FxHashMap};
 use premerge::{bmp_char, CharMerges, Edges, Model};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
-use word_cache::{Probe, WordCache};
+pub use word_cache::{Probe, WordCache};
 
 /// At most 255, so symbol links fit a u8.
 const SMALL: usize = 24;
@@ -209,6 +210,29 @@ impl Bpe {
             return self.encode(piece, out);
         };
         self.encode_probed(piece, Probe::of(piece), out, cache);
+    }
+
+    /// Calls `f` with each token of `piece` until it returns `Break`: from `cache` when the
+    /// piece is in it (`probe` is the piece's, computed and perhaps prefetched by the caller),
+    /// else encoded into `scratch` and remembered there. Nothing is copied on a hit.
+    #[inline]
+    pub fn each_token(
+        &self,
+        piece: &[u8],
+        probe: Probe,
+        cache: &mut WordCache,
+        scratch: &mut Vec<Piece>,
+        mut f: impl FnMut(Piece) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        if let Some(flow) = cache.each(piece, probe, |id, start, end| f(Piece { id, start, end })) {
+            return flow;
+        }
+        scratch.clear();
+        self.encode(piece, scratch);
+        if piece.len() <= word_cache::MAX_PIECE {
+            cache.put(piece, probe, scratch);
+        }
+        scratch.iter().try_for_each(|&t| f(t))
     }
 
     /// `encode_cached` with the piece's probe already computed (and perhaps prefetched).

@@ -23,6 +23,7 @@
 use super::Piece;
 use crate::hash::short_key;
 use std::cell::RefCell;
+use std::ops::ControlFlow;
 
 const SLOTS: usize = 1 << 16;
 const WINDOW: usize = 8;
@@ -80,17 +81,43 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// The probe of `bytes[start..end]`, reading the key of a short piece as one 16-byte load
+    /// masked to its length when the bytes after it are there to read: a load shaped by the
+    /// length (`short_key`) mispredicts a branch whenever a piece's length differs from the
+    /// last one's.
+    #[inline]
+    pub fn at(bytes: &[u8], start: usize, end: usize) -> Probe {
+        let n = end - start;
+        match bytes.get(start..start + 16) {
+            Some(w) if n <= 15 => {
+                let word = u128::from_le_bytes(w.try_into().unwrap_or_default());
+                let key = (word & ((1u128 << (8 * n)) - 1)) | ((n as u128) << 120);
+                Probe { key, hash: fold(key as u64, (key >> 64) as u64) }
+            }
+            _ => Probe::of(&bytes[start..end]),
+        }
+    }
+
     #[inline]
     pub fn of(piece: &[u8]) -> Probe {
         if piece.len() <= 15 {
             let key = short_key(piece);
-            let hash = mix((key as u64) ^ ((key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            Probe { key, hash }
+            Probe { key, hash: fold(key as u64, (key >> 64) as u64) }
         } else {
             let hash = hash_bytes(piece);
             Probe { key: LONG | ((piece.len() as u128) << 64) | hash as u128, hash }
         }
     }
+}
+
+/// The two halves of a key folded by one 64 × 64 → 128-bit multiply (the mixer of foldhash
+/// and wyhash): each half of the product depends on every input bit, so slots and tags spread
+/// even for keys that differ in one byte (digits), for one multiply instead of MurmurHash3's
+/// three-step finalizer.
+#[inline]
+fn fold(lo: u64, hi: u64) -> u64 {
+    let p = ((lo ^ 0x243F_6A88_85A3_08D3) as u128) * ((hi ^ 0x9E37_79B9_7F4A_7C15) as u128);
+    (p as u64) ^ ((p >> 64) as u64)
 }
 
 /// MurmurHash3's 64-bit finalizer: every output bit depends on every input bit, so the
@@ -151,8 +178,22 @@ impl WordCache {
     #[inline]
     fn find(&self, piece: &[u8], p: Probe) -> Option<usize> {
         let home = Self::home(p.hash);
-        let window = u64::from_le_bytes(self.tags[home..home + WINDOW].try_into().ok()?);
         let tag = tag_of(p.hash);
+        // Most pieces sit in their home slot (`place` fills a window from there). Its tag and
+        // its key are read at addresses known from the hash alone, so both loads are in flight
+        // at once; the window's tags are read only if that misses.
+        if self.tags[home] == tag
+            && self.slots[home].key == p.key
+            && (p.key & LONG != LONG || self.long_key_is(home, piece))
+        {
+            return Some(home);
+        }
+        self.find_in_window(piece, p, home, tag)
+    }
+
+    #[inline(never)]
+    fn find_in_window(&self, piece: &[u8], p: Probe, home: usize, tag: u8) -> Option<usize> {
+        let window = u64::from_le_bytes(self.tags[home..home + WINDOW].try_into().ok()?);
         let mut hits = matches(window, tag);
         while hits != 0 {
             let i = home + (hits.trailing_zeros() / 8) as usize;
@@ -177,25 +218,45 @@ impl WordCache {
     /// a miss.
     #[inline]
     pub fn get(&self, piece: &[u8], p: Probe, mut f: impl FnMut(u32, u32, u32)) -> bool {
-        let Some(i) = self.find(piece, p) else { return false };
+        self.each(piece, p, |id, start, end| {
+            f(id, start, end);
+            ControlFlow::Continue(())
+        })
+        .is_some()
+    }
+
+    /// `get` for a caller that may stop: `f(id, start, end)` for each token of a cached piece
+    /// until it returns `Break`; None on a miss.
+    #[inline]
+    pub fn each(
+        &self,
+        piece: &[u8],
+        p: Probe,
+        mut f: impl FnMut(u32, u32, u32) -> ControlFlow<()>,
+    ) -> Option<ControlFlow<()>> {
+        let i = self.find(piece, p)?;
         let s = &self.slots[i];
         if s.meta == SPILLED {
             let (at, n) = (s.ids[0] as usize, s.ids[1] as usize);
             let mut start = 0;
             for &(id, end) in &self.spill[at..at + n] {
-                f(id, start, end);
+                if f(id, start, end).is_break() {
+                    return Some(ControlFlow::Break(()));
+                }
                 start = end;
             }
-        } else {
-            let n = s.meta as usize;
-            let mut start = 0;
-            for k in 0..n {
-                let end = if k + 1 == n { piece.len() as u32 } else { s.ends[k] as u32 };
-                f(s.ids[k], start, end);
-                start = end;
-            }
+            return Some(ControlFlow::Continue(()));
         }
-        true
+        let n = s.meta as usize;
+        let mut start = 0;
+        for k in 0..n {
+            let end = if k + 1 == n { piece.len() as u32 } else { s.ends[k] as u32 };
+            if f(s.ids[k], start, end).is_break() {
+                return Some(ControlFlow::Break(()));
+            }
+            start = end;
+        }
+        Some(ControlFlow::Continue(()))
     }
 
     /// Remembers the tokens of `piece` (contiguous, covering it).

@@ -12,11 +12,14 @@
 //! the exact pattern string; anything else stays on the crate path. Tests compare against the
 //! crate's own `Split` on the corpus and on random strings over every tricky class.
 
+mod cl100k;
+mod classify;
 pub mod unicode;
 // Generated tables (one entry per line is not worth 3,500 lines).
 #[rustfmt::skip]
 mod unicode_tables;
 
+use std::ops::ControlFlow;
 use unicode::{classes, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,10 +62,61 @@ impl Pattern {
         }
     }
 
-    /// The splits of `s` as byte ranges, in order.
+    /// The splits of `s` as byte ranges, in order, one match after another: the reference
+    /// `each_split` is tested against.
     pub fn splits(self, s: &str) -> Splits<'_> {
         Splits { pattern: self, s, pos: 0 }
     }
+
+    /// Calls `f` with each split of `s` (a byte range), in order, until it returns `Break`.
+    /// cl100k and Qwen2 compute every split's start at once as a bitstream (cl100k.rs); the
+    /// other patterns match one split after another.
+    pub fn each_split(self, s: &str, mut f: impl FnMut(usize, usize) -> ControlFlow<()>) -> ControlFlow<()> {
+        let digits = match self {
+            Pattern::Cl100k => 3,
+            Pattern::Qwen2 => 1,
+            _ => return self.splits(s).try_for_each(|(a, b)| f(a, b)),
+        };
+        STARTS.with(|cell| {
+            // A reused bitmap (one bit per byte); a nested call on this thread gets its own.
+            let (mut borrowed, mut fresh) = (cell.try_borrow_mut(), Vec::new());
+            let bits = match &mut borrowed {
+                Ok(b) => &mut **b,
+                Err(_) => &mut fresh,
+            };
+            cl100k::starts(s, digits, bits);
+            let flow = each_range(bits, s.len(), &mut f);
+            if bits.capacity() > 1 << 16 {
+                *bits = Vec::new();
+            }
+            flow
+        })
+    }
+}
+
+thread_local! {
+    static STARTS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The ranges between consecutive set bits of `starts` (bit 0 is set), the last one ending at
+/// `len`.
+fn each_range(starts: &[u64], len: usize, f: &mut impl FnMut(usize, usize) -> ControlFlow<()>) -> ControlFlow<()> {
+    let mut from = 0;
+    for (k, &word) in starts.iter().enumerate() {
+        let mut m = word;
+        while m != 0 {
+            let at = k * 64 + m.trailing_zeros() as usize;
+            m &= m - 1;
+            if at > 0 {
+                f(from, at)?;
+            }
+            from = at;
+        }
+    }
+    if len > 0 {
+        f(from, len)?;
+    }
+    ControlFlow::Continue(())
 }
 
 pub struct Splits<'a> {
@@ -84,38 +138,134 @@ impl Iterator for Splits<'_> {
 }
 
 // ---- character helpers (byte positions are always char boundaries) ----
+//
+// Most text a byte-level tokenizer sees is mostly ASCII, so every helper reads a byte first and
+// answers an ASCII one from `ASCII` without decoding a character; only a byte ≥ 0x80 decodes
+// the character it starts and looks it up in the Unicode tables.
 
+/// Class flags of each ASCII byte (as `classes` gives them).
+const ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'a'..=b'z' => LETTER | LOWERISH,
+            b'A'..=b'Z' => LETTER | UPPERISH,
+            b'0'..=b'9' => NUMBER,
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => SPACE,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The character starting at byte `i` of `s` (a char boundary, `i < s.len()`).
+#[inline]
+fn decode(s: &str, i: usize) -> char {
+    let b = s.as_bytes();
+    let b0 = b[i];
+    if b0 < 0x80 {
+        return b0 as char;
+    }
+    let cont = |k: usize| (b[i + k] & 0x3F) as u32;
+    let cp = match b0 {
+        0xC0..=0xDF => ((b0 as u32 & 0x1F) << 6) | cont(1),
+        0xE0..=0xEF => ((b0 as u32 & 0x0F) << 12) | (cont(1) << 6) | cont(2),
+        _ => ((b0 as u32 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
+    };
+    // `s` is valid UTF-8 and `i` starts a character, so `cp` is a scalar value.
+    char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
+
+/// The character at byte `i`; None past the end or inside a character (as `str::get` is).
 #[inline]
 fn ch(s: &str, i: usize) -> Option<char> {
-    s.get(i..).and_then(|t| t.chars().next())
+    (i < s.len() && s.is_char_boundary(i)).then(|| decode(s, i))
 }
 
+/// The character at byte `i` and its classes; None past the end or inside a character.
 #[inline]
 fn class_at(s: &str, i: usize) -> Option<(char, u8)> {
-    ch(s, i).map(|c| (c, if c.is_ascii() { ascii_class(c as u8) } else { classes(c) }))
-}
-
-#[inline]
-fn ascii_class(b: u8) -> u8 {
-    match b {
-        b'a'..=b'z' => LETTER | LOWERISH,
-        b'A'..=b'Z' => LETTER | UPPERISH,
-        b'0'..=b'9' => NUMBER,
-        b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => SPACE,
-        _ => 0,
+    let b = *s.as_bytes().get(i)?;
+    if b < 0x80 {
+        return Some((b as char, ASCII[b as usize]));
     }
+    if b < 0xC0 {
+        return None;
+    }
+    let c = decode(s, i);
+    Some((c, classes(c)))
 }
 
 /// End of the run of chars whose classes intersect `class`, from `i`.
-#[inline]
+///
+/// Eight bytes at a time while they are ASCII: `ascii_in` marks the bytes of the class, and the
+/// first unmarked one ends the run (or is a non-ASCII character to decode and look up). A
+/// byte loop mispredicts its exit branch at the end of every word; this takes one branch per
+/// eight bytes.
+#[inline(always)]
 fn run(s: &str, mut i: usize, class: u8) -> usize {
-    while let Some((c, k)) = class_at(s, i) {
-        if k & class == 0 {
-            break;
+    let bytes = s.as_bytes();
+    while let Some(&b) = bytes.get(i) {
+        if b >= 0x80 {
+            let c = decode(s, i);
+            if classes(c) & class == 0 {
+                return i;
+            }
+            i += c.len_utf8();
+            continue;
         }
-        i += c.len_utf8();
+        let Some(w) = bytes.get(i..i + 8) else {
+            if ASCII[b as usize] & class == 0 {
+                return i;
+            }
+            i += 1;
+            continue;
+        };
+        let outside = !ascii_in(u64::from_le_bytes(w.try_into().unwrap_or_default()), class) & HIGH;
+        if outside == 0 {
+            i += 8;
+            continue;
+        }
+        i += (outside.trailing_zeros() / 8) as usize;
+        // The byte that ended the class run: ASCII ends the run, non-ASCII is decoded above.
+        if bytes[i] < 0x80 {
+            return i;
+        }
     }
     i
+}
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = LOW * 0x80;
+
+/// Bit 7 of each byte of `w` set where that byte is ASCII and its class (`ASCII`) intersects
+/// `class`. Every byte is cut to 7 bits first, so the additions never carry into the next
+/// byte: `x + (0x80 - lo)` has bit 7 set exactly when `x >= lo`.
+#[inline(always)]
+fn ascii_in(w: u64, class: u8) -> u64 {
+    let x = w & (LOW * 0x7F);
+    let at_least = |x: u64, lo: u8| x + LOW * (0x80 - lo) as u64;
+    let range = |x: u64, lo: u8, hi: u8| at_least(x, lo) & !at_least(x, hi + 1);
+    let mut m = 0;
+    if class & LETTER != 0 {
+        m |= range(x | (LOW * 0x20), b'a', b'z');
+    } else {
+        if class & LOWERISH != 0 {
+            m |= range(x, b'a', b'z');
+        }
+        if class & UPPERISH != 0 {
+            m |= range(x, b'A', b'Z');
+        }
+    }
+    if class & NUMBER != 0 {
+        m |= range(x, b'0', b'9');
+    }
+    if class & SPACE != 0 {
+        m |= range(x, b'\t', b'\r') | range(x ^ (LOW * b' ' as u64), 0, 0);
+    }
+    m & !w & HIGH
 }
 
 /// Like `run`, at most `max` chars.
@@ -136,11 +286,20 @@ fn is_other(k: u8) -> bool {
 }
 
 fn run_other(s: &str, mut i: usize) -> usize {
-    while let Some((c, k)) = class_at(s, i) {
-        if !is_other(k) {
-            break;
+    let bytes = s.as_bytes();
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if !is_other(ASCII[b as usize]) {
+                break;
+            }
+            i += 1;
+        } else {
+            let c = decode(s, i);
+            if !is_other(classes(c)) {
+                break;
+            }
+            i += c.len_utf8();
         }
-        i += c.len_utf8();
     }
     i
 }
@@ -282,13 +441,32 @@ fn o200k_upper_word(s: &str, start: usize) -> Option<usize> {
     (a_end > start).then(|| run(s, a_end, LOWERISH))
 }
 
+/// o200k's first two alternatives, after the prefix, from `start`.
+#[inline]
+fn o200k_word(s: &str, start: usize) -> Option<usize> {
+    o200k_lower_word(s, start).or_else(|| o200k_upper_word(s, start))
+}
+
 fn o200k(s: &str, p: usize) -> usize {
     let Some((c0, k0)) = class_at(s, p) else { return s.len() };
     let l0 = c0.len_utf8();
-    let starts: &[usize] = if is_prefix(c0, k0) { &[p + l0, p] } else { &[p] };
-    let word =
-        |alt: fn(&str, usize) -> Option<usize>| starts.iter().filter(|&&st| st < s.len()).find_map(|&st| alt(s, st));
-    if let Some(e) = word(o200k_lower_word).or_else(|| word(o200k_upper_word)) {
+    let word = if c0.is_ascii() {
+        // An ASCII character is never a mark, so the first two alternatives can only start at
+        // `p` when it is a letter, or after it when it is the optional prefix.
+        match (k0 & LETTER != 0, is_prefix(c0, k0)) {
+            (true, _) => o200k_word(s, p),
+            (false, true) if p + 1 < s.len() => o200k_word(s, p + 1),
+            _ => None,
+        }
+    } else {
+        // The prefix is optional and greedy: each alternative is tried after it, then at `p`.
+        let starts: &[usize] = if is_prefix(c0, k0) { &[p + l0, p] } else { &[p] };
+        let word = |alt: fn(&str, usize) -> Option<usize>| {
+            starts.iter().filter(|&&st| st < s.len()).find_map(|&st| alt(s, st))
+        };
+        word(o200k_lower_word).or_else(|| word(o200k_upper_word))
+    };
+    if let Some(e) = word {
         let after = if ch(s, e) == Some('\'') { contraction(s, e + 1, true) } else { None };
         return after.unwrap_or(e);
     }
@@ -403,6 +581,28 @@ mod tests {
         '\u{FEFF}',
         '\u{10FFFF}',
     ];
+
+    /// The eight-byte class test marks exactly the bytes `ASCII` puts in the class, for every
+    /// byte value (non-ASCII ones never) in every lane, beside every other byte value.
+    #[test]
+    fn ascii_in_agrees_with_the_table() {
+        let classes = [LETTER, NUMBER, SPACE, UPPERISH, LOWERISH, UPPERISH | LOWERISH, LETTER | NUMBER];
+        for class in classes {
+            for b in 0..=255u8 {
+                for other in [0u8, b'a', b' ', 0x7F, 0x80, 0xFF] {
+                    for lane in 0..8 {
+                        let mut bytes = [other; 8];
+                        bytes[lane] = b;
+                        let m = ascii_in(u64::from_le_bytes(bytes), class);
+                        for (k, &x) in bytes.iter().enumerate() {
+                            let want = x < 0x80 && ASCII[x as usize] & class != 0;
+                            assert_eq!(m >> (8 * k + 7) & 1 == 1, want, "class {class} byte {x:#x} lane {k}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn pattern_strings_round_trip() {

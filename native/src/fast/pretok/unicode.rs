@@ -2,11 +2,10 @@
 //!
 //! Data: `RANGES` (generated from Oniguruma by examples/gen_unicode_tables.rs) maps every
 //! code point to a set of class flags. Lookups go through a 64 KiB table for the BMP, built
-//! once on first use (~0.1 ms), and a binary search for astral code points, which are rare
+//! at compile time, and a binary search for astral code points, which are rare
 //! in text. The test at the bottom re-derives every code point from Oniguruma.
 
 use super::unicode_tables::RANGES;
-use std::sync::OnceLock;
 
 /// `\p{L}`
 pub const LETTER: u8 = 1 << 0;
@@ -19,27 +18,28 @@ pub const UPPERISH: u8 = 1 << 3;
 /// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]` — o200k's "lower-ish" run
 pub const LOWERISH: u8 = 1 << 4;
 
-static BMP: OnceLock<Box<[u8]>> = OnceLock::new();
-
-fn bmp() -> &'static [u8] {
-    BMP.get_or_init(|| {
-        let mut table = vec![0u8; 0x10000];
-        for (i, &(start, flags)) in RANGES.iter().enumerate() {
-            let end = RANGES.get(i + 1).map_or(0x110000, |r| r.0).min(0x10000);
-            if start >= 0x10000 {
-                break;
-            }
-            table[start as usize..end as usize].fill(flags);
+/// Class flags of every BMP code point, computed from `RANGES` at compile time: a lookup is
+/// one load, with no lazy initialisation to check on every character.
+static BMP: [u8; 0x10000] = {
+    let mut table = [0u8; 0x10000];
+    let mut i = 0;
+    while i < RANGES.len() && RANGES[i].0 < 0x10000 {
+        let end = if i + 1 < RANGES.len() && RANGES[i + 1].0 < 0x10000 { RANGES[i + 1].0 } else { 0x10000 };
+        let mut cp = RANGES[i].0;
+        while cp < end {
+            table[cp as usize] = RANGES[i].1;
+            cp += 1;
         }
-        table.into_boxed_slice()
-    })
-}
+        i += 1;
+    }
+    table
+};
 
 #[inline]
 pub fn classes(c: char) -> u8 {
     let cp = c as u32;
     if cp < 0x10000 {
-        return bmp()[cp as usize];
+        return BMP[cp as usize];
     }
     let i = RANGES.partition_point(|&(start, _)| start <= cp);
     RANGES[i - 1].1
