@@ -22,6 +22,7 @@ pub mod error;
 pub mod fast;
 pub(crate) mod hash;
 pub mod hf1;
+pub mod idle;
 pub mod ids;
 pub mod limits;
 pub mod load;

@@ -142,6 +142,15 @@ impl Engine {
         }
     }
 
+    /// Work for a thread with nothing better to do, after `prepare`: what lets a first pass
+    /// over new text skip work it would otherwise do on first use (a BPE vocabulary's
+    /// reachability, fast/bpe/mod.rs `prove_reachable`).
+    pub fn prepare_idle(&self) {
+        if let Some(bpe) = self.fast.as_ref().and_then(FastPath::bpe) {
+            bpe.prove_reachable();
+        }
+    }
+
     /// Blocks until a 1.0 pipeline being built has finished (tests).
     pub fn wait_for_pipeline(&self) {
         if let Some(p) = &self.pipeline {

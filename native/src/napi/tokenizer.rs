@@ -249,7 +249,9 @@ impl NativeTokenizer {
         if engine.has_lazy_tables() {
             let target = engine.clone();
             // Best effort: without the thread, the first call that needs the tables builds them.
-            let _ = std::thread::Builder::new().name("ferrotok-prepare".into()).spawn(move || target.prepare());
+            let _ = std::thread::Builder::new().name("ferrotok-prepare".into()).spawn(move || {
+                crate::idle::prepare(&target);
+            });
         }
         NativeTokenizer { engine, external }
     }

@@ -24,82 +24,29 @@
 //! block needs the blocks before and after it. The two others are carried: runs (of others
 //! after a space, of taken newlines, of digits) continue from block to block, and "the last
 //! newline of its whitespace run" is decided when the run ends: a start set after a newline is
-//! cleared again if the same run holds a later newline, in this block or a later one.
+//! cleared again if the same run holds a later newline, in this block or a later one. The
+//! digit and whitespace rules are o200k's too (bits.rs).
 
-use super::classify::{classify, Block, Carry};
+use super::bits::{back, blocks, carried_fill, set, Digits, Spaces};
+use super::classify::Block;
 use super::contraction;
 
 /// Writes into `starts` (bit i % 64 of word i / 64 for byte i) where each piece of `text`
 /// starts, as `Pattern::Cl100k` (`max_digits` 3) or `Pattern::Qwen2` (1) tiles it.
 pub fn starts(text: &str, max_digits: u32, starts: &mut Vec<u64>) {
-    starts.clear();
-    if text.is_empty() {
-        return;
-    }
-    let blocks = text.len().div_ceil(64);
-    starts.resize(blocks, 0);
-    let mut carry = Carry::default();
-    let mut scan = Scan { max_digits, ..Scan::default() };
-    let mut prev = Block::default();
-    let mut cur = classify(text, 0, &mut carry);
-    for k in 0..blocks {
-        let next = if k + 1 < blocks { classify(text, (k + 1) * 64, &mut carry) } else { Block::default() };
-        scan.block(text, k, [&prev, &cur, &next], starts);
-        prev = cur;
-        cur = next;
-    }
-    starts[0] |= 1;
+    let mut scan =
+        Scan { digits: Digits::new(max_digits), others_long: false, taken: false, spaces: Spaces::default() };
+    blocks(text, starts, |k, blocks, starts| scan.block(text, k, blocks, starts));
 }
 
 /// What one block hands the next.
-#[derive(Default)]
 struct Scan {
-    max_digits: u32,
+    digits: Digits,
     /// The previous block ended inside a run of others that is long or follows a space.
     others_long: bool,
     /// The previous block ended inside a run of newlines taken by a run of others.
     taken: bool,
-    /// The index in its run of the last digit seen, when a run of digits goes on.
-    digit: u32,
-    /// A start after a newline whose whitespace run reached the end of the previous block: a
-    /// newline later in the run clears it.
-    pending: Option<usize>,
-}
-
-/// `x` one position later: bit i says what held at byte i − 1 (`prev`'s top bit for i = 0).
-#[inline(always)]
-fn back(x: u64, prev: u64) -> u64 {
-    (x << 1) | (prev >> 63)
-}
-
-/// `x` one position earlier: bit i says what holds at byte i + 1.
-#[inline(always)]
-fn fwd(x: u64, next: u64) -> u64 {
-    (x >> 1) | (next << 63)
-}
-
-/// The bits of runs of `class` from their first bit in `seeds` on: adding a seed to its run
-/// carries through the rest of the run, so the bits the add flips are the seeded run's.
-#[inline(always)]
-fn fill(seeds: u64, class: u64) -> u64 {
-    let seeds = seeds & class;
-    ((class.wrapping_add(seeds) ^ class) | seeds) & class
-}
-
-/// Bits `lo..hi` (lo ≤ hi ≤ 64).
-#[inline]
-fn span(lo: u32, hi: u32) -> u64 {
-    let below_hi = if hi >= 64 { u64::MAX } else { (1u64 << hi) - 1 };
-    let from_lo = if lo >= 64 { 0 } else { u64::MAX << lo };
-    below_hi & from_lo
-}
-
-fn set(starts: &mut [u64], i: usize) {
-    starts[i / 64] |= 1 << (i % 64);
-}
-
-fn clear(starts: &mut [u64], i: usize) {
-    starts[i / 64] &= !(1 << (i % 64));
+    spaces: Spaces,
 }
 
 impl Scan {
@@ -113,130 +60,46 @@ impl Scan {
         let after_blank = back(cur.blank, prev.blank);
 
         // Runs of others from their second character on, or whole when a blank precedes them.
-        let long = fill((o & lead & (after_other | after_blank)) | (self.others_long as u64), o);
-        let after_long = back(long, (self.others_long as u64) << 63);
-        self.others_long = long >> 63 != 0;
+        let (_, after_long) = carried_fill(o & lead & (after_other | after_blank), o, &mut self.others_long);
         // Newlines taken by the run of others before them (`[\r\n]*`).
-        let taken = fill((nl & after_other) | (self.taken as u64), nl);
-        let after_taken = back(taken, (self.taken as u64) << 63);
-        self.taken = taken >> 63 != 0;
+        let (_, after_taken) = carried_fill(nl & after_other, nl, &mut self.taken);
 
         let letters = cur.letter & (after_digit | after_newline | (after_other & after_long));
         let others = o & !after_other & !after_blank;
-        let digits = self.digits(cur.number & lead, after_digit);
-
+        let digits = self.digits.starts(cur.number & lead, after_digit);
         let mut spaces = w & (after_letter | after_digit | (after_other & !nl) | (after_newline & after_taken & !nl));
-        // The last character of a whitespace run, when one follows: its last byte is where the
-        // run ends before a valid byte.
-        let run_end = w & !fwd(w, next.space) & fwd(cur.valid, next.valid);
-        spaces |= run_end & lead & !nl;
-        if run_end & !lead != 0 {
-            self.wide_run_ends(k, run_end & !lead, prev.lead, lead, &mut spaces, starts);
-        }
-        spaces |= self.last_newlines(k, w & lead & !nl & after_newline & !after_taken, w, nl, starts);
+        let candidates = w & lead & !nl & after_newline & !after_taken;
+        spaces |= self.spaces.starts(k, [prev, cur, next], candidates, starts);
 
         starts[k] |= (letters | others | digits | spaces) & lead;
-        self.contractions(text, k, cur.apostrophe & !after_other & !after_blank, starts);
+        contractions(text, k, cur.apostrophe & !after_other & !after_blank, starts);
     }
+}
 
-    /// Starts among the digits `leads`: a run's first, and with runs of three, every third.
-    fn digits(&mut self, leads: u64, after_digit: u64) -> u64 {
-        if self.max_digits <= 1 {
-            return leads;
-        }
-        if leads & after_digit == 0 {
-            self.digit = 0;
-            return leads;
-        }
-        let (mut out, mut m) = (0, leads);
-        while m != 0 {
-            let bit = m & m.wrapping_neg();
-            m &= m - 1;
-            self.digit = if after_digit & bit != 0 { self.digit + 1 } else { 0 };
-            if self.digit.is_multiple_of(self.max_digits) {
-                out |= bit;
-            }
-        }
-        out
-    }
-
-    /// Run ends (`ends`: the last bytes of wide whitespace characters) moved back to their
-    /// characters' lead bytes, which may sit in the previous block.
-    fn wide_run_ends(&self, k: usize, ends: u64, prev_lead: u64, lead: u64, spaces: &mut u64, starts: &mut [u64]) {
-        let leads = ((lead as u128) << 64) | prev_lead as u128;
-        let mut at = (ends as u128) << 64;
-        for _ in 0..3 {
-            at = (at & leads) | ((at & !leads) >> 1);
-        }
-        *spaces |= (at >> 64) as u64;
-        if k > 0 {
-            starts[k - 1] |= at as u64;
-        }
-    }
-
-    /// The starts after the last newline of a whitespace run: `candidates` (whitespace after a
-    /// newline, not taken by others) keep their start unless a newline follows in the same run;
-    /// one whose run goes past the block waits for the next block to decide.
-    fn last_newlines(&mut self, k: usize, candidates: u64, w: u64, nl: u64, starts: &mut [u64]) -> u64 {
-        if let Some(at) = self.pending {
-            let run = (!w).trailing_zeros();
-            if nl & span(0, run) != 0 {
-                clear(starts, at);
-                self.pending = None;
-            } else if run < 64 {
-                self.pending = None;
-            }
-        }
-        let (mut out, mut m) = (0, candidates);
-        while m != 0 {
-            let p = m.trailing_zeros();
-            m &= m - 1;
-            let end = p + (!(w >> p)).trailing_zeros();
-            if nl & span(p + 1, end) != 0 {
-                continue;
-            }
-            out |= 1 << p;
-            if end >= 64 {
-                self.pending = Some(k * 64 + p as usize);
-            }
-        }
-        out
-    }
-
-    /// After an apostrophe that opens a piece, a contraction is a piece of its own: a piece
-    /// starts right after it.
-    fn contractions(&self, text: &str, k: usize, openers: u64, starts: &mut [u64]) {
-        let mut m = openers;
-        while m != 0 {
-            let at = k * 64 + m.trailing_zeros() as usize;
-            m &= m - 1;
-            if let Some(end) = contraction(text, at + 1, true).filter(|&e| e < text.len()) {
-                set(starts, end);
-            }
+/// After an apostrophe that opens a piece, a contraction is a piece of its own: a piece
+/// starts right after it.
+fn contractions(text: &str, k: usize, openers: u64, starts: &mut [u64]) {
+    let mut m = openers;
+    while m != 0 {
+        let at = k * 64 + m.trailing_zeros() as usize;
+        m &= m - 1;
+        if let Some(end) = contraction(text, at + 1, true).filter(|&e| e < text.len()) {
+            set(starts, end);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::bits::reference;
     use super::super::Pattern;
-
-    /// Every piece start of the reference matcher, as a bitmap.
-    fn reference(pattern: Pattern, text: &str) -> Vec<u64> {
-        let mut bits = vec![0u64; text.len().div_ceil(64)];
-        let mut p = 0;
-        while p < text.len() {
-            bits[p / 64] |= 1 << (p % 64);
-            p = pattern.match_at(text, p);
-        }
-        bits
-    }
 
     fn check(text: &str) {
         for (pattern, digits) in [(Pattern::Cl100k, 3), (Pattern::Qwen2, 1)] {
             let mut ours = vec![];
             super::starts(text, digits, &mut ours);
-            assert_eq!(ours, reference(pattern, text), "{pattern:?} on {:?}", text.escape_unicode().to_string());
+            let want = reference(text, |s, p| pattern.match_at(s, p));
+            assert_eq!(ours, want, "{pattern:?} on {:?}", text.escape_unicode().to_string());
         }
     }
 

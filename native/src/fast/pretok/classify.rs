@@ -10,7 +10,7 @@
 //! eight-byte version elsewhere); each non-ASCII character is decoded and looked up in the
 //! Unicode tables once, and its class bits are set over all of its bytes.
 
-use super::unicode::{classes, LETTER, NUMBER, SPACE};
+use super::unicode::{classes, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
 
 /// The classes of one block. `valid` marks the bytes inside the text (a last block is short);
 /// every other mask is zero outside it.
@@ -30,6 +30,15 @@ pub struct Block {
     pub blank: u64,
     /// `'` (U+0027), which may open a contraction
     pub apostrophe: u64,
+    /// `/`, which o200k's `[\r\n/]*` takes after a run of others
+    pub slash: u64,
+    /// `[\p{Lu}\p{Lt}]`: o200k's upper-ish class without the characters it shares with the
+    /// lower-ish one
+    pub upper: u64,
+    /// `\p{Ll}`: lower-ish without the shared characters
+    pub lower: u64,
+    /// `[\p{Lm}\p{Lo}\p{M}]`: in both of o200k's letter classes (marks too)
+    pub both: u64,
     /// The first byte of each character.
     pub lead: u64,
     pub valid: u64,
@@ -44,6 +53,8 @@ struct Ascii {
     newline: u64,
     blank: u64,
     apostrophe: u64,
+    slash: u64,
+    upper: u64,
     /// Bytes ≥ 0x80.
     high: u64,
     /// Bytes 0x80..=0xBF: UTF-8 continuation bytes.
@@ -74,6 +85,10 @@ pub fn classify(text: &str, base: usize, carry: &mut Carry) -> Block {
         other: !a.high & !(a.letter | a.number | a.space) & valid,
         blank: a.blank,
         apostrophe: a.apostrophe,
+        slash: a.slash,
+        upper: a.upper,
+        lower: a.letter & !a.upper,
+        both: 0,
         lead,
         valid,
     };
@@ -100,13 +115,15 @@ pub fn classify(text: &str, base: usize, carry: &mut Carry) -> Block {
 /// Sets the class bits `flags` (unicode.rs) over `span`: `other` when none of the three.
 #[inline]
 fn set_flags(b: &mut Block, flags: u8, span: u64) {
-    let on = |bit: u8| if flags & bit != 0 { span } else { 0 };
-    b.letter |= on(LETTER);
-    b.number |= on(NUMBER);
-    b.space |= on(SPACE);
-    if flags & (LETTER | NUMBER | SPACE) == 0 {
-        b.other |= span;
-    }
+    let on = |yes: bool| if yes { span } else { 0 };
+    b.letter |= on(flags & LETTER != 0);
+    b.number |= on(flags & NUMBER != 0);
+    b.space |= on(flags & SPACE != 0);
+    b.other |= on(flags & (LETTER | NUMBER | SPACE) == 0);
+    let (up, low) = (flags & UPPERISH != 0, flags & LOWERISH != 0);
+    b.upper |= on(up && !low);
+    b.lower |= on(low && !up);
+    b.both |= on(up && low);
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -156,6 +173,8 @@ mod sse2 {
             out.space |= bits(_mm_or_si128(in_range(v, b'\t', b'\r'), eq(b' '))) << shift;
             out.blank |= bits(eq(b' ')) << shift;
             out.apostrophe |= bits(eq(b'\'')) << shift;
+            out.slash |= bits(eq(b'/')) << shift;
+            out.upper |= bits(in_range(v, b'A', b'Z')) << shift;
             out.high |= bits(v) << shift;
             out.cont |= bits(in_range(v, 0x80, 0xBF)) << shift;
         }
@@ -188,6 +207,8 @@ fn portable_masks(buf: &[u8; 64]) -> Ascii {
         out.space |= gather((range(x, b'\t', b'\r') | eq(x, b' ')) & ascii) << shift;
         out.blank |= gather(eq(x, b' ') & ascii) << shift;
         out.apostrophe |= gather(eq(x, b'\'') & ascii) << shift;
+        out.slash |= gather(eq(x, b'/') & ascii) << shift;
+        out.upper |= gather(range(x, b'A', b'Z') & ascii) << shift;
         out.high |= gather(w) << shift;
         // 0x80..=0xBF: high bit set, bit 6 clear.
         out.cont |= gather(w & !(w << 1)) << shift;
@@ -219,6 +240,9 @@ mod tests {
                 }
                 if c == '\'' {
                     b.apostrophe |= bit;
+                }
+                if c == '/' {
+                    b.slash |= bit;
                 }
             }
         }
@@ -256,6 +280,8 @@ mod tests {
                 ("newline", p.newline, s.newline),
                 ("blank", p.blank, s.blank),
                 ("apostrophe", p.apostrophe, s.apostrophe),
+                ("slash", p.slash, s.slash),
+                ("upper", p.upper, s.upper),
                 ("high", p.high, s.high),
                 ("cont", p.cont, s.cont),
             ] {

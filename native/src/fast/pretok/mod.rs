@@ -12,8 +12,10 @@
 //! the exact pattern string; anything else stays on the crate path. Tests compare against the
 //! crate's own `Split` on the corpus and on random strings over every tricky class.
 
+mod bits;
 mod cl100k;
 mod classify;
+mod o200k;
 pub mod unicode;
 // Generated tables (one entry per line is not worth 3,500 lines).
 #[rustfmt::skip]
@@ -69,14 +71,12 @@ impl Pattern {
     }
 
     /// Calls `f` with each split of `s` (a byte range), in order, until it returns `Break`.
-    /// cl100k and Qwen2 compute every split's start at once as a bitstream (cl100k.rs); the
-    /// other patterns match one split after another.
+    /// cl100k, Qwen2 and o200k compute every split's start at once as a bitstream (cl100k.rs,
+    /// o200k.rs); GPT-2's matches one split after another.
     pub fn each_split(self, s: &str, mut f: impl FnMut(usize, usize) -> ControlFlow<()>) -> ControlFlow<()> {
-        let digits = match self {
-            Pattern::Cl100k => 3,
-            Pattern::Qwen2 => 1,
-            _ => return self.splits(s).try_for_each(|(a, b)| f(a, b)),
-        };
+        if self == Pattern::Gpt2 {
+            return self.splits(s).try_for_each(|(a, b)| f(a, b));
+        }
         STARTS.with(|cell| {
             // A reused bitmap (one bit per byte); a nested call on this thread gets its own.
             let (mut borrowed, mut fresh) = (cell.try_borrow_mut(), Vec::new());
@@ -84,7 +84,11 @@ impl Pattern {
                 Ok(b) => &mut **b,
                 Err(_) => &mut fresh,
             };
-            cl100k::starts(s, digits, bits);
+            match self {
+                Pattern::O200k => o200k::starts(s, bits),
+                Pattern::Qwen2 => cl100k::starts(s, 1, bits),
+                _ => cl100k::starts(s, 3, bits),
+            }
             let flow = each_range(bits, s.len(), &mut f);
             if bits.capacity() > 1 << 16 {
                 *bits = Vec::new();
