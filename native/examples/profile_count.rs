@@ -1,5 +1,5 @@
 //! Loops the engine on one input, for profilers (perf, callgrind):
-//!   cargo run --release --no-default-features --example profile_count -- <tokenizer.json> <text file> [iterations] [encode|lines|encode-lines]
+//!   cargo run --release --no-default-features --example profile_count -- <tokenizer.json> <text file> [iterations] [encode|lean|ids|lines|encode-lines]
 use ferrotok_native::{load, EncodeOptions, Input};
 use std::time::Instant;
 
@@ -10,6 +10,7 @@ fn main() {
     let iterations: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let mode = args.get(4).map_or("", String::as_str);
     let encode = mode.starts_with("encode");
+    let opts = EncodeOptions { elide_token_strings: true, ..Default::default() };
     // "lines", "encode-lines": each line of the file is one input (the batch workload,
     // single-threaded).
     let lines: Vec<&str> = if mode.ends_with("lines") { text.lines().collect() } else { vec![text.as_str()] };
@@ -20,10 +21,11 @@ fn main() {
         let started = Instant::now();
         for line in &lines {
             total += if encode {
-                engine
-                    .encode(Input::from(*line), &EncodeOptions { elide_token_strings: true, ..Default::default() })
-                    .map(|e| e.len())
-                    .unwrap_or(0)
+                engine.encode(Input::from(*line), &opts).map(|e| e.len()).unwrap_or(0)
+            } else if mode == "lean" {
+                engine.encode_lean(line, &opts).ok().flatten().map_or(0, |e| e.len())
+            } else if mode == "ids" {
+                engine.encode_ids(line, &Default::default()).map_or(0, |ids| ids.len())
             } else {
                 engine.count(line, true).unwrap_or(0)
             };

@@ -37,6 +37,12 @@ impl Engine {
             && token_strings::padding_allows(opts.padding.as_ref())
     }
 
+    /// A model token's string, as the fast path's vocabulary spells it (a lean encoding's
+    /// tokens, lean.rs); None without a fast path or for an id it does not know.
+    pub fn model_token(&self, id: u32) -> Option<&str> {
+        self.fast.as_ref()?.token_string(id)
+    }
+
     /// The token strings of an Encoding that `encode` built with options for which `elides`
     /// held (its overflowing windows too).
     pub fn token_strings(&self, enc: &Encoding) -> Vec<String> {

@@ -9,6 +9,7 @@
 
 mod encode;
 mod ids;
+mod lean;
 mod options;
 mod vocabulary;
 
@@ -23,6 +24,7 @@ use crate::token_strings;
 use crate::vocab::sp_decode::SpDecoder;
 use crate::vocab::VocabIndex;
 pub use ids::PARALLEL_MIN_BYTES;
+pub use lean::{Affix, Lean, Template};
 pub use options::{CountOptions, EncodeOptions, Input};
 use std::sync::{Arc, OnceLock};
 use tokenizers::{AddedVocabulary, Model};
@@ -45,6 +47,9 @@ pub struct Engine {
     special: OnceLock<SpecialGuard>,
     /// The ids the post-processor puts before and after one sequence, for `encode_ids`.
     affixes: OnceLock<Option<(Vec<u32>, Vec<u32>)>>,
+    /// What the post-processor does to one sequence, without and with special tokens, for
+    /// lean encodings (lean.rs).
+    templates: [OnceLock<Option<Arc<lean::Template>>>; 2],
     /// The post-processor lets token strings be elided (token_strings.rs).
     processor_allows_elision: bool,
     /// Hugging Face's 1.0 engine, for the ids of models it serves fastest (hf1.rs).
@@ -104,6 +109,7 @@ impl Engine {
             fast,
             special: OnceLock::new(),
             affixes: OnceLock::new(),
+            templates: Default::default(),
             sp_decode: OnceLock::new(),
             processor_allows_elision,
             pipeline: None,

@@ -4,7 +4,7 @@
 //! Vec (no per-element copy).
 
 use crate::batch;
-use crate::engine::Engine;
+use crate::engine::{Engine, Lean};
 use crate::error::{Code, Error};
 use napi::bindgen_prelude::{BigInt64Array, Int32Array, Uint32Array};
 use napi_derive::napi;
@@ -21,6 +21,8 @@ use super::error::to_js;
 enum Source {
     Owned(Encoding),
     Row(Arc<Vec<Encoding>>, usize),
+    /// One text's encoding in columns (engine/lean.rs), with the engine that spells its tokens.
+    Lean(Lean, Arc<Engine>),
 }
 
 /// Where token strings come from: the Encoding itself, or — when the engine elided them
@@ -38,10 +40,16 @@ impl NativeEncoding {
         NativeEncoding { source: Source::Owned(inner), strings }
     }
 
-    fn enc(&self) -> &Encoding {
+    pub fn lean(lean: Lean, engine: Arc<Engine>) -> Self {
+        NativeEncoding { source: Source::Lean(lean, engine), strings: None }
+    }
+
+    /// The crate Encoding, or the lean one.
+    fn enc(&self) -> Result<&Encoding, &Lean> {
         match &self.source {
-            Source::Owned(e) => e,
-            Source::Row(rows, i) => &rows[*i],
+            Source::Owned(e) => Ok(e),
+            Source::Row(rows, i) => Ok(&rows[*i]),
+            Source::Lean(lean, _) => Err(lean),
         }
     }
 }
@@ -50,61 +58,91 @@ impl NativeEncoding {
 impl NativeEncoding {
     #[napi(getter)]
     pub fn length(&self) -> u32 {
-        self.enc().len() as u32
+        match self.enc() {
+            Ok(e) => e.len() as u32,
+            Err(lean) => lean.len() as u32,
+        }
     }
 
     #[napi]
     pub fn ids(&self) -> Uint32Array {
-        self.enc().get_ids().to_vec().into()
+        match self.enc() {
+            Ok(e) => e.get_ids().to_vec().into(),
+            Err(lean) => lean.ids.clone().into(),
+        }
     }
 
     #[napi]
     pub fn type_ids(&self) -> Uint32Array {
-        self.enc().get_type_ids().to_vec().into()
+        match self.enc() {
+            Ok(e) => e.get_type_ids().to_vec().into(),
+            Err(lean) => lean.type_ids().into(),
+        }
     }
 
     #[napi]
     pub fn attention_mask(&self) -> Uint32Array {
-        self.enc().get_attention_mask().to_vec().into()
+        match self.enc() {
+            Ok(e) => e.get_attention_mask().to_vec().into(),
+            Err(lean) => lean.attention_mask().into(),
+        }
     }
 
     #[napi]
     pub fn special_tokens_mask(&self) -> Uint32Array {
-        self.enc().get_special_tokens_mask().to_vec().into()
+        match self.enc() {
+            Ok(e) => e.get_special_tokens_mask().to_vec().into(),
+            Err(lean) => lean.special_tokens_mask().into(),
+        }
     }
 
     #[napi]
     pub fn tokens(&self) -> Vec<String> {
-        match &self.strings {
-            Some(engine) => engine.token_strings(self.enc()),
-            None => self.enc().get_tokens().to_vec(),
+        match (&self.source, self.enc()) {
+            (Source::Lean(lean, engine), _) => lean.tokens(|id| engine.model_token(id).unwrap_or_default().to_string()),
+            (_, Ok(e)) => match &self.strings {
+                Some(engine) => engine.token_strings(e),
+                None => e.get_tokens().to_vec(),
+            },
+            (_, Err(_)) => Vec::new(),
         }
     }
 
     /// `[start0, end0, start1, end1, …]` in UTF-16 code units of the input that token came from.
     #[napi]
     pub fn offsets(&self) -> Uint32Array {
-        let flat: Vec<u32> = self.enc().get_offsets().iter().flat_map(|&(s, e)| [s as u32, e as u32]).collect();
-        flat.into()
+        match self.enc() {
+            Ok(e) => e.get_offsets().iter().flat_map(|&(s, e)| [s as u32, e as u32]).collect::<Vec<u32>>().into(),
+            Err(lean) => lean.offsets.clone().into(),
+        }
     }
 
     /// -1 where a token belongs to no word (special tokens, padding).
     #[napi]
     pub fn word_ids(&self) -> Int32Array {
-        let v: Vec<i32> = self.enc().get_word_ids().iter().map(|w| w.map_or(-1, |w| w as i32)).collect();
-        v.into()
+        match self.enc() {
+            Ok(e) => e.get_word_ids().iter().map(|w| w.map_or(-1, |w| w as i32)).collect::<Vec<i32>>().into(),
+            Err(lean) => lean.words.clone().into(),
+        }
     }
 
     /// -1 where a token belongs to no input sequence.
     #[napi]
     pub fn sequence_ids(&self) -> Int32Array {
-        let v: Vec<i32> = self.enc().get_sequence_ids().iter().map(|s| s.map_or(-1, |s| s as i32)).collect();
-        v.into()
+        match self.enc() {
+            Ok(e) => e.get_sequence_ids().iter().map(|s| s.map_or(-1, |s| s as i32)).collect::<Vec<i32>>().into(),
+            Err(lean) => lean.sequence_ids().into(),
+        }
     }
 
     #[napi]
     pub fn overflowing(&self) -> Vec<NativeEncoding> {
-        self.enc().get_overflowing().iter().cloned().map(|e| NativeEncoding::new(e, self.strings.clone())).collect()
+        match self.enc() {
+            Ok(e) => {
+                e.get_overflowing().iter().cloned().map(|e| NativeEncoding::new(e, self.strings.clone())).collect()
+            }
+            Err(_) => Vec::new(),
+        }
     }
 }
 

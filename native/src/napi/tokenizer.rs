@@ -3,7 +3,7 @@
 
 use super::encoding::{NativeBatch, NativeEncoding};
 use super::error::run;
-use super::hot::HotFunctions;
+use super::hot::{self, HotFunctions};
 use super::options::{
     self, encode_options, padding_to_js, truncation_to_js, NativeEncodeOptions, NativePadding, NativeTruncation,
 };
@@ -12,7 +12,7 @@ use crate::batch::{self, Threads};
 use crate::engine::{CountOptions, Engine, Input};
 use crate::{load, pipeline};
 use napi::bindgen_prelude::{AsyncTask, ObjectFinalize, Uint32Array};
-use napi::Env;
+use napi::{Env, JsString};
 use napi_derive::napi;
 use std::path::Path;
 use std::sync::Arc;
@@ -82,15 +82,22 @@ impl NativeTokenizer {
     #[napi(catch_unwind)]
     pub fn encode(
         &self,
-        text: String,
+        text: JsString,
         pair: Option<String>,
         options: Option<NativeEncodeOptions>,
     ) -> napi::Result<NativeEncoding> {
         run(|| {
             let opts = encode_options(options)?;
-            let input = Input { text: &text, pair: pair.as_deref() };
-            let strings = self.engine.elides(&opts).then(|| self.engine.clone());
-            self.engine.encode(input, &opts).map(|e| NativeEncoding::new(e, strings))
+            hot::with_str(&text, |text| {
+                if pair.is_none() {
+                    if let Some(lean) = self.engine.encode_lean(text, &opts)? {
+                        return Ok(NativeEncoding::lean(lean, self.engine.clone()));
+                    }
+                }
+                let input = Input { text, pair: pair.as_deref() };
+                let strings = self.engine.elides(&opts).then(|| self.engine.clone());
+                self.engine.encode(input, &opts).map(|e| NativeEncoding::new(e, strings))
+            })
         })
     }
 
