@@ -201,7 +201,7 @@ fn build_checkpoints(bytes: &[u8]) -> Vec<(usize, usize)> {
 /// UTF-16 units of whole characters of UTF-8: one per character, two for a 4-byte one — so
 /// one per byte that is not a continuation byte, plus one per 4-byte lead. Branch-free, so
 /// the compiler vectorises it.
-fn units_in(bytes: &[u8]) -> usize {
+pub fn units_in(bytes: &[u8]) -> usize {
     bytes.iter().map(|&b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0)).sum()
 }
 

@@ -14,7 +14,7 @@ use super::{input_guard, EncodeOptions, Engine};
 use crate::error::Result;
 use crate::fast::tok::Tok;
 use crate::fast::FastPath;
-use crate::offsets::Utf16Index;
+use crate::offsets::{units_in, Utf16Index};
 use crate::pipeline;
 use crate::special::SpecialTokens;
 use std::ops::ControlFlow;
@@ -144,7 +144,7 @@ impl Engine {
             return None;
         }
         let parts = self.parallel_parts(text, plain, |fast, start, part| {
-            lean_body(fast, part, plain).map(|b| (b, start, utf16_len(part.as_bytes())))
+            lean_body(fast, part, plain).map(|b| (b, start, units_in(part.as_bytes())))
         })?;
         Some(Body::join(parts))
     }
@@ -238,12 +238,6 @@ fn lean_body(fast: &FastPath, text: &str, plain: bool) -> Option<Body> {
     });
     Utf16Index::new(text).convert(&mut body.offsets);
     ok.then_some(body)
-}
-
-/// UTF-16 units of whole characters of UTF-8: one per byte that is not a continuation byte,
-/// plus one per 4-byte lead. Branch-free, so it vectorises.
-fn utf16_len(bytes: &[u8]) -> usize {
-    bytes.iter().map(|&b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0)).sum()
 }
 
 /// Post-processes a two-token probe (ids no vocabulary has) and reads off what went around it.
