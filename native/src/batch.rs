@@ -42,6 +42,16 @@ impl Threads {
             Some(n) => Err(Error::invalid_argument(format!("threads ({n}) must be at most {MAX_THREADS}"))),
         }
     }
+
+    /// `Current` when the pool named has one thread (`RAYON_NUM_THREADS=1`, one core): handing
+    /// rows to a single worker only adds the handoff, and the calling thread's word cache is
+    /// the one its single calls have warmed (native/PERFORMANCE.md, "Parallel work").
+    fn inline_if_single(self) -> Threads {
+        match self {
+            Threads::Global if rayon::current_num_threads() == 1 => Threads::Current,
+            other => other,
+        }
+    }
 }
 
 /// `f` over `items`, on the threads `threads` names, in order.
@@ -50,7 +60,7 @@ pub(crate) fn map_rows<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> Result<R> + Sync + Send,
 ) -> Result<Vec<R>> {
-    match threads {
+    match threads.inline_if_single() {
         Threads::Current => items.iter().map(f).collect(),
         Threads::Global => items.par_iter().map(f).collect(),
         Threads::Pool(n) => pool(n)?.install(|| items.par_iter().map(f).collect()),
@@ -147,7 +157,7 @@ pub fn encode_ids_chunks(
         Ok((ids, ends))
     };
     let parts: Parts = Mutex::new(Vec::new());
-    let produced = match threads {
+    let produced = match threads.inline_if_single() {
         Threads::Current => {
             let mut i = 0;
             while let Some(chunk) = next_chunk()? {
