@@ -111,32 +111,21 @@ mod tests {
 
     #[test]
     fn random_strings_cross_block_edges() {
-        let mut next = crate::testing::xorshift(0xB17_57EA);
-        for round in 0..40_000 {
-            let len = (next() % if round % 4 == 0 { 300 } else { 40 }) as usize;
-            let text: String = (0..len).map(|_| PALETTE[(next() % PALETTE.len() as u64) as usize]).collect();
-            check(&text);
-        }
+        crate::testing::random_mixes(0xB17_57EA, PALETTE, 40_000, check);
     }
 
     #[test]
     fn long_runs_of_every_class() {
-        for unit in [" ", "\n", " \n", "\n ", "a", "1", ".", "\u{A0}", "中", "'s", " '", "12 ", "\t\n\t", "\u{3000}\n"]
-        {
-            for n in [1, 31, 63, 64, 65, 127, 128, 129, 200] {
-                for (pre, post) in [("", ""), ("x", "y"), (".", " "), (" ", "\n"), ("'", "9"), ("\n", "a")] {
-                    check(&format!("{pre}{}{post}", unit.repeat(n)));
-                }
-            }
-        }
+        crate::testing::runs_in_frames(
+            &[" ", "\n", " \n", "\n ", "a", "1", ".", "\u{A0}", "中", "'s", " '", "12 ", "\t\n\t", "\u{3000}\n"],
+            &[1, 31, 63, 64, 65, 127, 128, 129, 200],
+            &[("", ""), ("x", "y"), (".", " "), (" ", "\n"), ("'", "9"), ("\n", "a")],
+            check,
+        );
     }
 
     #[test]
     fn corpus_documents() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-        for name in ["en_prose.txt", "code.txt", "multilingual.txt", "emoji.txt", "prompts.txt"] {
-            let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            check(&text);
-        }
+        crate::testing::corpus_files(check);
     }
 }

@@ -659,13 +659,7 @@ mod tests {
 
     #[test]
     fn corpus_lines() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-        let mut files = vec![];
-        for name in ["en_prose.txt", "code.txt", "multilingual.txt", "emoji.txt", "prompts.txt"] {
-            files.push(dir.join(name));
-        }
-        for f in files {
-            let text = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        crate::testing::corpus_files(|text| {
             // Whole 64 KiB blocks keep cross-line behaviour (\s*[\r\n]+) in play.
             let mut start = 0;
             while start < text.len() {
@@ -676,6 +670,6 @@ mod tests {
                 check(&text[start..end]);
                 start = end;
             }
-        }
+        });
     }
 }

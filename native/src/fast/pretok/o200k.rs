@@ -259,24 +259,14 @@ mod tests {
 
     #[test]
     fn random_strings_cross_block_edges() {
-        let mut next = crate::testing::xorshift(0x0200_7E57);
-        for round in 0..40_000 {
-            let len = (next() % if round % 4 == 0 { 300 } else { 40 }) as usize;
-            let text: String = (0..len).map(|_| PALETTE[(next() % PALETTE.len() as u64) as usize]).collect();
-            check(&text);
-        }
+        crate::testing::random_mixes(0x0200_7E57, PALETTE, 40_000, check);
     }
 
     /// Without marks almost no block is dirty: the rules alone.
     #[test]
     fn random_clean_strings() {
         let clean: Vec<&str> = PALETTE.iter().copied().filter(|u| !["\u{301}", "\u{651}"].contains(u)).collect();
-        let mut next = crate::testing::xorshift(0x000C_1EA4);
-        for round in 0..40_000 {
-            let len = (next() % if round % 4 == 0 { 300 } else { 40 }) as usize;
-            let text: String = (0..len).map(|_| clean[(next() % clean.len() as u64) as usize]).collect();
-            check(&text);
-        }
+        crate::testing::random_mixes(0x000C_1EA4, &clean, 40_000, check);
     }
 
     #[test]
@@ -299,23 +289,16 @@ mod tests {
 
     #[test]
     fn long_runs_of_every_class() {
-        for unit in [" ", "\n", " \n", "a", "A", "aA", "1", ".", "/", "./\n", "\u{A0}", "中", "'s", "\u{301}", "中A"]
-        {
-            for n in [1, 31, 63, 64, 65, 128, 129, 200] {
-                for (pre, post) in [("", ""), ("x", "y"), (".", " "), (" ", "\n"), ("'", "9"), ("\n", "a"), ("A", "b")]
-                {
-                    check(&format!("{pre}{}{post}", unit.repeat(n)));
-                }
-            }
-        }
+        crate::testing::runs_in_frames(
+            &[" ", "\n", " \n", "a", "A", "aA", "1", ".", "/", "./\n", "\u{A0}", "中", "'s", "\u{301}", "中A"],
+            &[1, 31, 63, 64, 65, 128, 129, 200],
+            &[("", ""), ("x", "y"), (".", " "), (" ", "\n"), ("'", "9"), ("\n", "a"), ("A", "b")],
+            check,
+        );
     }
 
     #[test]
     fn corpus_documents() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-        for name in ["en_prose.txt", "code.txt", "multilingual.txt", "emoji.txt", "prompts.txt"] {
-            let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            check(&text);
-        }
+        crate::testing::corpus_files(check);
     }
 }
