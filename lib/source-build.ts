@@ -41,9 +41,13 @@ export function buildFromSource(options: SourceBuildOptions = {}): string {
   try {
     log(`building ferrotok's addon from source with ${cargo.version} (a few minutes)`);
     const started = Date.now();
-    const args = ['build', '--release', '--locked', '--lib', '--manifest-path', manifest];
+    // JSON messages on stdout name the library cargo wrote, wherever a `build.target` or
+    // CARGO_BUILD_TARGET of the user's put it; diagnostics still reach the terminal as text.
+    const args = ['build', '--release', '--locked', '--lib', '--message-format=json-render-diagnostics', '--manifest-path', manifest];
     const run = spawnSync(cargo.path, args, {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
       env: { ...process.env, CARGO_TARGET_DIR: targetDir },
     });
     if (run.error) throw new SourceBuildError(`could not run ${cargo.path}: ${run.error.message}`);
@@ -51,7 +55,9 @@ export function buildFromSource(options: SourceBuildOptions = {}): string {
       throw new SourceBuildError(
         `cargo build failed (exit ${String(run.status ?? run.signal)}); its errors are above. Retry with \`npx ferrotok build-native\``,
       );
-    const dest = install(path.join(targetDir, 'release', libraryName()), root);
+    const built = builtLibrary(run.stdout);
+    if (built === undefined) throw new SourceBuildError(`cargo reported success but named no ${libraryName()} in its output`);
+    const dest = install(built, root);
     log(`built ${dest} in ${Math.round((Date.now() - started) / 1000)} s`);
     return dest;
   } finally {
@@ -99,6 +105,27 @@ export function compareVersions(a: string, b: string): number {
     if (d !== 0) return Math.sign(d);
   }
   return 0;
+}
+
+/**
+ * The path of the addon library in the JSON messages of `cargo build --message-format=json…`:
+ * the `compiler-artifact` of the crate's lib target. Lines that are not JSON are skipped.
+ */
+export function builtLibrary(messages: string): string | undefined {
+  let found: string | undefined;
+  for (const line of messages.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let message: { reason?: unknown; target?: { name?: unknown }; filenames?: unknown };
+    try {
+      message = JSON.parse(line) as typeof message;
+    } catch {
+      continue;
+    }
+    if (message.reason !== 'compiler-artifact' || message.target?.name !== 'ferrotok_native') continue;
+    const files = Array.isArray(message.filenames) ? message.filenames : [];
+    found = files.find((f): f is string => typeof f === 'string' && path.basename(f) === libraryName()) ?? found;
+  }
+  return found;
 }
 
 /** The cdylib cargo writes for the crate `ferrotok-native`. */

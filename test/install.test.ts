@@ -3,7 +3,7 @@
 // refuses a missing or too old cargo with one line. (.ci/check-package installs the real
 // tarballs; these run on every `npm test`.)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,47 @@ describe('build-native', () => {
     const run = node([bin(), 'build-native'], { PATH: `${fake}:${path.dirname(process.execPath)}:/bin:/usr/bin`, HOME: tmp });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/cargo 1\.50\.0 is too old: ferrotok needs Rust \d+\.\d+ or newer/);
+  });
+
+  it('installs the library that cargo names in its JSON messages, wherever its target put it', () => {
+    const fake = path.join(tmp, 'fakecargo');
+    mkdirSync(fake, { recursive: true });
+    // As with CARGO_BUILD_TARGET set: the library is under <target>/<triple>/release/.
+    const built = path.join(tmp, 'elsewhere', 'x86_64-unknown-linux-gnu', 'release', 'libferrotok_native.so');
+    mkdirSync(path.dirname(built), { recursive: true });
+    writeFileSync(built, 'the library the fake cargo built');
+    const artifact = { reason: 'compiler-artifact', target: { name: 'ferrotok_native' }, filenames: [`${built}.rlib`, built] };
+    const script = [
+      '#!/bin/sh',
+      'if [ "$1" = --version ]; then echo "cargo 9.0.0 (fake)"; exit 0; fi',
+      `echo "$@" > ${JSON.stringify(path.join(tmp, 'cargo-args'))}`,
+      'echo "   Compiling ferrotok-native (not JSON: skipped)"',
+      `echo '${JSON.stringify({ reason: 'compiler-artifact', target: { name: 'serde' }, filenames: ['/x/libserde.so'] })}'`,
+      `echo '${JSON.stringify(artifact)}'`,
+      `echo '${JSON.stringify({ reason: 'build-finished', success: true })}'`,
+    ].join('\n');
+    writeFileSync(path.join(fake, 'cargo'), script);
+    chmodSync(path.join(fake, 'cargo'), 0o755);
+    const addon = path.join(pkg, 'native', 'ferrotok.linux-x64-gnu.node');
+    try {
+      const run = node([bin(), 'build-native'], { PATH: `${fake}:${path.dirname(process.execPath)}:/bin:/usr/bin`, HOME: tmp });
+      expect(run.stderr).toContain('building ferrotok');
+      expect(run.status).toBe(0);
+      expect(readFileSync(addon, 'utf8')).toBe('the library the fake cargo built');
+      expect(readFileSync(path.join(tmp, 'cargo-args'), 'utf8')).toContain('--message-format=json-render-diagnostics');
+    } finally {
+      rmSync(addon, { force: true });
+    }
+  });
+
+  it('a cargo that names no library is an error, not a silent success', () => {
+    const fake = path.join(tmp, 'fakecargo-none');
+    mkdirSync(fake, { recursive: true });
+    writeFileSync(path.join(fake, 'cargo'), '#!/bin/sh\nif [ "$1" = --version ]; then echo "cargo 9.0.0"; fi\nexit 0\n');
+    chmodSync(path.join(fake, 'cargo'), 0o755);
+    const run = node([bin(), 'build-native'], { PATH: `${fake}:${path.dirname(process.execPath)}:/bin:/usr/bin`, HOME: tmp });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/cargo reported success but named no libferrotok_native\.so/);
   });
 
   it('the minimum is the crate manifest rust-version', () => {
