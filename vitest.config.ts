@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -12,6 +13,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default leaves a CPU free (one worker on two cores); the files are independent
+    // (servers on free ports, temporary folders), so every CPU runs one.
+    maxWorkers: availableParallelism(),
     server: {
       deps: { external: [/\/dist\//, /\/native\//] },
     },

