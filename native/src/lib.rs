@@ -28,6 +28,7 @@ pub mod limits;
 pub mod load;
 pub mod offsets;
 pub mod pipeline;
+pub mod short_map;
 pub mod spec;
 pub mod special;
 pub mod stream;

@@ -33,9 +33,8 @@ use tokenizers::{AddedToken, AddedVocabulary, ModelWrapper, PaddingParams, Token
 
 use crate::hash::FxHashMap;
 use crate::pipeline::HfTokenizer;
+use crate::short_map::{self, ShortMap};
 use crate::vocab::model::ModelVocab;
-use hashbrown::hash_table::{Entry, HashTable};
-use std::hash::Hasher;
 
 mod merges;
 pub use merges::{MergeList, MergeSpans};
@@ -349,51 +348,21 @@ impl Components {
 }
 
 /// Token → id for the vocabulary of a file, as the crate's map answers it. Tokens of up to 15
-/// bytes (nearly all) are keyed by one u128 holding their bytes, so a probe reads no key
-/// string: building a 280k-merge table probes it 840k times, and string keys scattered over
-/// the JSON text made that ~100 ms of cache misses on Llama 3.
-///
-/// The short keys sit in a table of 20-byte slots (key as four u32, then the id): as a map of
-/// `(u128, u32)`, 16-byte aligned, a slot was 32 bytes, and Llama 3's table 8 MB at the peak
-/// of a load.
+/// bytes (nearly all) sit in a `ShortMap`, keyed inline, so a probe reads no key string:
+/// building a 280k-merge table probes it 840k times, and string keys scattered over the JSON
+/// text made that ~100 ms of cache misses on Llama 3.
 pub struct TokenIds<'a> {
-    short: HashTable<Short>,
+    short: ShortMap,
     long: FxHashMap<&'a [u8], u32>,
-}
-
-#[derive(Clone, Copy)]
-struct Short {
-    key: [u32; 4],
-    id: u32,
-}
-
-#[inline]
-fn short_key(s: &[u8]) -> Option<[u32; 4]> {
-    let k = (s.len() <= 15).then(|| crate::hash::short_key(s))?;
-    Some([k as u32, (k >> 32) as u32, (k >> 64) as u32, (k >> 96) as u32])
-}
-
-#[inline]
-fn hash_short(key: &[u32; 4]) -> u64 {
-    let mut h = crate::hash::FxHasher::default();
-    h.write_u64(key[0] as u64 | (key[1] as u64) << 32);
-    h.write_u64(key[2] as u64 | (key[3] as u64) << 32);
-    h.finish()
 }
 
 impl<'a> TokenIds<'a> {
     pub fn new(vocab: &'a [(Cow<'a, str>, u32)]) -> Self {
-        let mut ids = TokenIds { short: HashTable::with_capacity(vocab.len()), long: FxHashMap::default() };
+        let mut ids = TokenIds { short: ShortMap::with_capacity(vocab.len()), long: FxHashMap::default() };
         for (token, id) in vocab {
-            let Some(key) = short_key(token.as_bytes()) else {
-                ids.long.insert(token.as_bytes(), *id);
-                continue;
-            };
-            match ids.short.entry(hash_short(&key), |s| s.key == key, |s| hash_short(&s.key)) {
-                Entry::Occupied(mut e) => e.get_mut().id = *id,
-                Entry::Vacant(e) => {
-                    e.insert(Short { key, id: *id });
-                }
+            match token.len() <= short_map::MAX {
+                true => ids.short.insert(token.as_bytes(), *id),
+                false => drop(ids.long.insert(token.as_bytes(), *id)),
             }
         }
         ids
@@ -401,9 +370,9 @@ impl<'a> TokenIds<'a> {
 
     #[inline]
     pub fn get(&self, token: &[u8]) -> Option<u32> {
-        match short_key(token) {
-            Some(key) => self.short.find(hash_short(&key), |s| s.key == key).map(|s| s.id),
-            None => self.long.get(token).copied(),
+        match token.len() <= short_map::MAX {
+            true => self.short.get(token),
+            false => self.long.get(token).copied(),
         }
     }
 }

@@ -29,7 +29,8 @@ pub mod sentencepiece;
 mod stretch_cache;
 pub mod word_cache;
 
-use crate::hash::{short_key, FxHashMap};
+use crate::hash::FxHashMap;
+use crate::short_map::{self, ShortMap};
 use premerge::{bmp_char, CharMerges, Edges, Model};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -87,12 +88,11 @@ const UNKNOWN: u8 = 0;
 const REACHABLE: u8 = 1;
 const UNREACHABLE: u8 = 2;
 
-/// Piece bytes → vocabulary id. Pieces of up to `SHORT` bytes (nearly all pre-tokenizer
-/// splits) are looked up as one u128 — the bytes, zero-padded, with the length in the top
-/// byte — so a probe hashes two words and compares one integer instead of hashing a slice
-/// and calling memcmp (which took 14% of a prompt encode, perf on Llama 3).
+/// Piece bytes → vocabulary id. Pieces of up to 15 bytes (nearly all pre-tokenizer splits)
+/// are in a `ShortMap`, keyed inline: a probe hashes two words and compares one key instead
+/// of hashing a slice and calling memcmp (which took 14% of a prompt encode, perf on Llama 3).
 pub struct Whole {
-    short: FxHashMap<u128, u32>,
+    short: ShortMap,
     long: FxHashMap<Box<[u8]>, u32>,
     max_id: Option<u32>,
     /// Bytes of the longest piece: a longer probe cannot hit (WordPiece's greedy search
@@ -100,13 +100,9 @@ pub struct Whole {
     longest: usize,
 }
 
-const SHORT: usize = 15;
-
 impl Whole {
     pub fn with_capacity(n: usize) -> Self {
-        let mut w = Whole { short: FxHashMap::default(), long: FxHashMap::default(), max_id: None, longest: 0 };
-        w.short.reserve(n);
-        w
+        Whole { short: ShortMap::with_capacity(n), long: FxHashMap::default(), max_id: None, longest: 0 }
     }
 
     #[cfg(test)]
@@ -122,23 +118,27 @@ impl Whole {
     pub fn insert(&mut self, piece: &[u8], id: u32) {
         self.max_id = self.max_id.max(Some(id));
         self.longest = self.longest.max(piece.len());
-        if piece.len() <= SHORT {
-            self.short.insert(short_key(piece), id);
+        if piece.len() <= short_map::MAX {
+            self.short.insert(piece, id);
         } else {
             self.long.insert(piece.into(), id);
+        }
+    }
+
+    /// Every (piece, id).
+    fn each(&self, mut f: impl FnMut(&[u8], u32)) {
+        for ((bytes, n), id) in self.short.iter() {
+            f(&bytes[..n], id);
+        }
+        for (piece, &id) in &self.long {
+            f(piece, id);
         }
     }
 
     /// The first and last bytes of every id's piece (premerge.rs needs them per id).
     fn edges(&self) -> Vec<Edges> {
         let mut edges = vec![Edges::default(); self.max_id.map_or(0, |id| id as usize + 1)];
-        for (&key, &id) in &self.short {
-            let bytes = key.to_le_bytes();
-            edges[id as usize] = Edges::of(&bytes[..bytes[15] as usize]);
-        }
-        for (piece, &id) in &self.long {
-            edges[id as usize] = Edges::of(piece);
-        }
+        self.each(|piece, id| edges[id as usize] = Edges::of(piece));
         edges
     }
 
@@ -149,8 +149,8 @@ impl Whole {
 
     #[inline]
     pub fn get(&self, piece: &[u8]) -> Option<u32> {
-        if piece.len() <= SHORT {
-            self.short.get(&short_key(piece)).copied()
+        if piece.len() <= short_map::MAX {
+            self.short.get(piece)
         } else {
             self.long.get(piece).copied()
         }
@@ -248,11 +248,7 @@ impl Bpe {
 
     /// Appends the tokens of `piece` (a non-empty pre-tokenizer split) to `out`.
     pub fn encode(&self, piece: &[u8], out: &mut Vec<Piece>) {
-        let whole = match piece.len() <= SHORT {
-            true => self.whole.short.get(&short_key(piece)).copied(),
-            false => self.whole.long.get(piece).copied(),
-        };
-        if let Some(id) = whole {
+        if let Some(id) = self.whole.get(piece) {
             let state =
                 if self.ignore_merges { REACHABLE } else { self.reachable[id as usize].load(Ordering::Relaxed) };
             if state == REACHABLE {
@@ -358,13 +354,7 @@ impl Bpe {
             let one = out.len() == 1 && out[0].id == id;
             slot.store(if one { REACHABLE } else { UNREACHABLE }, Ordering::Relaxed);
         };
-        for (&key, &id) in &self.whole.short {
-            let bytes = key.to_le_bytes();
-            check(&bytes[..bytes[15] as usize], id);
-        }
-        for (piece, &id) in &self.whole.long {
-            check(piece, id);
-        }
+        self.whole.each(&mut check);
     }
 
     /// Byte-level symbols of a piece with multi-byte characters: each 2- or 3-byte character
