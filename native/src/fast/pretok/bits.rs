@@ -8,7 +8,19 @@ use super::classify::{classify, Block, Carry};
 
 /// Classifies `text` block by block and calls `rule(k, [previous, current, next], starts)`
 /// for each block k: every rule may look one block back and one ahead. Bit 0 is always a start.
-pub fn blocks(text: &str, starts: &mut Vec<u64>, mut rule: impl FnMut(usize, [&Block; 3], &mut [u64])) {
+pub fn blocks(text: &str, starts: &mut Vec<u64>, rule: impl FnMut(usize, [&Block; 3], &mut [u64])) {
+    blocks_adjusted(text, starts, |_| {}, rule);
+}
+
+/// `blocks`, with each block passed through `adjust` right after it is classified, in text
+/// order, before any rule sees it (as the current block, the previous or the next): a
+/// pattern's own reading of the classes.
+pub fn blocks_adjusted(
+    text: &str,
+    starts: &mut Vec<u64>,
+    mut adjust: impl FnMut(&mut Block),
+    mut rule: impl FnMut(usize, [&Block; 3], &mut [u64]),
+) {
     starts.clear();
     if text.is_empty() {
         return;
@@ -17,9 +29,14 @@ pub fn blocks(text: &str, starts: &mut Vec<u64>, mut rule: impl FnMut(usize, [&B
     starts.resize(count, 0);
     let mut carry = Carry::default();
     let mut prev = Block::default();
-    let mut cur = classify(text, 0, &mut carry);
+    let mut classified = |base: usize| {
+        let mut b = classify(text, base, &mut carry);
+        adjust(&mut b);
+        b
+    };
+    let mut cur = classified(0);
     for k in 0..count {
-        let next = if k + 1 < count { classify(text, (k + 1) * 64, &mut carry) } else { Block::default() };
+        let next = if k + 1 < count { classified((k + 1) * 64) } else { Block::default() };
         rule(k, [&prev, &cur, &next], starts);
         prev = cur;
         cur = next;
