@@ -344,6 +344,41 @@ describe('ids only: encodeIds, encodeBatchIds, countTokensBatch', () => {
     expect(bert.encodeBatchIds([]).length).toBe(0);
   });
 
+  it("encodeIdsInto writes encodeIds into the caller's array, past the scratch size too", () => {
+    // 20k ids: more than the native scratch array holds (4,096), so the other return path.
+    const long = 'word, '.repeat(10_000);
+    for (const tok of [llama3, bert, unigram]) {
+      for (const text of [...texts, long]) {
+        for (const addSpecialTokens of [true, false]) {
+          const want = tok.encodeIds(text, { addSpecialTokens });
+          const out = new Uint32Array(want.length + 3).fill(7);
+          expect(tok.encodeIdsInto(text, out, { addSpecialTokens })).toBe(want.length);
+          expect(out.subarray(0, want.length)).toEqual(want);
+          expect(Array.from(out.subarray(want.length))).toEqual([7, 7, 7]);
+        }
+      }
+    }
+    // At an offset, through a view.
+    const buf = new Uint32Array(16).fill(9);
+    const n = llama3.encodeIdsInto('Hello 😀 world', buf.subarray(4));
+    expect(Array.from(buf.subarray(0, 4))).toEqual([9, 9, 9, 9]);
+    expect(buf.subarray(4, 4 + n)).toEqual(llama3.encodeIds('Hello 😀 world'));
+  });
+
+  it('encodeIdsInto refuses a short or non-Uint32Array out, leaving it unchanged', () => {
+    const want = llama3.encodeIds('Hello 😀 world, and more words');
+    const short = new Uint32Array(want.length - 1).fill(5);
+    expect(() => llama3.encodeIdsInto('Hello 😀 world, and more words', short)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`at least ${want.length}`) }),
+    );
+    expect(short.every((x) => x === 5)).toBe(true);
+    for (const out of [[0, 0, 0], new Int32Array(8), new Float64Array(8), undefined, new ArrayBuffer(32)]) {
+      expect(() => llama3.encodeIdsInto('hi', out as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+    expect(llama3.encodeIdsInto('', new Uint32Array(0), { addSpecialTokens: false })).toBe(0);
+    expect(() => llama3.encodeIdsInto(5 as never, new Uint32Array(4))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
   it('check their arguments', () => {
     expect(() => llama3.encodeIds(5 as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => llama3.encodeBatchIds(['a', 1] as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));

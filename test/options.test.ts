@@ -17,6 +17,7 @@ const CALLS: Record<string, (options: never) => unknown> = {
   encodeBatch: (o) => bert.encodeBatch(['hi'], o),
   countTokens: (o) => bert.countTokens('hi', o),
   encodeIds: (o) => bert.encodeIds('hi', o),
+  encodeIdsInto: (o) => bert.encodeIdsInto('hi', new Uint32Array(8), o),
   encodeBatchIds: (o) => bert.encodeBatchIds(['hi'], o),
   countTokensBatch: (o) => bert.countTokensBatch(['hi'], o),
   isWithinTokenLimit: (o) => bert.isWithinTokenLimit('hi', 5, o),
