@@ -76,6 +76,15 @@ describe('without the native addon', () => {
 describe('build-native', () => {
   const bin = () => path.join(pkg, 'bin', 'ferrotok.js');
 
+  /** `build-native` with a `cargo` of the given script lines first on PATH (in tmp/<dir>). */
+  function buildWithCargo(dir: string, script: string[]) {
+    const fake = path.join(tmp, dir);
+    mkdirSync(fake, { recursive: true });
+    writeFileSync(path.join(fake, 'cargo'), `${script.join('\n')}\n`);
+    chmodSync(path.join(fake, 'cargo'), 0o755);
+    return node([bin(), 'build-native'], { PATH: `${fake}:${path.dirname(process.execPath)}:/bin:/usr/bin`, HOME: tmp });
+  }
+
   it('without cargo: one line with the minimum Rust version and the retry command', () => {
     const run = node([bin(), 'build-native'], { PATH: path.dirname(process.execPath), HOME: tmp });
     expect(run.status).toBe(1);
@@ -85,37 +94,28 @@ describe('build-native', () => {
   });
 
   it('with a cargo older than rust-version: says so, with the version it found', () => {
-    const fake = path.join(tmp, 'fakebin');
-    mkdirSync(fake, { recursive: true });
-    writeFileSync(path.join(fake, 'cargo'), '#!/bin/sh\necho "cargo 1.50.0 (old)"\n');
-    chmodSync(path.join(fake, 'cargo'), 0o755);
-    const run = node([bin(), 'build-native'], { PATH: `${fake}:${path.dirname(process.execPath)}:/bin:/usr/bin`, HOME: tmp });
+    const run = buildWithCargo('fakebin', ['#!/bin/sh', 'echo "cargo 1.50.0 (old)"']);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/cargo 1\.50\.0 is too old: ferrotok needs Rust \d+\.\d+ or newer/);
   });
 
   it('installs the library that cargo names in its JSON messages, wherever its target put it', () => {
-    const fake = path.join(tmp, 'fakecargo');
-    mkdirSync(fake, { recursive: true });
     // As with CARGO_BUILD_TARGET set: the library is under <target>/<triple>/release/.
     const built = path.join(tmp, 'elsewhere', 'x86_64-unknown-linux-gnu', 'release', 'libferrotok_native.so');
     mkdirSync(path.dirname(built), { recursive: true });
     writeFileSync(built, 'the library the fake cargo built');
     const artifact = { reason: 'compiler-artifact', target: { name: 'ferrotok_native' }, filenames: [`${built}.rlib`, built] };
-    const script = [
-      '#!/bin/sh',
-      'if [ "$1" = --version ]; then echo "cargo 9.0.0 (fake)"; exit 0; fi',
-      `echo "$@" > ${JSON.stringify(path.join(tmp, 'cargo-args'))}`,
-      'echo "   Compiling ferrotok-native (not JSON: skipped)"',
-      `echo '${JSON.stringify({ reason: 'compiler-artifact', target: { name: 'serde' }, filenames: ['/x/libserde.so'] })}'`,
-      `echo '${JSON.stringify(artifact)}'`,
-      `echo '${JSON.stringify({ reason: 'build-finished', success: true })}'`,
-    ].join('\n');
-    writeFileSync(path.join(fake, 'cargo'), script);
-    chmodSync(path.join(fake, 'cargo'), 0o755);
     const addon = path.join(pkg, 'native', 'ferrotok.linux-x64-gnu.node');
     try {
-      const run = node([bin(), 'build-native'], { PATH: `${fake}:${path.dirname(process.execPath)}:/bin:/usr/bin`, HOME: tmp });
+      const run = buildWithCargo('fakecargo', [
+        '#!/bin/sh',
+        'if [ "$1" = --version ]; then echo "cargo 9.0.0 (fake)"; exit 0; fi',
+        `echo "$@" > ${JSON.stringify(path.join(tmp, 'cargo-args'))}`,
+        'echo "   Compiling ferrotok-native (not JSON: skipped)"',
+        `echo '${JSON.stringify({ reason: 'compiler-artifact', target: { name: 'serde' }, filenames: ['/x/libserde.so'] })}'`,
+        `echo '${JSON.stringify(artifact)}'`,
+        `echo '${JSON.stringify({ reason: 'build-finished', success: true })}'`,
+      ]);
       expect(run.stderr).toContain('building ferrotok');
       expect(run.status).toBe(0);
       expect(readFileSync(addon, 'utf8')).toBe('the library the fake cargo built');
@@ -126,11 +126,7 @@ describe('build-native', () => {
   });
 
   it('a cargo that names no library is an error, not a silent success', () => {
-    const fake = path.join(tmp, 'fakecargo-none');
-    mkdirSync(fake, { recursive: true });
-    writeFileSync(path.join(fake, 'cargo'), '#!/bin/sh\nif [ "$1" = --version ]; then echo "cargo 9.0.0"; fi\nexit 0\n');
-    chmodSync(path.join(fake, 'cargo'), 0o755);
-    const run = node([bin(), 'build-native'], { PATH: `${fake}:${path.dirname(process.execPath)}:/bin:/usr/bin`, HOME: tmp });
+    const run = buildWithCargo('fakecargo-none', ['#!/bin/sh', 'if [ "$1" = --version ]; then echo "cargo 9.0.0"; fi', 'exit 0']);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/cargo reported success but named no libferrotok_native\.so/);
   });
