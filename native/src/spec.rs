@@ -304,7 +304,11 @@ impl<'a> BpeSpec<'a> {
 /// Reads `json` if its model is a BPE or a WordPiece; None → load it with the crate's
 /// deserializer.
 pub fn read_model(json: &[u8]) -> Option<(Components, ModelSpec<'_>)> {
-    let spec: FileSpec = merges::read_with_text(json, || serde_json::from_slice(json)).ok()?;
+    // One SIMD pass checks the whole file's UTF-8, so serde reads a str and checks no string
+    // again: its check per string was ~7% of an o200k load (perf). A file that is not UTF-8
+    // goes to the crate's deserializer, which says where.
+    let text = simdutf8::basic::from_utf8(json).ok()?;
+    let spec: FileSpec = merges::read_with_text(json, || serde_json::from_str(text)).ok()?;
     spec.split(json)
 }
 
