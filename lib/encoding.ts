@@ -26,6 +26,7 @@ export class Encoding {
   #specialTokensMask?: Uint32Array;
   #tokens?: string[];
   #offsets?: Offset[];
+  #flatOffsets?: Uint32Array;
   #wordIds?: (number | null)[];
   #sequenceIds?: (number | null)[];
   #overflowing?: Encoding[];
@@ -73,12 +74,21 @@ export class Encoding {
    */
   get offsets(): Offset[] {
     if (this.#offsets === undefined) {
-      const flat = this.#native.offsets();
+      const flat = this.flatOffsets;
       const out: Offset[] = new Array(flat.length / 2);
       for (let i = 0; i < out.length; i++) out[i] = [flat[2 * i]!, flat[2 * i + 1]!];
       this.#offsets = out;
     }
     return this.#offsets;
+  }
+
+  /**
+   * `offsets` in one array, `[start0, end0, start1, end1, …]`: the same spans without a JS
+   * array per token. On a long text, building `offsets` costs more than the encode itself;
+   * this costs nothing once the text is encoded.
+   */
+  get flatOffsets(): Uint32Array {
+    return (this.#flatOffsets ??= this.#native.offsets());
   }
 
   /** Index of the word (pre-tokenizer split) each token belongs to; null for special tokens. */

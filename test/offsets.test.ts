@@ -37,6 +37,47 @@ describe.each([
   });
 });
 
+describe.each([
+  ['llama3', LLAMA3],
+  ['llama2', LLAMA2],
+  ['bert', BERT],
+  ['unigram', UNIGRAM],
+])('flatOffsets (%s)', (_name, file) => {
+  const tok = Tokenizer.fromFile(file);
+  const flat = (e: { offsets: [number, number][] }) => Uint32Array.from(e.offsets.flat());
+
+  it('holds the spans of offsets, in order, read before or after them', () => {
+    for (const text of TEXTS) {
+      const before = tok.encode(text, { pair: 'and a 😀 pair' });
+      const first = before.flatOffsets;
+      expect(first).toBeInstanceOf(Uint32Array);
+      expect(first.length).toBe(2 * before.length);
+      expect(first).toEqual(flat(before));
+      const after = tok.encode(text);
+      const tuples = flat(after);
+      expect(after.flatOffsets).toEqual(tuples);
+      expect(after.flatOffsets).toBe(after.flatOffsets);
+    }
+  });
+
+  it('holds the spans of batch rows', () => {
+    const rows = tok.encodeBatch([...TEXTS, ['a question?', 'its context.']]);
+    expect(rows.length).toBe(TEXTS.length + 1);
+    for (const row of rows) expect(row.flatOffsets).toEqual(flat(row));
+  });
+});
+
+it('flatOffsets holds the spans of overflowing windows', () => {
+  const tok = Tokenizer.fromFile(BERT);
+  const text = 'one two three four five six seven eight nine ten eleven twelve';
+  const e = tok.encode(text, { truncation: { maxLength: 6, stride: 1 } });
+  expect(e.overflowing.length).toBe(1);
+  for (const w of [e, ...e.overflowing]) {
+    expect(w.flatOffsets).toEqual(Uint32Array.from(w.offsets.flat()));
+    expect(Array.from(w.flatOffsets.subarray(2, 4))).toEqual(w === e ? [0, 3] : [14, 18]);
+  }
+});
+
 describe('exact spans', () => {
   it('byte-level tokens of one astral char all map to that char', () => {
     const tok = Tokenizer.fromFile(LLAMA3);

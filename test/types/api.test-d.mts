@@ -34,12 +34,13 @@ const mask: Uint32Array = e.attentionMask;
 const special: Uint32Array = e.specialTokensMask;
 const tokens: string[] = e.tokens;
 const offsets: Offset[] = e.offsets;
+const flatOffsets: Uint32Array = e.flatOffsets;
 const first: [number, number] | undefined = e.offsets[0];
 const words: (number | null)[] = e.wordIds;
 const seqs: (number | null)[] = e.sequenceIds;
 const over: Encoding[] = e.overflowing;
 const n: number = e.length;
-void [ids, typeIds, mask, special, tokens, offsets, first, words, seqs, over, n];
+void [ids, typeIds, mask, special, tokens, offsets, flatOffsets, first, words, seqs, over, n];
 
 const opts: EncodeOptions = {
   truncation: { maxLength: 8, strategy: 'only_first', stride: 2, side: 'left' },
