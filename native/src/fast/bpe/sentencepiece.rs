@@ -105,23 +105,33 @@ impl SentencePieceBpe {
         continued: bool,
         mut f: impl FnMut(Tok) -> ControlFlow<()>,
     ) {
-        let mut word = 0u32;
-        let mut scratch = Scratch::default();
-        word_cache::with(self.bpe.owner(), |mut cache| {
-            stretch_cache::with(|mut stretches| {
-                self.added.try_segments(text, plain_special, |seg| {
-                    let flow = match seg {
-                        Segment::Added { id, start, end } => f(Tok { id, start, end, word, added: true }),
-                        Segment::Text { start, end } => {
-                            let s = Stretch { start, end, word, prepend: self.prepend && !(continued && start == 0) };
-                            let caches = (cache.as_deref_mut(), stretches.as_deref_mut());
-                            self.stretch(text, s, &mut scratch, caches, &mut f)
-                        }
-                    };
-                    word += 1;
-                    flow
+        SCRATCH.with(|cell| {
+            // Reused buffers: a 100-character prompt otherwise paid three allocations a call.
+            // A nested call on the same thread (none today) would get fresh ones.
+            let (mut borrowed, mut fresh) = (cell.try_borrow_mut(), Scratch::default());
+            let scratch = match &mut borrowed {
+                Ok(s) => &mut **s,
+                Err(_) => &mut fresh,
+            };
+            let mut word = 0u32;
+            word_cache::with(self.bpe.owner(), |mut cache| {
+                stretch_cache::with(|mut stretches| {
+                    self.added.try_segments(text, plain_special, |seg| {
+                        let flow = match seg {
+                            Segment::Added { id, start, end } => f(Tok { id, start, end, word, added: true }),
+                            Segment::Text { start, end } => {
+                                let s =
+                                    Stretch { start, end, word, prepend: self.prepend && !(continued && start == 0) };
+                                let caches = (cache.as_deref_mut(), stretches.as_deref_mut());
+                                self.stretch(text, s, scratch, caches, &mut f)
+                            }
+                        };
+                        word += 1;
+                        flow
+                    });
                 });
             });
+            scratch.trim();
         });
     }
 
@@ -276,13 +286,33 @@ struct Scratch {
     pieces: Vec<Piece>,
 }
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 impl Scratch {
+    /// Frees what a long word grew, so a thread keeps at most ~130 KiB between calls.
+    fn trim(&mut self) {
+        if self.norm.capacity() > 1 << 14 || self.spaces.capacity() > 1 << 12 || self.pieces.capacity() > 1 << 12 {
+            *self = Scratch::default();
+        }
+    }
+
     /// Whether `word` (after a `▁` if `lead`) normalizes to something else than itself: then
     /// `norm` holds it, spaces turned into `▁`. `spaces` holds where the word's spaces are,
     /// for `origin`.
     fn normalize(&mut self, word: &str, lead: bool) -> bool {
         self.spaces.clear();
-        self.spaces.extend(word.bytes().enumerate().filter(|&(_, b)| b == b' ').map(|(i, _)| i));
+        let bytes = word.as_bytes();
+        // Most words are one space and a run of non-spaces (`words` cuts before spaces).
+        if !lead && bytes.first() == Some(&b' ') && !bytes[1..].contains(&b' ') {
+            self.spaces.push(0);
+            self.norm.clear();
+            self.norm.push(SPACE);
+            self.norm.push_str(&word[1..]);
+            return true;
+        }
+        self.spaces.extend(bytes.iter().enumerate().filter(|&(_, &b)| b == b' ').map(|(i, _)| i));
         if !lead && self.spaces.is_empty() {
             return false;
         }
