@@ -28,9 +28,12 @@ pub struct NativeTokenizer {
     external: i64,
 }
 
-/// An engine's native size, roughly: per tokenizer.json byte, and fixed (Llama 3: a 9 MB
-/// file, ~60 MB of engine; BERT: 0.7 MB, ~15 MB with the WordPiece path's tables).
-const BYTES_PER_SOURCE_BYTE: i64 = 6;
+/// An engine's native size, roughly: per tokenizer.json byte, and fixed. RSS growth of a
+/// Node process over a load and one document: Llama 3 (9.1 MB file) 36 MB, o200k (9.7 MB)
+/// 33, Qwen 3 (11.4 MB) 32, Gemma 3 (33 MB) 63, BERT (0.7 MB) 12. An estimate over 64 MB
+/// (V8's soft limit on external memory) starts a collection right after one load, which
+/// then ran inside the first calls (native/PERFORMANCE.md, "The JS boundary").
+const BYTES_PER_SOURCE_BYTE: i64 = 3;
 const BYTES_FIXED: i64 = 8 << 20;
 
 impl ObjectFinalize for NativeTokenizer {
