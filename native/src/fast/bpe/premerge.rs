@@ -32,7 +32,7 @@
 //! # Cost
 //!
 //! The merge ranks by neighbour class are gathered once, on the first piece with a multi-byte
-//! character (one pass over the merges, ~4 ms for Llama 3's 280k; kept only for the ~3k
+//! character (one pass over the merges, ~3 ms for Llama 3's 280k; kept only for the ~3k
 //! tokens made of a character's bytes); each character's verdict is computed on first sight
 //! and kept in a 512 KiB table of atomics (a race computes the same value twice). 4-byte
 //! characters (emoji, rare Han) keep their bytes.
@@ -131,9 +131,21 @@ impl CharMerges {
     /// `merges`: every (left, right, rank); `edges[id]`: the bytes of each token id.
     pub fn new(merges: impl Iterator<Item = (u32, u32, u32)>, edges: &[Edges]) -> Self {
         let edge = |id: u32| edges.get(id as usize).copied().unwrap_or_default();
+        // Which ids `part_of_a_char`, as bits: 16 KiB for Llama 3, so the scan rules out most
+        // merges from L1 instead of reading two ids' edges from a 512 KiB table.
+        let mut partial = vec![0u64; edges.len().div_ceil(64)];
+        for (id, e) in edges.iter().enumerate() {
+            if e.part_of_a_char() {
+                partial[id / 64] |= 1 << (id % 64);
+            }
+        }
+        let is_partial = |id: u32| partial.get(id as usize / 64).is_some_and(|w| w >> (id % 64) & 1 != 0);
         let mut short: FxHashMap<u32, Neighbours> = FxHashMap::default();
         let lower = |slot: &mut u32, rank: u32| *slot = (*slot).min(rank);
         for (a, b, rank) in merges {
+            if !is_partial(a) && !is_partial(b) {
+                continue;
+            }
             let (ea, eb) = (edge(a), edge(b));
             if ea.part_of_a_char() {
                 let n = short.entry(a).or_insert(NO_NEIGHBOURS);
