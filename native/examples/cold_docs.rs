@@ -4,6 +4,8 @@
 //! on a thread as the Node binding does after load; by default the pass builds every table it
 //! needs itself. Documents: the five the JS
 //! benchmark runs, from ../shared/corpus/long unless a folder is given.
+//! `count` splits a text of 32 KiB or more over rayon's pool: for the benchmark's one-thread
+//! row, run it as `RAYON_NUM_THREADS=1 taskset -c 0 …` (unpinned, the pass uses both CPUs).
 use ferrotok_native::load;
 use std::time::Instant;
 
