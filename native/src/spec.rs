@@ -31,13 +31,13 @@ use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::processors::PostProcessorWrapper;
 use tokenizers::{AddedToken, AddedVocabulary, ModelWrapper, PaddingParams, TokenizerBuilder, TruncationParams};
 
-use crate::hash::FxHashMap;
 use crate::pipeline::HfTokenizer;
-use crate::short_map::{self, ShortMap};
 use crate::vocab::model::ModelVocab;
 
 mod merges;
+pub mod token_ids;
 pub use merges::{MergeList, MergeSpans};
+pub use token_ids::TokenIds;
 
 /// tokenizer.json with a BPE model, as read for a fast-path load. (A missing `Option` field
 /// reads as None; `Components` repeats these fields because `#[serde(flatten)]` would buffer
@@ -348,36 +348,6 @@ impl Components {
             .ok()?
             .into();
         Some(tok)
-    }
-}
-
-/// Token → id for the vocabulary of a file, as the crate's map answers it. Tokens of up to 15
-/// bytes (nearly all) sit in a `ShortMap`, keyed inline, so a probe reads no key string:
-/// building a 280k-merge table probes it 840k times, and string keys scattered over the JSON
-/// text made that ~100 ms of cache misses on Llama 3.
-pub struct TokenIds<'a> {
-    short: ShortMap,
-    long: FxHashMap<&'a [u8], u32>,
-}
-
-impl<'a> TokenIds<'a> {
-    pub fn new(vocab: &'a [(Cow<'a, str>, u32)]) -> Self {
-        let mut ids = TokenIds { short: ShortMap::with_capacity(vocab.len()), long: FxHashMap::default() };
-        for (token, id) in vocab {
-            match token.len() <= short_map::MAX {
-                true => ids.short.insert(token.as_bytes(), *id),
-                false => drop(ids.long.insert(token.as_bytes(), *id)),
-            }
-        }
-        ids
-    }
-
-    #[inline]
-    pub fn get(&self, token: &[u8]) -> Option<u32> {
-        match token.len() <= short_map::MAX {
-            true => self.short.get(token),
-            false => self.long.get(token).copied(),
-        }
     }
 }
 

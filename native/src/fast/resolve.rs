@@ -14,6 +14,7 @@
 
 use super::bpe::Bpe;
 use super::MergeTable;
+use crate::spec::token_ids::{joined_key, Probe, AHEAD};
 use crate::spec::{MergeList, TokenIds};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
@@ -77,18 +78,39 @@ impl<'a> MergeResolver<'a> {
     }
 }
 
+/// Merges `ranks` as (pair key, (rank, merged id)); None if a side or the merged token is not
+/// in the vocabulary. The three probes of a merge are asked for `AHEAD` merges before they
+/// are read (token_ids.rs), so their cache misses overlap.
 fn resolve(merges: &MergeList, ids: &TokenIds, ranks: std::ops::Range<usize>) -> Option<Resolved> {
-    let mut merged = Vec::new();
-    ranks
-        .map(|rank| {
-            let (a, b) = merges.pair(rank)?;
-            merged.clear();
-            merged.extend_from_slice(a);
-            merged.extend_from_slice(b);
-            let (ia, ib, im) = (ids.get(a)?, ids.get(b)?, ids.get(&merged)?);
-            Some((Bpe::pair_key(ia, ib), (rank as u32, im)))
-        })
-        .collect()
+    let probes = |rank: usize| -> Option<[Probe; 3]> {
+        let (a, b) = merges.pair(rank)?;
+        let (pa, pb) = (ids.probe(a), ids.probe(b));
+        let merged = match (pa, pb) {
+            (Probe::Short { key: ka, .. }, Probe::Short { key: kb, .. }) => {
+                joined_key(ka, kb).map(|k| ids.probe_key(k))
+            }
+            _ => None,
+        };
+        Some([pa, pb, merged.unwrap_or(Probe::Long)])
+    };
+    let mut ahead = [[Probe::Long; 3]; AHEAD];
+    let mut out = Vec::with_capacity(ranks.len());
+    for rank in ranks.start..ranks.end + AHEAD {
+        // The merge `AHEAD` back is read before its ring slot takes this one's probes.
+        if let Some(back) = rank.checked_sub(AHEAD).filter(|&r| r >= ranks.start) {
+            let [pa, pb, pm] = ahead[back % AHEAD];
+            let (a, b) = merges.pair(back)?;
+            let (ia, ib) = (ids.find(&pa, || a.to_vec())?, ids.find(&pb, || b.to_vec())?);
+            let im = ids.find(&pm, || [a, b].concat())?;
+            out.push((Bpe::pair_key(ia, ib), (back as u32, im)));
+        }
+        if rank < ranks.end {
+            let p = probes(rank)?;
+            p.iter().for_each(|p| ids.prefetch(p));
+            ahead[rank % AHEAD] = p;
+        }
+    }
+    Some(out)
 }
 
 /// The table on this thread alone.
