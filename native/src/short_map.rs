@@ -27,7 +27,11 @@ pub struct ShortMap {
 
 #[inline]
 fn key_of(bytes: &[u8]) -> [u32; 4] {
-    let k = short_key(bytes);
+    words(short_key(bytes))
+}
+
+#[inline]
+fn words(k: u128) -> [u32; 4] {
     [k as u32, (k >> 32) as u32, (k >> 64) as u32, (k >> 96) as u32]
 }
 
@@ -48,7 +52,12 @@ impl ShortMap {
     /// replaces the id, as in the crate's vocabulary map.
     pub fn insert(&mut self, bytes: &[u8], id: u32) {
         assert!(bytes.len() <= MAX, "ShortMap key of {} bytes", bytes.len());
-        let key = key_of(bytes);
+        self.insert_key(short_key(bytes), id);
+    }
+
+    /// `insert` of the string whose `hash::short_key` is `key`.
+    pub fn insert_key(&mut self, key: u128, id: u32) {
+        let key = words(key);
         match self.table.entry(hash(&key), |s| s.key == key, |s| hash(&s.key)) {
             Entry::Occupied(mut e) => e.get_mut().id = id,
             Entry::Vacant(e) => {

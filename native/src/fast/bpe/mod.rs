@@ -125,6 +125,13 @@ impl Whole {
         }
     }
 
+    /// `insert` of a piece of at most `short_map::MAX` bytes given by its `hash::short_key`.
+    pub fn insert_short(&mut self, key: u128, id: u32) {
+        self.max_id = self.max_id.max(Some(id));
+        self.longest = self.longest.max((key >> 120) as usize);
+        self.short.insert_key(key, id);
+    }
+
     /// Every (piece, id).
     fn each(&self, mut f: impl FnMut(&[u8], u32)) {
         for ((bytes, n), id) in self.short.iter() {
