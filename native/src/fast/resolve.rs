@@ -14,7 +14,8 @@
 
 use super::bpe::Bpe;
 use super::MergeTable;
-use crate::spec::token_ids::{joined_key, Probe, AHEAD};
+use crate::hash::joined_short_key;
+use crate::spec::token_ids::{Probe, AHEAD};
 use crate::spec::{MergeList, TokenIds};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
@@ -87,7 +88,7 @@ fn resolve(merges: &MergeList, ids: &TokenIds, ranks: std::ops::Range<usize>) ->
         let (pa, pb) = (ids.probe(a), ids.probe(b));
         let merged = match (pa, pb) {
             (Probe::Short { key: ka, .. }, Probe::Short { key: kb, .. }) => {
-                joined_key(ka, kb).map(|k| ids.probe_key(k))
+                joined_short_key(ka, kb).map(|k| ids.probe_key(k))
             }
             _ => None,
         };

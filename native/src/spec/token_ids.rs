@@ -56,19 +56,6 @@ fn hash(key: u128) -> u64 {
     h.finish()
 }
 
-/// The short key of `a` followed by `b` from theirs, when it has at most 15 bytes: the bytes
-/// of `b` shifted past those of `a`, and the summed length in the top byte.
-#[inline]
-pub fn joined_key(a: u128, b: u128) -> Option<u128> {
-    const BYTES: u128 = (1 << 120) - 1;
-    let (la, lb) = ((a >> 120) as u32, (b >> 120) as u32);
-    if la + lb > short_map::MAX as u32 {
-        return None;
-    }
-    // la ≤ 15, so the shift stays below 128; bytes of b past 15 − la are zero.
-    Some((a & BYTES) | (b & BYTES) << (8 * la) | ((la + lb) as u128) << 120)
-}
-
 impl<'a> TokenIds<'a> {
     /// From the file's (token, id) entries in file order; a token listed twice keeps its last
     /// id, as the crate's map does.
@@ -109,7 +96,7 @@ impl<'a> TokenIds<'a> {
         }
     }
 
-    /// The probe for a short key (`short_key`, `joined_key`).
+    /// The probe for a short key (`hash::short_key`, `hash::joined_short_key`).
     #[inline]
     pub fn probe_key(&self, key: u128) -> Probe {
         Probe::Short { key, home: hash(key) as usize & self.mask }
@@ -172,20 +159,6 @@ impl<'a> TokenIds<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn joined_keys_are_the_keys_of_the_joined_strings() {
-        let text = b"abcdefghijklmnopq\xc4\xa0\x80";
-        for la in 0..=16 {
-            for lb in 0..=16 {
-                let (a, b) = (&text[..la.min(text.len())], &text[text.len() - lb..]);
-                let joined = [a, b].concat();
-                let expect = (joined.len() <= 15).then(|| short_key(&joined));
-                let got = (a.len() <= 15 && b.len() <= 15).then(|| joined_key(short_key(a), short_key(b))).flatten();
-                assert_eq!(got, expect, "{la} {lb}");
-            }
-        }
-    }
 
     /// Every token is found with its last id, "" and long tokens included, and a table
     /// packed to its load limit (colliding homes, wrapping past the end) still finds them.
