@@ -15,6 +15,8 @@
 //! Rejected: a byte→unit table of `len + 1` u32 (4× the input in memory; 800 MB for a
 //! 200 MB string) — the cursor gives the same O(n) without it.
 
+use crate::hash::word_of;
+
 const CHECKPOINT: usize = 4096;
 
 pub struct Utf16Mapper<'a> {
@@ -165,9 +167,7 @@ fn lead_masks(chunk: &[u8]) -> (u64, u64) {
     let gather = |m: u64| ((m & HIGH).wrapping_mul(0x0002_0408_1020_4081) >> 56) & 0xFF;
     let (mut leads, mut astral) = (0u64, 0u64);
     for (k, part) in chunk.chunks(8).enumerate() {
-        let mut word = [0u8; 8];
-        word[..part.len()].copy_from_slice(part);
-        let w = u64::from_le_bytes(word);
+        let w = word_of(part);
         // A continuation byte is 10xxxxxx; a 4-byte lead 11110xxx (UTF-8 has no 11111xxx).
         let cont = gather(w & !(w << 1));
         let four = gather(w & (w << 1) & (w << 2) & (w << 3));

@@ -21,7 +21,7 @@
 //! One cache per tokenizer (its `owner` id) per thread, the `OWNERS` most recently used kept.
 
 use super::Piece;
-use crate::hash::short_key;
+use crate::hash::{short_key, word_of};
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 
@@ -139,9 +139,7 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .rotate_left(29);
     }
-    let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    mix(h ^ u64::from_le_bytes(last))
+    mix(h ^ word_of(chunks.remainder()))
 }
 
 #[inline]
