@@ -96,13 +96,16 @@ fn resolve(merges: &MergeList, ids: &TokenIds, ranks: std::ops::Range<usize>) ->
     };
     let mut ahead = [[Probe::Long; 3]; AHEAD];
     let mut out = Vec::with_capacity(ranks.len());
+    // A merged token over 15 bytes is looked up by its bytes, joined here (one buffer for
+    // the chunk, not a vector per merge).
+    let mut joined = Vec::new();
     for rank in ranks.start..ranks.end + AHEAD {
         // The merge `AHEAD` back is read before its ring slot takes this one's probes.
         if let Some(back) = rank.checked_sub(AHEAD).filter(|&r| r >= ranks.start) {
             let [pa, pb, pm] = ahead[back % AHEAD];
             let (a, b) = merges.pair(back)?;
-            let (ia, ib) = (ids.find(&pa, || a.to_vec())?, ids.find(&pb, || b.to_vec())?);
-            let im = ids.find(&pm, || [a, b].concat())?;
+            let (ia, ib) = (ids.find(&pa, || a)?, ids.find(&pb, || b)?);
+            let im = ids.find(&pm, || join(&mut joined, a, b))?;
             out.push((Bpe::pair_key(ia, ib), (back as u32, im)));
         }
         if rank < ranks.end {
@@ -112,6 +115,14 @@ fn resolve(merges: &MergeList, ids: &TokenIds, ranks: std::ops::Range<usize>) ->
         }
     }
     Some(out)
+}
+
+/// `a` followed by `b`, in `buf`.
+fn join<'b>(buf: &'b mut Vec<u8>, a: &[u8], b: &[u8]) -> &'b [u8] {
+    buf.clear();
+    buf.extend_from_slice(a);
+    buf.extend_from_slice(b);
+    buf
 }
 
 /// The table on this thread alone.
