@@ -81,37 +81,36 @@ impl<'a> MergeResolver<'a> {
 
 /// Merges `ranks` as (pair key, (rank, merged id)); None if a side or the merged token is not
 /// in the vocabulary. The three probes of a merge are asked for `AHEAD` merges before they
-/// are read (token_ids.rs), so their cache misses overlap.
+/// are read (token_ids.rs), so their cache misses overlap. A merged token of over 15 bytes is
+/// joined then, into the ring slot's buffer, to be hashed and later compared.
 fn resolve(merges: &MergeList, ids: &TokenIds, ranks: std::ops::Range<usize>) -> Option<Resolved> {
-    let probes = |rank: usize| -> Option<[Probe; 3]> {
-        let (a, b) = merges.pair(rank)?;
-        let (pa, pb) = (ids.probe(a), ids.probe(b));
-        let merged = match (pa, pb) {
-            (Probe::Short { key: ka, .. }, Probe::Short { key: kb, .. }) => {
-                joined_short_key(ka, kb).map(|k| ids.probe_key(k))
-            }
-            _ => None,
-        };
-        Some([pa, pb, merged.unwrap_or(Probe::Long)])
-    };
-    let mut ahead = [[Probe::Long; 3]; AHEAD];
+    let mut ahead = [[Probe::Short { key: 0, home: 0 }; 3]; AHEAD];
+    let mut joined: [Vec<u8>; AHEAD] = Default::default();
     let mut out = Vec::with_capacity(ranks.len());
-    // A merged token over 15 bytes is looked up by its bytes, joined here (one buffer for
-    // the chunk, not a vector per merge).
-    let mut joined = Vec::new();
     for rank in ranks.start..ranks.end + AHEAD {
+        let ring = rank % AHEAD;
         // The merge `AHEAD` back is read before its ring slot takes this one's probes.
         if let Some(back) = rank.checked_sub(AHEAD).filter(|&r| r >= ranks.start) {
-            let [pa, pb, pm] = ahead[back % AHEAD];
+            let [pa, pb, pm] = ahead[ring];
             let (a, b) = merges.pair(back)?;
             let (ia, ib) = (ids.find(&pa, || a)?, ids.find(&pb, || b)?);
-            let im = ids.find(&pm, || join(&mut joined, a, b))?;
+            let im = ids.find(&pm, || &joined[ring])?;
             out.push((Bpe::pair_key(ia, ib), (back as u32, im)));
         }
         if rank < ranks.end {
-            let p = probes(rank)?;
-            p.iter().for_each(|p| ids.prefetch(p));
-            ahead[rank % AHEAD] = p;
+            let (a, b) = merges.pair(rank)?;
+            let (pa, pb) = (ids.probe(a), ids.probe(b));
+            let short = match (pa, pb) {
+                (Probe::Short { key: ka, .. }, Probe::Short { key: kb, .. }) => joined_short_key(ka, kb),
+                _ => None,
+            };
+            let pm = match short {
+                Some(key) => ids.probe_key(key),
+                None => ids.probe(join(&mut joined[ring], a, b)),
+            };
+            let probes = [pa, pb, pm];
+            probes.iter().for_each(|p| ids.prefetch(p));
+            ahead[ring] = probes;
         }
     }
     Some(out)
@@ -184,6 +183,21 @@ mod tests {
         for (&key, &(rank, _)) in &one {
             assert_eq!(rank, last((key >> 32) as u32, key as u32));
         }
+        // Merges into tokens of more than 15 bytes, and from them.
+        let mut long = vocab.clone();
+        for (i, t) in
+            ["abcdefghij", "klmnopqrst", "abcdefghijklmnopqrst", "abcdefghijklmnopqrstabcdefghij"].iter().enumerate()
+        {
+            long.push((Cow::Borrowed(t), 100 + i as u32));
+        }
+        let json = r#"{"model":{"type":"BPE","vocab":{},"merges":[["abcdefghij","klmnopqrst"],["abcdefghijklmnopqrst","abcdefghij"]]}}"#;
+        let (_, mut model) = crate::spec::read(json.as_bytes()).unwrap();
+        let table = merge_table(model.take_merges().unwrap(), TokenIds::new(&long)).unwrap();
+        assert_eq!(table.get(&Bpe::pair_key(100, 101)), Some(&(0, 102)));
+        assert_eq!(table.get(&Bpe::pair_key(102, 100)), Some(&(1, 103)));
+        let json = r#"{"model":{"type":"BPE","vocab":{},"merges":[["abcdefghijklmnopqrst","klmnopqrst"]]}}"#;
+        let (_, mut model) = crate::spec::read(json.as_bytes()).unwrap();
+        assert!(merge_table(model.take_merges().unwrap(), TokenIds::new(&long)).is_none());
         // A merge outside the vocabulary: no table.
         let bad = r#"{"model":{"type":"BPE","vocab":{},"merges":[["a","z"]]}}"#;
         let (_, mut model) = crate::spec::read(bad.as_bytes()).unwrap();
