@@ -2,8 +2,10 @@
 // app waits for after `import`. Each process loads once; prints each one's ms and the median.
 //   node benches/first-load.mjs <tokenizer.json or folder> [processes, default 5]
 //   node benches/first-load.mjs <tokenizer.json> [processes] --addon <file.node>
-// The default times `Tokenizer.fromFile` of the package; `--addon` times `NativeTokenizer.fromFile`
-// of that build of the addon alone (to compare two builds, alternate them). One CPU:
+// The default times `Tokenizer.fromFile` of the package, which also loads the addon (the package
+// loads it on first use, not at import: 1.5–5 ms) and reads the folder's config files;
+// `--addon` times `NativeTokenizer.fromFile` of that build of the addon alone, after loading it
+// (to compare two builds, alternate them). One CPU:
 //   RAYON_NUM_THREADS=1 taskset -c 0 node benches/first-load.mjs …
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
