@@ -11,7 +11,7 @@
 //! crate path (NFC would move offsets; the check is the crate's own normalizer code).
 
 use super::word_cache::{self, Probe, WordCache};
-use super::{Alphabet, Bpe, Piece, Whole};
+use super::{Alphabet, Bpe, Edges, Piece, Whole};
 use crate::fast::added::{AddedMatcher, Segment};
 use crate::fast::pretok::{Pattern, GPT2_REGEX};
 use crate::fast::tok::Tok;
@@ -79,31 +79,40 @@ impl ByteLevelBpe {
         let added = added_matcher(tok, nfc)?;
         // The vocabulary by raw bytes (the GPT-2 alphabet decoded), without a heap string
         // per token: most entries are short and keyed inline (bpe/mod.rs `Whole`).
+        // Each id's edges too, for the pre-merge tables (premerge.rs), while the bytes are at
+        // hand: one byte a token.
         let mut whole = Whole::with_capacity(model.vocab.len());
+        let mut edges = vec![Edges::default(); model.vocab.len()];
         let mut byte_ids = [u32::MAX; 256];
         let mut raw = Vec::new();
         for (token, id) in &model.vocab {
             let id = *id;
-            match byte_level_key(token) {
+            let edge = match byte_level_key(token) {
                 Some((key, len)) if len <= short_map::MAX => {
                     whole.insert_short(key, id);
                     if len == 1 {
                         byte_ids[key as u8 as usize] = id;
                     }
+                    Edges::of(&key.to_le_bytes()[..len])
                 }
                 Some(_) => {
                     raw.clear();
                     byte_level_decode_into(token, &mut raw);
                     whole.insert(&raw, id);
+                    Edges::of(&raw)
                 }
-                None => {}
+                None => continue,
+            };
+            if id as usize >= edges.len() {
+                edges.resize(id as usize + 1, Edges::default());
             }
+            edges[id as usize] = edge;
         }
         if byte_ids.contains(&u32::MAX) {
             return None;
         }
         let (merges, vocab) = tables.take()?;
-        let bpe = Bpe::new(merges, Alphabet::Bytes(byte_ids), whole, model.ignore_merges());
+        let bpe = Bpe::new(merges, Alphabet::Bytes(byte_ids), whole, model.ignore_merges()).with_edges(edges);
         Some(ByteLevelBpe { pattern, nfc, bpe, added, vocab, decode: Default::default() })
     }
 

@@ -33,12 +33,13 @@ pub mod word_cache;
 use crate::hash::FxHashMap;
 use crate::short_map::{self, ShortMap};
 use merge_tree::MergeTree;
-use premerge::{bmp_char, CharMerges, Edges, Model};
+pub use premerge::Edges;
+use premerge::{bmp_char, CharMerges, Model};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 pub use word_cache::{Probe, WordCache};
 
 /// At most 255, so symbol links fit a u8.
@@ -80,6 +81,9 @@ pub struct Bpe {
     /// Byte-level only: which characters enter merging as one token (premerge.rs), built on
     /// the first piece that has a multi-byte character.
     chars: OnceLock<CharMerges>,
+    /// Byte-level only: each id's `Edges`, recorded while the vocabulary was read (`with_edges`)
+    /// so that `chars` need not walk the vocabulary again; taken when `chars` is built.
+    edges: Mutex<Vec<Edges>>,
     /// Byte-level only: the merge that made each token (merge_tree.rs), so `reachable` is
     /// decided without merging; None inside where the table has no such tree. Built once a
     /// pass has decided `TREE_AFTER` entries by merging, or by `prepare`.
@@ -201,9 +205,17 @@ impl Bpe {
             byte_pairs,
             owner,
             chars: OnceLock::new(),
+            edges: Mutex::default(),
             tree: OnceLock::new(),
             merged_verdicts: AtomicU32::new(0),
         }
+    }
+
+    /// This table with each id's `Edges` (by id, from the vocabulary the caller has just read),
+    /// for the pre-merge tables; without them those tables compute them from `whole`.
+    pub fn with_edges(self, edges: Vec<Edges>) -> Self {
+        *self.edges.lock().unwrap_or_else(|e| e.into_inner()) = edges;
+        self
     }
 
     /// Every merge: (left id, right id) → (rank, merged id).
@@ -379,10 +391,11 @@ impl Bpe {
     /// The pre-merge verdicts' tables (premerge.rs), built on first use.
     fn char_merges(&self) -> &CharMerges {
         self.chars.get_or_init(|| {
-            CharMerges::new(
-                self.merges.iter().map(|(&k, &(rank, _))| ((k >> 32) as u32, k as u32, rank)),
-                &self.whole.edges(),
-            )
+            let mut edges = std::mem::take(&mut *self.edges.lock().unwrap_or_else(|e| e.into_inner()));
+            if edges.is_empty() {
+                edges = self.whole.edges();
+            }
+            CharMerges::new(self.merges.iter().map(|(&k, &(rank, _))| ((k >> 32) as u32, k as u32, rank)), &edges)
         })
     }
 

@@ -32,12 +32,12 @@
 //! # Cost
 //!
 //! The merge ranks by neighbour class are gathered once, on the first piece with a multi-byte
-//! character (one pass over the merges, ~3 ms for Llama 3's 280k; kept only for the ~3k
-//! tokens made of a character's bytes); each character's verdict is computed on first sight
-//! and kept in a 512 KiB table of atomics (a race computes the same value twice). 4-byte
-//! characters (emoji, rare Han) keep their bytes.
+//! character: one pass over the merges (~2.3 ms for Llama 3's 280k, most of it walking the
+//! merge map), kept only for the ~3k tokens made of a character's bytes, from each token's
+//! `Edges` recorded while the load read the vocabulary. Each character's verdict is computed
+//! on first sight and kept in a 512 KiB table of atomics (a race computes the same value
+//! twice). 4-byte characters (emoji, rare Han) keep their bytes.
 
-use crate::hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 // A verdict: 0 (not computed yet), or KNOWN | flags | the token id in the low 32 bits.
@@ -84,39 +84,96 @@ const NO_NEIGHBOURS: Neighbours = Neighbours {
     left_of_lead: [u32::MAX; LEAD_CLASSES],
 };
 
-/// How a token's bytes begin and end, as far as neighbours care.
-#[derive(Clone, Copy, Default)]
-pub struct Edges {
-    /// Byte length, capped at 4 (only tokens of ≤ 3 bytes can be partials or a character).
-    len: u8,
-    first: u8,
-    last: u8,
-    /// False for ids without byte-level bytes: they count as every class.
-    known: bool,
-}
+/// How a token's bytes begin and end, as far as neighbours care, in one byte: 0 for an id
+/// without byte-level bytes (it counts as every class); else bits 0–4 the first byte's class
+/// (1 ASCII, 2 continuation, 3 + `lead_class` for a lead byte), bits 5–6 the last byte's (1
+/// ASCII, 2 continuation, 3 lead), bit 7 `part_of_a_char`. One byte so that a load can keep
+/// it for every id (ByteLevelBpe::build) at 1 byte a token.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Edges(u8);
 
 impl Edges {
+    pub fn of(bytes: &[u8]) -> Self {
+        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { return Edges(0) };
+        let class = |b: u8| match b {
+            0..=0x7F => 1,
+            0x80..=0xBF => 2,
+            _ => 3,
+        };
+        let first_class = if first >= 0xC0 { 3 + lead_class(first) as u8 } else { class(first) };
+        let partial = bytes.len() <= 3 && first >= 0x80 && last >= 0x80;
+        Edges(first_class | class(last) << 5 | (partial as u8) << 7)
+    }
+
+    fn known(self) -> bool {
+        self.0 != 0
+    }
+
     /// Whether the token could be a character's partial or its whole token, all of whose
     /// bytes are not ASCII: a verdict asks only these for their neighbours. Llama 3 has ~3k
     /// of them, against ~14k tokens of at most 3 bytes.
     fn part_of_a_char(self) -> bool {
-        self.known && self.len <= 3 && self.first >= 0x80 && self.last >= 0x80
+        self.0 & 0x80 != 0
     }
 
-    pub fn of(bytes: &[u8]) -> Self {
-        match bytes {
-            [] => Edges::default(),
-            [first, .., last] | [first @ last] => {
-                Edges { len: bytes.len().min(4) as u8, first: *first, last: *last, known: true }
-            }
+    fn first_is_ascii(self) -> bool {
+        self.0 & 0x1F == 1
+    }
+
+    /// `lead_class` of the first byte, when it is a lead byte.
+    fn first_lead(self) -> Option<usize> {
+        (self.0 & 0x1F).checked_sub(3).map(usize::from)
+    }
+
+    fn last_is_ascii(self) -> bool {
+        self.0 >> 5 & 3 == 1
+    }
+
+    fn last_is_continuation(self) -> bool {
+        self.0 >> 5 & 3 == 2
+    }
+}
+
+/// The ids that are `part_of_a_char`, each with a dense slot: a bitset (16 KiB for Llama 3,
+/// so the scan over every merge rules out most from L1) and the count of set bits before
+/// each word.
+struct Partials {
+    bits: Vec<u64>,
+    before: Vec<u32>,
+}
+
+impl Partials {
+    fn new(edges: &[Edges]) -> Self {
+        let mut bits = vec![0u64; edges.len().div_ceil(64)];
+        for (id, e) in edges.iter().enumerate() {
+            bits[id / 64] |= (e.part_of_a_char() as u64) << (id % 64);
         }
+        let mut before = Vec::with_capacity(bits.len());
+        let mut n = 0;
+        for w in &bits {
+            before.push(n);
+            n += w.count_ones();
+        }
+        Partials { bits, before }
+    }
+
+    fn len(&self) -> usize {
+        self.before.last().map_or(0, |&n| n as usize) + self.bits.last().map_or(0, |w| w.count_ones() as usize)
+    }
+
+    /// `id`'s slot, if it is one of them.
+    #[inline]
+    fn slot(&self, id: u32) -> Option<usize> {
+        let (w, bit) = (id as usize / 64, id % 64);
+        let word = *self.bits.get(w)?;
+        (word >> bit & 1 != 0).then(|| (self.before[w] + (word & ((1 << bit) - 1)).count_ones()) as usize)
     }
 }
 
 pub struct CharMerges {
-    /// The neighbour ranks of the tokens a verdict asks about (`Edges::part_of_a_char`) that
-    /// some merge involves.
-    short: FxHashMap<u32, Neighbours>,
+    partials: Partials,
+    /// The neighbour ranks of each of `partials`, by slot.
+    neighbours: Box<[Neighbours]>,
     /// Per BMP code point (512 KiB; Han alone touches 170 KiB of it).
     verdicts: Box<[AtomicU64]>,
 }
@@ -131,50 +188,40 @@ impl CharMerges {
     /// `merges`: every (left, right, rank); `edges[id]`: the bytes of each token id.
     pub fn new(merges: impl Iterator<Item = (u32, u32, u32)>, edges: &[Edges]) -> Self {
         let edge = |id: u32| edges.get(id as usize).copied().unwrap_or_default();
-        // Which ids `part_of_a_char`, as bits: 16 KiB for Llama 3, so the scan rules out most
-        // merges from L1 instead of reading two ids' edges from a 512 KiB table.
-        let mut partial = vec![0u64; edges.len().div_ceil(64)];
-        for (id, e) in edges.iter().enumerate() {
-            if e.part_of_a_char() {
-                partial[id / 64] |= 1 << (id % 64);
-            }
-        }
-        let is_partial = |id: u32| partial.get(id as usize / 64).is_some_and(|w| w >> (id % 64) & 1 != 0);
-        let mut short: FxHashMap<u32, Neighbours> = FxHashMap::default();
+        let partials = Partials::new(edges);
+        let mut neighbours = vec![NO_NEIGHBOURS; partials.len()].into_boxed_slice();
         let lower = |slot: &mut u32, rank: u32| *slot = (*slot).min(rank);
         for (a, b, rank) in merges {
-            if !is_partial(a) && !is_partial(b) {
+            let (sa, sb) = (partials.slot(a), partials.slot(b));
+            if sa.is_none() && sb.is_none() {
                 continue;
             }
             let (ea, eb) = (edge(a), edge(b));
-            if ea.part_of_a_char() {
-                let n = short.entry(a).or_insert(NO_NEIGHBOURS);
-                if !eb.known || eb.first < 0x80 {
+            if let Some(slot) = sa {
+                let n = &mut neighbours[slot];
+                if !eb.known() || eb.first_is_ascii() {
                     lower(&mut n.left_of_ascii, rank);
                 }
-                if !eb.known {
+                if !eb.known() {
                     n.left_of_lead.iter_mut().for_each(|slot| lower(slot, rank));
-                } else if eb.first >= 0xC0 {
-                    lower(&mut n.left_of_lead[lead_class(eb.first)], rank);
+                } else if let Some(class) = eb.first_lead() {
+                    lower(&mut n.left_of_lead[class], rank);
                 }
             }
-            if eb.part_of_a_char() {
-                let n = short.entry(b).or_insert(NO_NEIGHBOURS);
-                if !ea.known || ea.last < 0x80 {
+            if let Some(slot) = sb {
+                let n = &mut neighbours[slot];
+                if !ea.known() || ea.last_is_ascii() {
                     lower(&mut n.right_of_ascii, rank);
                 }
-                if !ea.known || (0x80..0xC0).contains(&ea.last) {
+                if !ea.known() || ea.last_is_continuation() {
                     lower(&mut n.right_of_cont, rank);
                 }
             }
         }
         let verdicts = (0..0x10000).map(|_| AtomicU64::new(0)).collect();
-        CharMerges { short, verdicts }
+        CharMerges { partials, neighbours, verdicts }
     }
 
-    /// The token the character `cp` (2 or 3 bytes in UTF-8) enters merging as, if that is
-    /// exact between `before` (the byte ahead of it, None at the piece's start) and `after`
-    /// (the byte after it, None at the piece's end).
     #[inline]
     pub fn token(&self, cp: u32, before: Option<u8>, after: Option<u8>, model: &Model) -> Option<u32> {
         let mut v = self.verdicts[cp as usize].load(Ordering::Relaxed);
@@ -207,7 +254,7 @@ impl CharMerges {
         let mut buf = [0u8; 4];
         let bytes = c.encode_utf8(&mut buf).as_bytes();
         let Some(run) = merge_alone(bytes, model) else { return KNOWN };
-        let neighbours = |id: u32| self.short.get(&id).copied().unwrap_or(NO_NEIGHBOURS);
+        let neighbours = |id: u32| self.partials.slot(id).map_or(NO_NEIGHBOURS, |s| self.neighbours[s]);
         // Every side's check also covers the whole token t: a pair with t must not come first.
         let above = |ids: &[u32], rank: &dyn Fn(&Neighbours) -> u32| {
             ids.iter().chain([&run.token]).all(|&id| rank(&neighbours(id)) > run.max_rank)
@@ -279,6 +326,46 @@ pub fn bmp_char(bytes: &[u8]) -> Option<(u32, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The packed byte answers what the four fields it replaced (length, first and last byte,
+    /// known) answered, for every first/last byte pair and length.
+    #[test]
+    fn edges_pack_what_the_scan_asks() {
+        assert!(!Edges::of(&[]).known());
+        for first in 0..=255u8 {
+            for last in 0..=255u8 {
+                for len in 1..=5usize {
+                    if len == 1 && first != last {
+                        continue;
+                    }
+                    let mut bytes = vec![b'a'; len];
+                    bytes[0] = first;
+                    bytes[len - 1] = last;
+                    let e = Edges::of(&bytes);
+                    assert!(e.known());
+                    assert_eq!(e.part_of_a_char(), len <= 3 && first >= 0x80 && last >= 0x80);
+                    assert_eq!(e.first_is_ascii(), first < 0x80);
+                    assert_eq!(e.first_lead(), (first >= 0xC0).then(|| lead_class(first)));
+                    assert_eq!(e.last_is_ascii(), last < 0x80);
+                    assert_eq!(e.last_is_continuation(), (0x80..0xC0).contains(&last));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn partials_get_dense_slots_in_id_order() {
+        let mut edges = vec![Edges::of(b"a"); 300];
+        let ids = [0usize, 1, 63, 64, 65, 127, 128, 200, 299];
+        for &id in &ids {
+            edges[id] = Edges::of("é".as_bytes());
+        }
+        let p = Partials::new(&edges);
+        assert_eq!(p.len(), ids.len());
+        for id in 0..320u32 {
+            assert_eq!(p.slot(id), ids.iter().position(|&i| i == id as usize), "{id}");
+        }
+    }
 
     #[test]
     fn code_points_decode() {
